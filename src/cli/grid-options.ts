@@ -1,0 +1,84 @@
+import { type Command, Option } from "commander";
+import { z } from "zod";
+import { UsageError } from "../core/errors.js";
+
+/**
+ * Flags shared by `datasets` and `run`: the grid and the data. Names, defaults and environment
+ * variables are the Python runner's (REFERENCE.md, "Defaults and names users already type").
+ */
+export const GridOptionsSchema = z.object({
+  functions: z.array(z.string()).min(1).optional(),
+  lengths: z.array(z.number().int().positive()).min(1).optional(),
+  trainSize: z.number().int().nonnegative(),
+  valSize: z.number().int().nonnegative(),
+  testSize: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  datasetDir: z.string().min(1),
+});
+export type GridOptions = z.infer<typeof GridOptionsSchema>;
+
+const intArg = (flag: string) => (value: string): number => {
+  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag}: expected an integer, got '${value}'`);
+  return Number.parseInt(value, 10);
+};
+
+const intListArg = (flag: string) => (value: string, previous: number[] | undefined): number[] => {
+  const parsed = value.split(/[\s,]+/).filter(Boolean).map(intArg(flag));
+  return [...(previous ?? []), ...parsed];
+};
+
+const stringListArg = (value: string, previous: string[] | undefined): string[] => [
+  ...(previous ?? []),
+  ...value.split(/[\s,]+/).filter(Boolean),
+];
+
+const envInt = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`environment variable ${name}: expected an integer, got '${raw}'`);
+  return Number.parseInt(raw, 10);
+};
+
+/** Adds the grid and data flags to a command. */
+export function addGridOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option("--functions <ids...>", "function ids, e.g. fn_a fn_b (default: all twelve)").argParser(
+        stringListArg,
+      ),
+    )
+    .addOption(
+      new Option(
+        "--lengths <L...>",
+        "input lengths (default: the paper's 100 50 30 25 20; fn_h 100 80 60 40 20)",
+      ).argParser(intListArg("--lengths")),
+    )
+    .addOption(new Option("--train-size <n>", "training examples (even) [env TRAIN_SIZE]").argParser(intArg("--train-size")))
+    .addOption(new Option("--val-size <n>", "validation examples (even) [env VAL_SIZE]").argParser(intArg("--val-size")))
+    .addOption(new Option("--test-size <n>", "test examples [env TEST_SIZE]").argParser(intArg("--test-size")))
+    .addOption(new Option("--seed <n>", "base seed [env GLOBAL_SEED]").argParser(intArg("--seed")))
+    .addOption(new Option("--dataset-dir <dir>", "where datasets live [env DATASET_DIR]"));
+}
+
+/** Reads the grid flags a command parsed, filling defaults from the environment, then the paper. */
+export function readGridOptions(opts: Record<string, unknown>): GridOptions {
+  const candidate = {
+    functions: opts.functions,
+    lengths: opts.lengths,
+    trainSize: opts.trainSize ?? envInt("TRAIN_SIZE", 100),
+    valSize: opts.valSize ?? envInt("VAL_SIZE", 100),
+    testSize: opts.testSize ?? envInt("TEST_SIZE", 10000),
+    seed: opts.seed ?? envInt("GLOBAL_SEED", 42),
+    datasetDir: opts.datasetDir ?? process.env.DATASET_DIR ?? "datasets",
+  };
+  const parsed = GridOptionsSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = `--${String(issue?.path[0] ?? "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new UsageError(`${flag}: ${issue?.message ?? "invalid value"}`);
+  }
+  const grid = parsed.data;
+  if (grid.trainSize % 2 !== 0) throw new UsageError(`--train-size must be even (got ${grid.trainSize})`);
+  if (grid.valSize % 2 !== 0) throw new UsageError(`--val-size must be even (got ${grid.valSize})`);
+  return grid;
+}

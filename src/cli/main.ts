@@ -1,0 +1,32 @@
+import { Command, CommanderError } from "commander";
+import { ExitCode, UsageError } from "../core/errors.js";
+import { registerCommands } from "./commands.js";
+
+/** Entry point of the `llm-erm` command. Returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command("llm-erm")
+    .description(
+      "Learn a hidden rule from labelled strings: propose short Python programs (a model or the built-in " +
+        "enumerator), run each in a sandbox, keep the one that validates best.",
+    )
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+  registerCommands(program);
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === "number" ? process.exitCode : ExitCode.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return ExitCode.ok;
+      if (err.code === "commander.help") return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.usage;
+    }
+    const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`llm-erm: ${message}\n`);
+    return ExitCode.failure;
+  }
+}

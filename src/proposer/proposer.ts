@@ -1,0 +1,56 @@
+import type { Example } from "../core/example.js";
+import type { GridPoint } from "../core/grid.js";
+import type { Task } from "../tasks/task.js";
+
+/** Token usage of one call, normalised as the paper does (Responses names plus chat-style aliases). */
+export interface Usage {
+  readonly input_tokens: number;
+  readonly output_tokens: number;
+  readonly total_tokens: number;
+  readonly prompt_tokens: number;
+  readonly completion_tokens: number;
+  readonly cached_tokens: number;
+  readonly reasoning_tokens: number;
+}
+
+/** One candidate from a proposer: raw text that goes through the same extraction and verification. */
+export interface Proposal {
+  /** Raw model text (the enumerator emits `{"code": "..."}` as a model would). */
+  readonly text: string;
+  readonly usage?: Usage;
+  /** The call failed (after retries): recorded as the attempt's error. */
+  readonly error?: string;
+  /** The response was `incomplete`, with this reason (e.g. max_output_tokens). */
+  readonly incompleteReason?: string;
+  /** Tool calls made by the model (code interpreter), and the characters of their results. */
+  readonly toolUses?: number;
+  readonly toolResultsChars?: number;
+  readonly durationMs: number;
+  /** Proposer-specific facts kept in the attempt record (response id, enumeration progress...). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+}
+
+export interface ProposerContext {
+  readonly gridPoint: GridPoint;
+  readonly task: Task;
+  /** The paper's prompt for this grid point. */
+  readonly prompt: string;
+  /** Training examples only: a proposer never sees validation or test labels. */
+  readonly train: readonly Example[];
+  /** Attempts already recorded for this grid point (resume): the session continues after them. */
+  readonly attemptsDone: number;
+  readonly signal: AbortSignal;
+}
+
+/** Candidates for one grid point, in order. */
+export interface ProposerSession {
+  /** The next candidate, or null when the proposer has nothing more to offer. */
+  next(): Promise<Proposal | null>;
+  close?(): Promise<void>;
+}
+
+export interface Proposer {
+  /** Recorded in every attempt: `openai:gpt-5`, `enumerative`. */
+  readonly id: string;
+  open(ctx: ProposerContext): ProposerSession;
+}

@@ -1,0 +1,59 @@
+import type { Example, SplitName } from "../core/example.js";
+
+/** How model text became code (REFERENCE.md "From the model's text to an accuracy"). */
+export type CodeExtraction =
+  | { readonly ok: true; readonly code: string; readonly via: "json" | "brace_span" }
+  | { readonly ok: false; readonly reason: string };
+
+/** Every way a candidate can end. Failures are data: each is recorded, the run goes on. */
+export type OutcomeKind =
+  | "ok"
+  | "no_code_found"
+  | "syntax_error"
+  | "no_function"
+  | "import_error"
+  | "module_error"
+  | "timeout"
+  | "memory_limit"
+  | "output_limit"
+  | "crashed"
+  | "protocol_error"
+  | "sandbox_error";
+
+export interface SplitScore {
+  readonly correct: number;
+  readonly total: number;
+  /** correct / total (0 when total is 0). */
+  readonly accuracy: number;
+  /** Inputs on which the candidate raised (each counted wrong). */
+  readonly exceptions: number;
+}
+
+export interface VerifyJob {
+  /** Python source of the candidate module (already extracted from model text). */
+  readonly code: string;
+  /** Labelled examples per split to score; only the inputs ever reach the child. */
+  readonly splits: Partial<Record<SplitName, readonly Example[]>>;
+}
+
+export interface VerifyResult {
+  readonly kind: OutcomeKind;
+  /** Short human message ("" when ok). */
+  readonly message: string;
+  /** Scores for each split that was asked for; a split whose run failed wholesale scores 0 correct. */
+  readonly scores: Partial<Record<SplitName, SplitScore>>;
+  /** Name of the function that was called (f, else the first top-level function). */
+  readonly functionName?: string;
+  readonly durationMs: number;
+}
+
+/** Which protections the sandbox has in force on this machine, for the run log. */
+export interface ProtectionReport {
+  readonly [protection: string]: boolean | string;
+}
+
+export interface Verifier {
+  readonly protections: ProtectionReport;
+  verify(job: VerifyJob, signal?: AbortSignal): Promise<VerifyResult>;
+  close(): Promise<void>;
+}
