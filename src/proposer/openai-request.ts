@@ -1,0 +1,105 @@
+import type OpenAI from "openai";
+import { z } from "zod";
+import { normaliseUsage } from "./openai-usage.js";
+import type { Usage } from "./proposer.js";
+
+/** Every reasoning effort the SDK (v6) knows; models accept a subset, the server says which. */
+export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;
+export type ReasoningEffortValue = (typeof REASONING_EFFORTS)[number];
+export const VERBOSITIES = ["low", "medium", "high"] as const;
+export type Verbosity = (typeof VERBOSITIES)[number];
+export const TOOL_CHOICES = ["auto", "none", "required"] as const;
+export type ToolChoice = (typeof TOOL_CHOICES)[number];
+
+export const OpenAIRequestConfigSchema = z.object({
+  model: z.string().min(1),
+  maxOutputTokens: z.number().int().positive(),
+  reasoningEffort: z.enum(REASONING_EFFORTS),
+  /** undefined: no text.verbosity in the request. */
+  verbosity: z.enum(VERBOSITIES).optional(),
+  toolChoice: z.enum(TOOL_CHOICES),
+  codeInterpreter: z.boolean(),
+  structuredOutput: z.boolean(),
+});
+export type OpenAIRequestConfig = z.infer<typeof OpenAIRequestConfigSchema>;
+
+/** JSON schema of the free-text contract `{"code": "..."}`, for `--structured-output`. */
+export const CODE_SCHEMA = {
+  type: "object",
+  properties: { code: { type: "string", description: "Python source defining the function f" } },
+  required: ["code"],
+  additionalProperties: false,
+} as const;
+
+/**
+ * The paper's request (REFERENCE.md "The prompt and the request"): one user message with one
+ * input_text part, reasoning.effort, max_output_tokens, tool_choice, the code interpreter with an auto
+ * container when enabled, text.verbosity when set; text.format only with --structured-output.
+ */
+export function buildResponsesRequest(
+  prompt: string,
+  cfg: OpenAIRequestConfig,
+  background = false,
+): OpenAI.Responses.ResponseCreateParamsNonStreaming {
+  const text: OpenAI.Responses.ResponseTextConfig = {};
+  if (cfg.verbosity !== undefined) text.verbosity = cfg.verbosity;
+  if (cfg.structuredOutput) {
+    text.format = { type: "json_schema", name: "program", schema: { ...CODE_SCHEMA }, strict: true };
+  }
+  return {
+    model: cfg.model,
+    input: [{ role: "user", content: [{ type: "input_text", text: prompt }] }],
+    reasoning: { effort: cfg.reasoningEffort },
+    max_output_tokens: cfg.maxOutputTokens,
+    tool_choice: cfg.toolChoice,
+    ...(cfg.codeInterpreter ? { tools: [{ type: "code_interpreter", container: { type: "auto" } }] } : {}),
+    ...(Object.keys(text).length > 0 ? { text } : {}),
+    ...(background ? { background: true } : {}),
+  };
+}
+
+/** What one finished response means for an attempt. */
+export interface InterpretedResponse {
+  readonly status: string;
+  readonly text: string;
+  readonly usage: Usage;
+  readonly toolUses: number;
+  readonly toolResultsChars: number;
+  readonly incompleteReason?: string;
+  readonly error?: string;
+}
+
+const TERMINAL = new Set(["completed", "incomplete", "failed", "cancelled"]);
+export const isTerminalStatus = (status: string | undefined): boolean =>
+  status !== undefined && TERMINAL.has(status);
+
+/** Collects the output text (the SDK's output_text, else the message parts), tool use and usage. */
+export function interpretResponse(r: OpenAI.Responses.Response): InterpretedResponse {
+  let text = typeof r.output_text === "string" ? r.output_text : "";
+  let toolUses = 0;
+  let toolResultsChars = 0;
+  const parts: string[] = [];
+  for (const item of r.output ?? []) {
+    if (item.type === "code_interpreter_call") {
+      toolUses++;
+      for (const out of item.outputs ?? []) {
+        if (out.type === "logs") toolResultsChars += out.logs.length;
+      }
+    } else if (item.type === "message") {
+      for (const c of item.content ?? []) if (c.type === "output_text") parts.push(c.text);
+    }
+  }
+  if (text === "" && parts.length > 0) text = parts.join("");
+  const status = r.status ?? "completed";
+  const base = { status, text, usage: normaliseUsage(r.usage), toolUses, toolResultsChars };
+  if (status === "incomplete")
+    return { ...base, incompleteReason: r.incomplete_details?.reason ?? "unknown" };
+  if (status === "failed") {
+    return {
+      ...base,
+      error: `response failed: ${r.error?.code ?? "unknown"}: ${r.error?.message ?? ""}`.trim(),
+    };
+  }
+  if (status === "cancelled") return { ...base, error: "response cancelled" };
+  return base;
+}

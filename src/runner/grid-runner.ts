@@ -1,0 +1,432 @@
+import pLimit from "p-limit";
+import type { AttemptRecord } from "../artifacts/attempt-record.js";
+import type { Splits } from "../core/example.js";
+import { type GridPoint, gridPointKey } from "../core/grid.js";
+import { addUsage, ZERO_USAGE } from "../proposer/openai-usage.js";
+import type { Proposal, Proposer, ProposerSession, Usage } from "../proposer/proposer.js";
+import type { Task } from "../tasks/task.js";
+import type { CodeExtraction, Verifier, VerifyResult } from "../verify/types.js";
+import type { Budget } from "./budget.js";
+import { selectErm } from "./selection.js";
+
+/** What a grid point needs before its first call: the task, its data and the paper's prompt. */
+export interface PreparedPoint {
+  readonly task: Task;
+  readonly splits: Splits;
+  readonly prompt: string;
+}
+
+/** pino-compatible structured logger (runner.log). */
+export interface RunLogger {
+  info(obj: Record<string, unknown>, msg?: string): void;
+  warn(obj: Record<string, unknown>, msg?: string): void;
+  error(obj: Record<string, unknown>, msg?: string): void;
+}
+
+export interface ProgressState {
+  readonly pointsTotal: number;
+  readonly pointsDone: number;
+  readonly solved: number;
+  readonly inFlight: number;
+  readonly attempts: number;
+  readonly calls: number;
+  readonly usage: Usage;
+  readonly costUsd: number;
+  readonly elapsedMs: number;
+  /** null until a grid point has finished in this invocation. */
+  readonly etaMs: number | null;
+}
+
+export interface GridRunOptions {
+  readonly points: readonly GridPoint[];
+  readonly attempts: number;
+  /** Proposer calls in flight across the grid (--concurrency). */
+  readonly concurrency: number;
+  /** Candidates drawn at once per grid point (--batch). */
+  readonly batch: number;
+  /** Score test only for the ERM-selected program (--test-selected-only). */
+  readonly testSelectedOnly: boolean;
+  readonly fingerprint: string;
+}
+
+export interface GridRunDeps {
+  readonly proposer: Proposer;
+  readonly verifier: Verifier;
+  readonly extractCode: (text: string) => CodeExtraction;
+  readonly prepare: (point: GridPoint) => Promise<PreparedPoint>;
+  /** Durable append (fsync) of one record. */
+  readonly append: (record: AttemptRecord) => void;
+  /** Records already on disk with this run's fingerprint (latest per attempt). */
+  readonly prior: readonly AttemptRecord[];
+  readonly budget: Budget;
+  readonly logger: RunLogger;
+  /** Aborted on Ctrl-C / SIGTERM: no new call starts, calls in flight are cancelled and not recorded. */
+  readonly signal: AbortSignal;
+  readonly onProgress?: (state: ProgressState) => void;
+  readonly now?: () => number;
+}
+
+export type GridRunStatus = "completed" | "budget" | "interrupted" | "failed";
+
+export interface GridRunResult {
+  readonly status: GridRunStatus;
+  /** Latest record of every attempt of this fingerprint on the run's points, prior and new. */
+  readonly records: AttemptRecord[];
+  readonly newCalls: number;
+  readonly failedPoints: readonly { point: GridPoint; error: string }[];
+}
+
+/** A rough token count for budget reservations before the first answer reports the real one. */
+export const estimateInputTokens = (prompt: string): number => Math.ceil(prompt.length / 2);
+
+/**
+ * Runs the grid: grid points concurrently, at most `concurrency` proposer calls in flight; attempts
+ * of a point sequential (or `batch` at a time), stopping early at validation accuracy 1.0. Each
+ * finished attempt is appended durably before the next decision. Resumes from `prior`.
+ */
+export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<GridRunResult> {
+  const now = deps.now ?? (() => performance.now());
+  const started = now();
+  const callLimit = pLimit(Math.max(1, opts.concurrency));
+  const batch = Math.max(1, opts.batch);
+  // Enough points active to keep every call slot busy while some verify; not all (datasets in memory).
+  const pointLimit = pLimit(Math.ceil(opts.concurrency / batch) + 2);
+  const byPoint = new Map<string, AttemptRecord[]>();
+  for (const r of deps.prior) {
+    const key = gridPointKey(r);
+    const list = byPoint.get(key);
+    if (list) list.push(r);
+    else byPoint.set(key, [r]);
+  }
+  const wanted = new Set(opts.points.map(gridPointKey));
+  let usage = ZERO_USAGE;
+  let costUsd = 0;
+  for (const r of deps.prior) {
+    if (!wanted.has(gridPointKey(r))) continue;
+    usage = addUsage(usage, r.usage);
+    costUsd += r.cost_usd ?? 0;
+  }
+  let inFlight = 0;
+  let calls = 0;
+  let pointsDone = 0;
+  let pointsDoneHere = 0;
+  let solved = 0;
+  let attemptsCount = 0;
+  for (const p of opts.points) attemptsCount += byPoint.get(gridPointKey(p))?.length ?? 0;
+  const failedPoints: { point: GridPoint; error: string }[] = [];
+
+  const progress = () => {
+    if (!deps.onProgress) return;
+    const elapsedMs = now() - started;
+    const remaining = opts.points.length - pointsDone;
+    deps.onProgress({
+      pointsTotal: opts.points.length,
+      pointsDone,
+      solved,
+      inFlight,
+      attempts: attemptsCount,
+      calls,
+      usage,
+      costUsd,
+      elapsedMs,
+      etaMs: pointsDoneHere > 0 ? (elapsedMs / pointsDoneHere) * remaining : null,
+    });
+  };
+
+  const stopStarting = () => deps.signal.aborted || deps.budget.exhausted;
+
+  const runPoint = async (point: GridPoint): Promise<void> => {
+    const key = gridPointKey(point);
+    const records = byPoint.get(key) ?? [];
+    byPoint.set(key, records);
+    const log = { fn: point.fn, length: point.length };
+    const isSolved = () => records.some((r) => r.val_acc === 1);
+    const done = new Set(records.map((r) => r.attempt));
+    const todo: number[] = [];
+    for (let a = 1; a <= opts.attempts; a++) if (!done.has(a)) todo.push(a);
+    const needsTest = () => {
+      const sel = selectErm(records);
+      return opts.testSelectedOnly && sel !== undefined && sel.test_acc === null;
+    };
+    if (isSolved() || todo.length === 0) {
+      if (records.length > 0)
+        deps.logger.info({ ...log, attempts: records.length }, "resume: grid point already done");
+      if (!needsTest()) return finishPoint(records);
+    } else if (records.length > 0) {
+      deps.logger.info({ ...log, attempts_done: records.length, todo }, "resume: continuing grid point");
+    }
+    if (stopStarting()) return;
+
+    let prepared: PreparedPoint;
+    try {
+      prepared = await deps.prepare(point);
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      deps.logger.error({ ...log, error }, "grid point skipped: preparing its data failed");
+      failedPoints.push({ point, error });
+      return;
+    }
+    const pointAbort = new AbortController();
+    const onRunAbort = () => pointAbort.abort(deps.signal.reason);
+    deps.signal.addEventListener("abort", onRunAbort, { once: true });
+    let session: ProposerSession | undefined;
+    let exhaustedProposer = false;
+    let inputEstimate = estimateInputTokens(prepared.prompt);
+    for (const r of records) inputEstimate = Math.max(inputEstimate, r.usage.input_tokens);
+
+    const runAttempt = async (attempt: number): Promise<void> => {
+      const answer = await callLimit(
+        async (): Promise<{ p: Proposal | null; cost: number | null } | "skipped"> => {
+          if (stopStarting() || pointAbort.signal.aborted || exhaustedProposer) return "skipped";
+          const reservation = deps.budget.tryReserve(inputEstimate);
+          if (reservation === null) {
+            deps.logger.warn(
+              { ...log, attempt, spent: deps.budget.spent },
+              "budget: not starting a call that could exceed it",
+            );
+            return "skipped";
+          }
+          session ??= deps.proposer.open({
+            gridPoint: point,
+            task: prepared.task,
+            prompt: prepared.prompt,
+            train: prepared.splits.train,
+            attemptsDone: records.length,
+            signal: pointAbort.signal,
+          });
+          inFlight++;
+          progress();
+          try {
+            const p = await session.next();
+            return { p, cost: deps.budget.settle(reservation, p?.usage) };
+          } catch (err) {
+            deps.budget.settle(reservation, undefined);
+            if (pointAbort.signal.aborted) return "skipped"; // cancelled: nothing answered, nothing recorded
+            throw err;
+          } finally {
+            inFlight--;
+          }
+        },
+      );
+      if (answer === "skipped") return;
+      const proposal = answer.p;
+      if (proposal === null) {
+        exhaustedProposer = true;
+        deps.logger.info({ ...log, attempt }, "proposer has no more candidates");
+        return;
+      }
+      calls++;
+      if (proposal.usage) {
+        usage = addUsage(usage, proposal.usage);
+        inputEstimate = Math.max(inputEstimate, proposal.usage.input_tokens);
+      }
+      costUsd += answer.cost ?? 0;
+      const record = await scoreAttempt(point, attempt, prepared, proposal, answer.cost, opts, deps);
+      records.push(record);
+      deps.append(record);
+      attemptsCount++;
+      deps.logger.info(
+        {
+          ...log,
+          attempt,
+          proposer: record.proposer,
+          outcome: record.outcome,
+          val_acc: record.val_acc,
+          train_acc: record.train_acc,
+          test_acc: record.test_acc,
+          duration_ms: Math.round(record.duration_ms),
+          tokens: record.usage.total_tokens,
+          ...(record.error ? { error: record.error } : {}),
+          ...(record.incomplete_reason ? { incomplete_reason: record.incomplete_reason } : {}),
+        },
+        record.error ? "attempt failed" : "attempt",
+      );
+      if (record.stopped_early) {
+        deps.logger.info(
+          { ...log, attempt, test_acc: record.test_acc },
+          "early stop: validation accuracy 1.0",
+        );
+        pointAbort.abort(new Error("early stop"));
+      }
+      progress();
+    };
+
+    try {
+      while (todo.length > 0 && !isSolved() && !stopStarting() && !exhaustedProposer) {
+        const wave = todo.splice(0, batch);
+        await Promise.all(wave.map(runAttempt));
+      }
+      if (needsTest() && !deps.signal.aborted) await scoreSelectedTest(records, prepared, deps, log);
+    } finally {
+      deps.signal.removeEventListener("abort", onRunAbort);
+      if (!pointAbort.signal.aborted) pointAbort.abort(new Error("grid point finished"));
+      await session?.close?.();
+    }
+    const finished =
+      isSolved() ||
+      exhaustedProposer ||
+      records.filter((r) => r.attempt <= opts.attempts).length >= opts.attempts;
+    if (finished) finishPoint(records, true);
+  };
+
+  const finishPoint = (records: readonly AttemptRecord[], here = false) => {
+    pointsDone++;
+    if (here) pointsDoneHere++;
+    if (records.some((r) => r.val_acc === 1)) solved++;
+    const sel = selectErm(records);
+    if (here && records[0]) {
+      deps.logger.info(
+        {
+          fn: records[0].fn,
+          length: records[0].length,
+          selected_attempt: sel?.attempt ?? null,
+          val_acc: sel?.val_acc ?? null,
+          test_acc: sel?.test_acc ?? null,
+        },
+        "grid point done (ERM selection)",
+      );
+    }
+    progress();
+  };
+
+  progress();
+  const results = await Promise.allSettled(opts.points.map((p) => pointLimit(() => runPoint(p))));
+  for (const [i, r] of results.entries()) {
+    if (r.status === "rejected") {
+      const point = opts.points[i]!;
+      const error = r.reason instanceof Error ? r.reason.message : String(r.reason);
+      deps.logger.error({ fn: point.fn, length: point.length, error }, "grid point failed");
+      failedPoints.push({ point, error });
+    }
+  }
+  progress();
+  const records = opts.points.flatMap((p) => byPoint.get(gridPointKey(p)) ?? []);
+  const status: GridRunStatus = deps.signal.aborted
+    ? "interrupted"
+    : deps.budget.exhausted
+      ? "budget"
+      : failedPoints.length > 0
+        ? "failed"
+        : "completed";
+  return { status, records, newCalls: calls, failedPoints };
+}
+
+/** Extraction and verification of one proposal, as an attempt record. */
+async function scoreAttempt(
+  point: GridPoint,
+  attempt: number,
+  prepared: PreparedPoint,
+  proposal: Proposal,
+  cost: number | null,
+  opts: GridRunOptions,
+  deps: GridRunDeps,
+): Promise<AttemptRecord> {
+  const usage = proposal.usage ?? ZERO_USAGE;
+  const base = {
+    fn: point.fn,
+    length: point.length,
+    attempt,
+    prompt: prepared.prompt,
+    text: proposal.text,
+    duration_ms: proposal.durationMs,
+    cached_tokens: usage.cached_tokens,
+    prompt_tokens: usage.prompt_tokens,
+    completion_tokens: usage.completion_tokens,
+    reasoning_tokens: usage.reasoning_tokens,
+    tool_uses: proposal.toolUses ?? 0,
+    tool_results_chars: proposal.toolResultsChars ?? 0,
+    usage,
+    proposer: deps.proposer.id,
+    config_fingerprint: opts.fingerprint,
+    cost_usd: cost,
+    ...(proposal.incompleteReason !== undefined ? { incomplete_reason: proposal.incompleteReason } : {}),
+    ...(proposal.meta ? { meta: { ...proposal.meta } } : {}),
+    ts: new Date().toISOString(),
+  };
+  if (proposal.error !== undefined) {
+    return {
+      ...base,
+      val_acc: null,
+      test_acc: null,
+      train_acc: null,
+      stopped_early: false,
+      compile_error: "",
+      error: proposal.error,
+      outcome: "call_error",
+      outcome_message: proposal.error,
+      verify_ms: 0,
+    };
+  }
+  const extraction = deps.extractCode(proposal.text);
+  if (!extraction.ok) {
+    return {
+      ...base,
+      val_acc: 0,
+      test_acc: opts.testSelectedOnly ? null : 0,
+      train_acc: 0,
+      stopped_early: false,
+      compile_error: `no_code_found: ${extraction.reason}`,
+      outcome: "no_code_found",
+      outcome_message: extraction.reason,
+      verify_ms: 0,
+    };
+  }
+  const splits = opts.testSelectedOnly
+    ? { train: prepared.splits.train, val: prepared.splits.val }
+    : { train: prepared.splits.train, val: prepared.splits.val, test: prepared.splits.test };
+  let result: VerifyResult;
+  try {
+    result = await deps.verifier.verify({ code: extraction.code, splits });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    result = { kind: "sandbox_error", message, scores: {}, durationMs: 0 };
+  }
+  const acc = (s: "train" | "val" | "test") => result.scores[s]?.accuracy ?? 0;
+  const val = acc("val");
+  return {
+    ...base,
+    val_acc: val,
+    test_acc: opts.testSelectedOnly ? null : acc("test"),
+    train_acc: acc("train"),
+    stopped_early: val === 1,
+    compile_error: COMPILE_KINDS.has(result.kind) ? `${result.kind}: ${result.message}` : "",
+    outcome: result.kind,
+    outcome_message: result.message,
+    verify_ms: result.durationMs,
+  };
+}
+
+/** Outcomes where the candidate never became a callable function (the paper's compile_error). */
+const COMPILE_KINDS = new Set(["syntax_error", "no_function", "import_error", "module_error"]);
+
+/** --test-selected-only: score test for the ERM-selected program, appended as a newer record of that attempt. */
+async function scoreSelectedTest(
+  records: AttemptRecord[],
+  prepared: PreparedPoint,
+  deps: GridRunDeps,
+  log: Record<string, unknown>,
+): Promise<void> {
+  const sel = selectErm(records);
+  if (!sel || sel.test_acc !== null) return;
+  const extraction = deps.extractCode(sel.text);
+  let testAcc = 0;
+  if (extraction.ok) {
+    const result = await deps.verifier.verify({
+      code: extraction.code,
+      splits: { test: prepared.splits.test },
+    });
+    testAcc = result.scores.test?.accuracy ?? 0;
+  }
+  const updated: AttemptRecord = {
+    ...sel,
+    test_acc: testAcc,
+    test_scored_later: true,
+    ts: new Date().toISOString(),
+  };
+  records[records.indexOf(sel)] = updated;
+  deps.append(updated);
+  deps.logger.info(
+    { ...log, attempt: sel.attempt, test_acc: testAcc },
+    "test scored for the selected program",
+  );
+}

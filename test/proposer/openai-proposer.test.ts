@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { createOpenAIProposer, type OpenAIProposerOptions } from "../../src/proposer/openai-proposer.js";
+import type { Proposal } from "../../src/proposer/proposer.js";
+import { fakeParityTask } from "../helpers/fakes.js";
+import { answer, PROGRAMS } from "../helpers/programs.js";
+import { type Reply, type ResponsesServer, startResponsesServer } from "../helpers/responses-server.js";
+
+let server: ResponsesServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const baseOpts = (url: string, over: Partial<OpenAIProposerOptions> = {}): OpenAIProposerOptions => ({
+  apiKey: "sk-test-not-a-real-key",
+  baseURL: url,
+  model: "gpt-5",
+  maxOutputTokens: 20000,
+  reasoningEffort: "high",
+  verbosity: "low",
+  toolChoice: "auto",
+  codeInterpreter: true,
+  structuredOutput: false,
+  timeoutMs: 5000,
+  retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 200 },
+  pollIntervalMs: 10,
+  ...over,
+});
+
+async function propose(
+  replies: Reply[] | ((i: number) => Reply),
+  over: Partial<OpenAIProposerOptions> = {},
+  signal?: AbortSignal,
+) {
+  server = await startResponsesServer({
+    script: ({ index }) =>
+      typeof replies === "function" ? replies(index) : replies[Math.min(index, replies.length - 1)]!,
+  });
+  const events: { event: string; fields: Record<string, unknown> }[] = [];
+  const proposer = createOpenAIProposer({
+    ...baseOpts(server.url, over),
+    onEvent: (event, fields) => events.push({ event, fields }),
+  });
+  const session = proposer.open({
+    gridPoint: { fn: "fn_a", length: 8 },
+    task: fakeParityTask,
+    prompt: "PROMPT\n```\n01 -> 1\n```",
+    train: [],
+    attemptsDone: 0,
+    signal: signal ?? new AbortController().signal,
+  });
+  const proposal = (await session.next()) as Proposal;
+  return { proposal, server, events, proposer };
+}
+
+describe("OpenAI proposer over the real SDK and real HTTP", () => {
+  it("sends exactly the paper's request and reads text, usage and tool use", async () => {
+    const { proposal, server, proposer } = await propose([
+      {
+        kind: "completed",
+        text: answer(PROGRAMS.parity),
+        usage: {
+          input_tokens: 1234,
+          output_tokens: 567,
+          total_tokens: 1801,
+          cached_tokens: 200,
+          reasoning_tokens: 400,
+        },
+        toolCalls: [
+          { code: "print(1)", logs: "1\n" },
+          { code: "print(22)", logs: "22\n" },
+        ],
+      },
+    ]);
+    expect(proposer.id).toBe("openai:gpt-5");
+    expect(server.calls).toHaveLength(1);
+    expect(server.calls[0]!.body).toEqual({
+      model: "gpt-5",
+      input: [{ role: "user", content: [{ type: "input_text", text: "PROMPT\n```\n01 -> 1\n```" }] }],
+      reasoning: { effort: "high" },
+      max_output_tokens: 20000,
+      tool_choice: "auto",
+      tools: [{ type: "code_interpreter", container: { type: "auto" } }],
+      text: { verbosity: "low" },
+    });
+    expect(server.calls[0]!.authorization).toBe("Bearer sk-test-not-a-real-key");
+    expect(proposal.text).toBe(answer(PROGRAMS.parity));
+    expect(proposal.error).toBeUndefined();
+    expect(proposal.usage).toEqual({
+      input_tokens: 1234,
+      output_tokens: 567,
+      total_tokens: 1801,
+      prompt_tokens: 1234,
+      completion_tokens: 567,
+      cached_tokens: 200,
+      reasoning_tokens: 400,
+    });
+    expect(proposal.toolUses).toBe(2);
+    expect(proposal.toolResultsChars).toBe(5);
+    expect(proposal.meta?.response_id).toMatch(/^resp_/);
+  });
+
+  it("omits tools and verbosity when off, adds the json_schema format with --structured-output", async () => {
+    const { server } = await propose([{ kind: "completed", text: "{}" }], {
+      codeInterpreter: false,
+      verbosity: undefined,
+      structuredOutput: true,
+      reasoningEffort: "xhigh",
+      toolChoice: "none",
+    });
+    const body = server.calls[0]!.body;
+    expect(body.tools).toBeUndefined();
+    expect(body.reasoning).toEqual({ effort: "xhigh" });
+    expect(body.tool_choice).toBe("none");
+    expect(body.text).toEqual({
+      format: {
+        type: "json_schema",
+        name: "program",
+        strict: true,
+        schema: {
+          type: "object",
+          properties: { code: { type: "string", description: "Python source defining the function f" } },
+          required: ["code"],
+          additionalProperties: false,
+        },
+      },
+    });
+  });
+
+  it("records an incomplete response with its reason, and a failed one as an error", async () => {
+    const inc = await propose([
+      { kind: "incomplete", reason: "max_output_tokens", text: '{"code": "def f(' },
+    ]);
+    expect(inc.proposal.incompleteReason).toBe("max_output_tokens");
+    expect(inc.proposal.text).toBe('{"code": "def f(');
+    expect(inc.proposal.error).toBeUndefined();
+    await server?.close();
+    const failed = await propose([{ kind: "failed", code: "server_error", message: "boom" }]);
+    expect(failed.proposal.error).toBe("response failed: server_error: boom");
+  });
+
+  it("retries 429 honouring retry-after-ms, 5xx and dropped connections, then succeeds", async () => {
+    const { proposal, server, events } = await propose([
+      { kind: "http_error", status: 429, retryAfterMs: "120" },
+      { kind: "http_error", status: 503 },
+      { kind: "drop" },
+      { kind: "completed", text: answer(PROGRAMS.parity) },
+    ]);
+    expect(proposal.error).toBeUndefined();
+    expect(server.calls).toHaveLength(4);
+    expect(events.filter((e) => e.event === "retry").map((e) => e.fields.retry)).toEqual([1, 2, 3]);
+    // Retry-After was honoured (capped at maxDelayMs 200): the second call came >= 120 ms after the first ended.
+    expect(server.calls[1]!.startedAt - server.calls[0]!.endedAt!).toBeGreaterThanOrEqual(110);
+    expect(events[0]!.fields.delayMs).toBe(120);
+  });
+
+  it("gives up after the cap and returns the error as the attempt's outcome", async () => {
+    const { proposal, server } = await propose(() => ({
+      kind: "http_error",
+      status: 500,
+      message: "overloaded",
+    }));
+    expect(server.calls).toHaveLength(4); // 1 + maxRetries 3
+    expect(proposal.error).toMatch(/^HTTP 500: .*overloaded/);
+    expect(proposal.text).toBe("");
+  });
+
+  it("does not retry a 400 and never puts the key in the error", async () => {
+    const { proposal, server } = await propose([{ kind: "http_error", status: 400, message: "bad effort" }]);
+    expect(server.calls).toHaveLength(1);
+    expect(proposal.error).toMatch(/HTTP 400/);
+    expect(proposal.error).not.toContain("sk-test");
+  });
+
+  it("records a per-call timeout as an error without retrying it", async () => {
+    const { proposal, server } = await propose([{ kind: "completed", text: "{}", delayMs: 2000 }], {
+      timeoutMs: 150,
+    });
+    expect(server.calls).toHaveLength(1);
+    expect(proposal.error).toMatch(/timeout/);
+  });
+
+  it("background mode: creates with background, polls retrieve until completed", async () => {
+    const { proposal, server } = await propose(
+      [{ kind: "background", polls: 3, final: { kind: "completed", text: answer(PROGRAMS.parity) } }],
+      { background: true },
+    );
+    expect(server.calls[0]!.body.background).toBe(true);
+    expect(server.retrieves).toHaveLength(4);
+    expect(proposal.text).toBe(answer(PROGRAMS.parity));
+    expect(proposal.meta?.polls).toBe(4);
+  });
+
+  it("background mode: cancels the response when --timeout passes", async () => {
+    const { proposal, server } = await propose(
+      [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
+      { background: true, timeoutMs: 120 },
+    );
+    expect(proposal.error).toMatch(/timeout: background response resp_\d+ still in_progress.*cancelled/);
+    expect(server.cancels).toEqual([proposal.meta?.response_id]);
+  });
+
+  it("an abort rejects (nothing to record) and cancels a background response", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("interrupted")), 80);
+    await expect(
+      propose(
+        [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
+        { background: true },
+        ac.signal,
+      ),
+    ).rejects.toThrow(/interrupted|abort/);
+    expect(server!.cancels).toHaveLength(1);
+  });
+});
