@@ -1,0 +1,236 @@
+import { describe, expect, it } from "vitest";
+import type { AttemptRecord } from "../../src/artifacts/attempt-record.js";
+import type { GridPoint } from "../../src/core/grid.js";
+import { normaliseUsage } from "../../src/proposer/openai-usage.js";
+import type { Proposal, Proposer } from "../../src/proposer/proposer.js";
+import { Budget } from "../../src/runner/budget.js";
+import { type GridRunOptions, runGrid } from "../../src/runner/grid-runner.js";
+import { captureLogger, fakeExtract, fakeParityTask, fakeSplits, fakeVerifier } from "../helpers/fakes.js";
+
+const parity = (x: string) => [...x].filter((c) => c === "1").length % 2;
+const PROGRAMS = {
+  right: parity,
+  wrong: () => 0,
+  // parity except on strings ending in 011: 0.9 on train, 0.8 on val, 0.9 on test (fakeSplits)
+  almost: (x: string) => (x.endsWith("011") ? 1 - parity(x) : parity(x)),
+};
+const text = (name: string) => JSON.stringify({ code: `# MARK:${name}\ndef f(x): ...` });
+
+/** A proposer serving `script[fn][k]` for the k-th call of a grid point, after `delayMs`. */
+function scriptedProposer(script: Record<string, string[]>, delayMs = 5) {
+  const state = {
+    inFlight: 0,
+    maxInFlight: 0,
+    calls: [] as { fn: string; attemptsDone: number }[],
+    aborted: 0,
+  };
+  const proposer: Proposer = {
+    id: "fake",
+    open(ctx) {
+      let k = ctx.attemptsDone;
+      return {
+        async next(): Promise<Proposal | null> {
+          const list = script[ctx.gridPoint.fn] ?? [];
+          if (k >= list.length) return null;
+          const t = list[k++]!;
+          state.calls.push({ fn: ctx.gridPoint.fn, attemptsDone: ctx.attemptsDone });
+          state.inFlight++;
+          state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+          try {
+            await new Promise<void>((resolve, reject) => {
+              const onAbort = () => {
+                clearTimeout(timer);
+                state.aborted++;
+                reject(new Error("aborted"));
+              };
+              const timer = setTimeout(() => {
+                ctx.signal.removeEventListener("abort", onAbort);
+                resolve();
+              }, delayMs);
+              ctx.signal.addEventListener("abort", onAbort);
+            });
+          } finally {
+            state.inFlight--;
+          }
+          return {
+            text: t,
+            durationMs: delayMs,
+            usage: normaliseUsage({ input_tokens: 100, output_tokens: 50 }),
+          };
+        },
+      };
+    },
+  };
+  return { proposer, state };
+}
+
+function setup(
+  points: GridPoint[],
+  script: Record<string, string[]>,
+  over: Partial<GridRunOptions> = {},
+  prior: AttemptRecord[] = [],
+  delayMs = 5,
+) {
+  const { proposer, state } = scriptedProposer(script, delayMs);
+  const verifier = fakeVerifier(PROGRAMS);
+  const appended: AttemptRecord[] = [];
+  const logger = captureLogger();
+  const opts: GridRunOptions = {
+    points,
+    attempts: 5,
+    concurrency: 5,
+    batch: 1,
+    testSelectedOnly: false,
+    fingerprint: "fp1",
+    ...over,
+  };
+  const run = (signal = new AbortController().signal, budget = new Budget({ maxOutputTokens: 100 })) =>
+    runGrid(opts, {
+      proposer,
+      verifier,
+      extractCode: fakeExtract,
+      prepare: async (p) => ({
+        task: fakeParityTask,
+        splits: fakeSplits(p.length),
+        prompt: `prompt ${p.fn}`,
+      }),
+      append: (r) => appended.push(r),
+      prior,
+      budget,
+      logger,
+      signal,
+    });
+  return { run, state, verifier, appended, logger };
+}
+
+const pts = (...fns: string[]): GridPoint[] => fns.map((fn) => ({ fn, length: 8 }));
+
+describe("runGrid", () => {
+  it("stops a grid point early at validation accuracy 1.0 and selects by ERM", async () => {
+    const { run, appended, state } = setup(pts("fn_a"), {
+      fn_a: [text("wrong"), text("almost"), text("right"), text("wrong")],
+    });
+    const res = await run();
+    expect(res.status).toBe("completed");
+    expect(appended.map((r) => [r.attempt, r.val_acc === 1, r.stopped_early])).toEqual([
+      [1, false, false],
+      [2, false, false],
+      [3, true, true],
+    ]);
+    expect(state.calls).toHaveLength(3); // attempt 4 never asked
+    expect(appended[2]!.test_acc).toBe(1);
+    expect(appended.every((r) => r.proposer === "fake" && r.config_fingerprint === "fp1")).toBe(true);
+  });
+
+  it("records every outcome: no code, a compile error, scores for train/val/test", async () => {
+    const { run, appended } = setup(
+      pts("fn_a"),
+      { fn_a: ["no json here", text("unknown"), text("wrong")] },
+      { attempts: 3 },
+    );
+    await run();
+    expect(appended.map((r) => r.outcome)).toEqual(["no_code_found", "syntax_error", "ok"]);
+    expect(appended[0]!.compile_error).toMatch(/^no_code_found/);
+    expect(appended[1]!.compile_error).toBe("syntax_error: invalid syntax");
+    expect(appended[2]).toMatchObject({ val_acc: 0.5, compile_error: "" });
+  });
+
+  it("runs grid points concurrently up to --concurrency calls in flight", async () => {
+    const many = pts("p1", "p2", "p3", "p4", "p5", "p6");
+    const script = Object.fromEntries(many.map((p) => [p.fn, [text("wrong"), text("wrong")]]));
+    const a = setup(many, script, { concurrency: 6, attempts: 2 });
+    await a.run();
+    expect(a.state.maxInFlight).toBe(6);
+    const b = setup(many, script, { concurrency: 2, attempts: 2 });
+    await b.run();
+    expect(b.state.maxInFlight).toBe(2);
+    expect(b.state.calls).toHaveLength(12);
+  });
+
+  it("--batch draws b candidates at once and cancels the rest on early stop", async () => {
+    const { run, appended, state } = setup(
+      pts("fn_a"),
+      { fn_a: [text("wrong"), text("wrong"), text("right"), text("wrong"), text("wrong")] },
+      { batch: 5 },
+    );
+    const res = await run();
+    expect(state.maxInFlight).toBe(5);
+    expect(res.records.map((r) => r.attempt)).toEqual([1, 2, 3]);
+    expect(appended.find((r) => r.stopped_early)?.attempt).toBe(3);
+    // the 4th and 5th calls were in flight at the early stop: cancelled, not recorded
+    expect(state.aborted).toBe(2);
+    expect(appended).toHaveLength(3);
+  });
+
+  it("resumes: re-asks nothing already recorded and continues the session after it", async () => {
+    const first = setup(
+      pts("fn_a", "fn_b"),
+      { fn_a: [text("wrong"), text("wrong"), text("right")], fn_b: [text("wrong"), text("wrong")] },
+      { attempts: 2 },
+    );
+    await first.run();
+    expect(first.appended).toHaveLength(4);
+    const second = setup(
+      pts("fn_a", "fn_b"),
+      {
+        fn_a: [text("wrong"), text("wrong"), text("right")],
+        fn_b: [text("wrong"), text("wrong"), text("wrong")],
+      },
+      { attempts: 3 },
+      first.appended,
+    );
+    const res = await second.run();
+    expect(second.state.calls).toEqual([
+      { fn: "fn_a", attemptsDone: 2 },
+      { fn: "fn_b", attemptsDone: 2 },
+    ]);
+    expect(second.appended.map((r) => [r.fn, r.attempt])).toEqual([
+      ["fn_a", 3],
+      ["fn_b", 3],
+    ]);
+    expect(res.records).toHaveLength(6);
+    // a third run has nothing to do
+    const third = setup(pts("fn_a", "fn_b"), {}, { attempts: 3 }, res.records);
+    await third.run();
+    expect(third.state.calls).toHaveLength(0);
+  });
+
+  it("a budget stops new calls cleanly and reports it", async () => {
+    const { run, appended } = setup(pts("fn_a"), { fn_a: Array(5).fill(text("wrong")) });
+    // each call reserves ceil(len("prompt fn_a")/2)=6 + 100 tokens; real use 150
+    const res = await run(new AbortController().signal, new Budget({ maxTokens: 350, maxOutputTokens: 100 }));
+    expect(res.status).toBe("budget");
+    expect(appended).toHaveLength(2);
+  });
+
+  it("an interrupt stops new calls, cancels those in flight and records nothing for them", async () => {
+    const ac = new AbortController();
+    const { run, appended, state } = setup(
+      pts("fn_a", "fn_b"),
+      { fn_a: Array(5).fill(text("wrong")), fn_b: Array(5).fill(text("wrong")) },
+      {},
+      [],
+      60,
+    );
+    setTimeout(() => ac.abort(new Error("SIGINT")), 90); // mid second attempt of both points
+    const res = await run(ac.signal);
+    expect(res.status).toBe("interrupted");
+    expect(state.aborted).toBeGreaterThan(0);
+    expect(appended.length).toBeLessThan(10);
+    expect(appended.length).toBe(state.calls.length - state.aborted);
+  });
+
+  it("--test-selected-only scores test once, for the selected attempt, as a newer record", async () => {
+    const { run, appended, verifier } = setup(
+      pts("fn_a"),
+      { fn_a: [text("wrong"), text("almost"), text("wrong")] },
+      { attempts: 3, testSelectedOnly: true },
+    );
+    const res = await run();
+    expect(appended.slice(0, 3).every((r) => r.test_acc === null)).toBe(true);
+    expect(appended[3]).toMatchObject({ attempt: 2, test_scored_later: true });
+    expect(appended[3]!.test_acc).toBe(0.9);
+    expect(verifier.jobs.filter((j) => j.splits.test !== undefined)).toHaveLength(1);
+    expect(res.records.find((r) => r.attempt === 2)?.test_acc).toBe(appended[3]!.test_acc);
+  });
+});
