@@ -10,7 +10,7 @@ import { AttemptLog, latestByAttempt, readAttemptsJsonl } from "../../src/artifa
 import { DamagedArtifactError } from "../../src/artifacts/damaged-artifact-error.js";
 import { ZERO_USAGE } from "../../src/proposer/openai-usage.js";
 
-export const record = (over: Partial<AttemptRecord> = {}): AttemptRecord => ({
+const record = (over: Partial<AttemptRecord> = {}): AttemptRecord => ({
   fn: "fn_a",
   length: 20,
   attempt: 1,
