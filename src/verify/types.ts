@@ -57,3 +57,23 @@ export interface Verifier {
   verify(job: VerifyJob, signal?: AbortSignal): Promise<VerifyResult>;
   close(): Promise<void>;
 }
+
+/** Limits on one candidate run, enforced from outside the candidate's code (see docs/sandbox.md). */
+export interface SandboxLimits {
+  /** Wall clock for the whole child (all splits), in ms; the process group is killed at the limit. */
+  readonly wallMs: number;
+  /** RLIMIT_CPU in seconds (SIGXCPU at the limit, SIGKILL one second later). */
+  readonly cpuSeconds: number;
+  /** RLIMIT_AS in bytes. */
+  readonly memoryBytes: number;
+  /** RLIMIT_NOFILE. */
+  readonly openFiles: number;
+  /** RLIMIT_FSIZE in bytes: the largest file the candidate may write (into its scratch dir). */
+  readonly fileBytes: number;
+  /** RLIMIT_NPROC (processes and threads of the child's uid); 1 means no fork. */
+  readonly processes: number;
+  /** Size of the scratch tmpfs (/tmp) under bubblewrap, in bytes. */
+  readonly scratchBytes: number;
+  /** Bytes of protocol output the parent reads beyond one per input before it kills the child. */
+  readonly outputSlackBytes: number;
+}

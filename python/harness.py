@@ -1,0 +1,203 @@
+# The harness the sandboxed python3 child runs (never sees a label).
+#
+# Protocol (parent -> child, on stdin, read completely before any candidate code runs):
+#   LLMERM1 code=<bytes> n=<inputs> paths=<count> cpu=<s> as=<bytes> nofile=<n> fsize=<bytes> nproc=<n>\n
+#   <count> lines: the sys.path entries to use (probed once by the parent, site.py is not run here)
+#   <code bytes>  the candidate module's source (UTF-8)
+#   <n inputs joined by \n>
+# Protocol (child -> parent, on the original stdout, which is moved to a private fd first):
+#   "X <kind> <message>\n"                      the candidate failed before any prediction, or aborted
+#   "L <function name>\n" then one byte per input ('0', '1', or 'E' when the call raised), then
+#   "\nD <exceptions> <first exception message>\n"
+# The candidate's own stdin/stdout/stderr are /dev/null. Limits are set here as hard rlimits before
+# the candidate's code is compiled, so it cannot raise them; wall clock and output size are enforced
+# by the parent, which also kills the whole process group.
+import os
+import sys
+
+_MAX_MESSAGE = 300
+_out = 1  # the result channel; moved to a private fd once stdin is read
+
+
+def _msg(text):
+    text = " ".join(str(text).split())
+    return text[:_MAX_MESSAGE]
+
+
+def _describe(exc):
+    text = str(exc)
+    return _msg(type(exc).__name__ + (": " + text if text else ""))
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+def _limit(resource, which, soft, hard=None):
+    if soft is None or soft <= 0:
+        return
+    try:
+        resource.setrlimit(which, (soft, soft if hard is None else hard))
+    except (ValueError, OSError):
+        pass
+
+
+def _to01(v):
+    # REFERENCE.md: .item() unwrapped; bool as is; int nonzero; str rules; anything else truthiness.
+    item = getattr(v, "item", None)
+    if item is not None and callable(item):
+        v = item()
+    if isinstance(v, bool):
+        return 1 if v else 0
+    if isinstance(v, int):
+        return 0 if v == 0 else 1
+    if isinstance(v, str):
+        s = v.strip().strip("'\"").strip()
+        if s == "0":
+            return 0
+        if s == "1":
+            return 1
+        low = s.lower()
+        if low == "true":
+            return 1
+        if low == "false":
+            return 0
+        try:
+            return 0 if int(float(s)) == 0 else 1
+        except (ValueError, OverflowError):
+            return 1 if s else 0
+    return 1 if v else 0
+
+
+def _top_level_functions(code):
+    # Function code objects in a module's constants are its top-level defs, in source order
+    # (no `ast` import: it costs several milliseconds of startup).
+    names = []
+    for const in code.co_consts:
+        if type(const) is type(code) and not const.co_name.startswith("<"):
+            if const.co_name not in names:
+                names.append(const.co_name)
+    return names
+
+
+def main():
+    data = sys.stdin.buffer.read()
+    newline = data.index(b"\n")
+    header = dict(part.split("=", 1) for part in data[:newline].decode().split()[1:])
+    offset = newline + 1
+    paths = []
+    for _ in range(int(header["paths"])):
+        end = data.index(b"\n", offset)
+        paths.append(data[offset:end].decode())
+        offset = end + 1
+    code_len = int(header["code"])
+    source = data[offset : offset + code_len].decode("utf-8", "replace")
+    n = int(header["n"])
+    inputs = data[offset + code_len :].decode().split("\n") if n > 0 else []
+    del data
+
+    # Move the result channel away from fd 1, then point 0/1/2 at /dev/null for the candidate.
+    global _out
+    out = _out = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    null = open(os.devnull, "w")
+    sys.stdout = sys.stderr = sys.__stdout__ = sys.__stderr__ = null
+    sys.stdin = sys.__stdin__ = open(os.devnull)
+
+    def fail(kind, message, after_predictions=False):
+        prefix = "\n" if after_predictions else ""
+        _write_all(out, (prefix + "X " + kind + " " + _msg(message) + "\n").encode())
+        os._exit(0)
+
+    if len(inputs) != n:
+        fail("protocol_error", "harness received %d inputs, expected %d" % (len(inputs), n))
+    sys.path[:] = paths
+
+    import resource
+    import signal
+
+    _limit(resource, resource.RLIMIT_CPU, int(header["cpu"]), int(header["cpu"]) + 1)
+    _limit(resource, resource.RLIMIT_AS, int(header["as"]))
+    _limit(resource, resource.RLIMIT_NOFILE, int(header["nofile"]))
+    _limit(resource, resource.RLIMIT_FSIZE, int(header["fsize"]))
+    _limit(resource, resource.RLIMIT_NPROC, int(header["nproc"]))
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):
+        pass
+    # A write past RLIMIT_FSIZE raises OSError in the candidate instead of killing the child.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    try:
+        code = compile(source, "<candidate>", "exec", dont_inherit=True)
+    except SyntaxError as e:
+        where = "line %s: " % e.lineno if e.lineno else ""
+        fail("syntax_error", where + _describe(e))
+    except (ValueError, TypeError, MemoryError) as e:
+        fail("syntax_error", _describe(e))
+
+    names = _top_level_functions(code)
+    if not names:
+        fail("no_function", "no top-level function is defined")
+    name = "f" if "f" in names else names[0]
+
+    # Run the module as Python runs a module: one globals dict, so module-level imports are visible.
+    module = type(sys)("candidate")
+    module.__file__ = "<candidate>"
+    sys.modules["candidate"] = module
+    try:
+        exec(code, module.__dict__)
+    except MemoryError as e:
+        fail("memory_limit", "MemoryError while running the module " + _describe(e))
+    except ImportError as e:
+        fail("import_error", _describe(e))
+    except (SystemExit, KeyboardInterrupt) as e:
+        fail("crashed", _describe(e) + " raised while running the module")
+    except BaseException as e:
+        fail("module_error", _describe(e))
+
+    fn = module.__dict__.get(name)
+    if not callable(fn):
+        fail("no_function", "%s is not callable after running the module" % name)
+
+    _write_all(out, ("L " + name + "\n").encode())
+    buf = bytearray()
+    exceptions = 0
+    first = ""
+    to01 = _to01
+    for x in inputs:
+        try:
+            buf += b"1" if to01(fn(x)) else b"0"
+        except MemoryError as e:
+            _write_all(out, buf)
+            fail("memory_limit", _describe(e) + " raised by " + name, True)
+        except Exception as e:
+            buf += b"E"
+            exceptions += 1
+            if not first:
+                first = _describe(e)
+        except BaseException as e:
+            _write_all(out, buf)
+            fail("crashed", _describe(e) + " raised by " + name, True)
+        if len(buf) >= 8192:
+            _write_all(out, buf)
+            buf = bytearray()
+    buf += ("\nD %d %s\n" % (exceptions, first)).encode()
+    _write_all(out, buf)
+    # Skip atexit handlers and finalizers the candidate may have registered.
+    os._exit(0)
+
+
+try:
+    main()
+except BaseException as exc:  # a harness bug or a protocol failure: report it, never hang
+    try:
+        os.write(_out, ("\nX sandbox_error harness: " + _describe(exc) + "\n").encode())
+    finally:
+        os._exit(3)

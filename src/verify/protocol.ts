@@ -1,0 +1,131 @@
+import type { OutcomeKind } from "./types.js";
+
+/** What the parent sends the harness on stdin (see python/harness.py for the format). */
+export interface HarnessRequest {
+  readonly code: string;
+  readonly inputs: readonly string[];
+  readonly sysPath: readonly string[];
+  readonly cpuSeconds: number;
+  readonly memoryBytes: number;
+  readonly openFiles: number;
+  readonly fileBytes: number;
+  readonly processes: number;
+}
+
+export function encodeRequest(req: HarnessRequest): Buffer {
+  for (const [i, x] of req.inputs.entries()) {
+    if (x.includes("\n")) throw new Error(`input ${i + 1} contains a newline; inputs are one line each`);
+  }
+  for (const p of req.sysPath) {
+    if (p.includes("\n")) throw new Error(`sys.path entry ${JSON.stringify(p)} contains a newline`);
+  }
+  const code = Buffer.from(req.code, "utf8");
+  const header =
+    `LLMERM1 code=${code.length} n=${req.inputs.length} paths=${req.sysPath.length}` +
+    ` cpu=${Math.ceil(req.cpuSeconds)} as=${req.memoryBytes} nofile=${req.openFiles}` +
+    ` fsize=${req.fileBytes} nproc=${req.processes}\n`;
+  const paths = req.sysPath.map((p) => `${p}\n`).join("");
+  return Buffer.concat([
+    Buffer.from(header + paths, "utf8"),
+    code,
+    Buffer.from(req.inputs.join("\n"), "utf8"),
+  ]);
+}
+
+/** The harness's report, as far as it got. */
+export type HarnessReport =
+  /** The candidate failed before the first prediction (syntax, no function, import...). */
+  | { readonly state: "failed"; readonly kind: OutcomeKind; readonly message: string }
+  /** Every input got a prediction. `predictions` holds '0' | '1' | 'E' per input. */
+  | {
+      readonly state: "done";
+      readonly functionName: string;
+      readonly predictions: string;
+      readonly exceptions: number;
+      readonly firstException: string;
+    }
+  /** The harness stopped the run part way (memory, SystemExit...). */
+  | {
+      readonly state: "aborted";
+      readonly functionName: string;
+      readonly predicted: number;
+      readonly kind: OutcomeKind;
+      readonly message: string;
+    }
+  /** Output ended early (the child died or was killed); how many predictions arrived. */
+  | { readonly state: "incomplete"; readonly functionName?: string; readonly predicted: number }
+  /** Output the harness never writes: the candidate wrote into the result channel. */
+  | { readonly state: "garbage"; readonly message: string };
+
+const KINDS: ReadonlySet<string> = new Set<OutcomeKind>([
+  "syntax_error",
+  "no_function",
+  "import_error",
+  "module_error",
+  "memory_limit",
+  "crashed",
+  "protocol_error",
+  "sandbox_error",
+]);
+
+/** Parse the child's result channel. Pure; every deviation from the format is `garbage`. */
+export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport {
+  const text = out.toString("latin1");
+  if (text === "") return { state: "incomplete", predicted: 0 };
+  if (text.startsWith("X ")) {
+    const failed = parseFailure(text);
+    return failed ?? garbage(text);
+  }
+  if (!text.startsWith("L ")) return garbage(text);
+  const nameEnd = text.indexOf("\n");
+  if (nameEnd < 0) return { state: "incomplete", predicted: 0 };
+  const functionName = Buffer.from(text.slice(2, nameEnd), "latin1").toString("utf8");
+  const rest = text.slice(nameEnd + 1);
+  const predEnd = rest.indexOf("\n");
+  const predictions = predEnd < 0 ? rest : rest.slice(0, predEnd);
+  if (!/^[01E]*$/.test(predictions) || predictions.length > expected) return garbage(text);
+  if (predEnd < 0) return { state: "incomplete", functionName, predicted: predictions.length };
+  const tail = rest.slice(predEnd + 1);
+  if (tail.startsWith("X ")) {
+    const failed = parseFailure(tail);
+    if (!failed) return garbage(text);
+    return {
+      state: "aborted",
+      functionName,
+      predicted: predictions.length,
+      kind: failed.kind,
+      message: failed.message,
+    };
+  }
+  const done = /^D (\d+) ?([^\n]*)\n$/.exec(tail);
+  if (!done) {
+    return /^D[^\n]*$/.test(tail)
+      ? { state: "incomplete", functionName, predicted: predictions.length }
+      : garbage(text);
+  }
+  const exceptions = Number(done[1]);
+  const counted = predictions.split("E").length - 1;
+  if (predictions.length !== expected || exceptions !== counted) return garbage(text);
+  return {
+    state: "done",
+    functionName,
+    predictions,
+    exceptions,
+    firstException: Buffer.from(done[2] ?? "", "latin1").toString("utf8"),
+  };
+}
+
+function parseFailure(text: string): { state: "failed"; kind: OutcomeKind; message: string } | undefined {
+  const m = /^X ([a-z_]+) ?([^\n]*)\n$/.exec(text);
+  if (!m || !KINDS.has(m[1]!)) return undefined;
+  return {
+    state: "failed",
+    kind: m[1] as OutcomeKind,
+    message: Buffer.from(m[2] ?? "", "latin1").toString("utf8"),
+  };
+}
+
+function garbage(text: string): HarnessReport {
+  const shown = JSON.stringify(text.slice(0, 60));
+  return { state: "garbage", message: `unexpected output on the result channel: ${shown}` };
+}

@@ -1,0 +1,162 @@
+import { lstatSync, readlinkSync } from "node:fs";
+import type { PythonInfo } from "./python-probe.js";
+import type { SandboxLimits } from "./types.js";
+
+/** How the child is isolated, strongest first; the verifier uses the first tier that works here. */
+export type SandboxMode = "bubblewrap" | "unshare" | "rlimits";
+
+export interface SandboxTier {
+  readonly mode: SandboxMode;
+  /** Spawn the launcher as uid/gid 65534 (we are root and nobody can run the interpreter). */
+  readonly asNobody: boolean;
+  /** Pass the seccomp filter to bwrap on fd 3. */
+  readonly seccomp: boolean;
+}
+
+/** One way to start the child: the harness source runs as `python -I -S -c <harness>`. */
+export interface Launch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly uid?: number;
+  readonly gid?: number;
+  readonly env: Readonly<Record<string, string>>;
+  /** cwd of the launcher (a scratch dir for tiers without a private /tmp). */
+  readonly cwd: string;
+  /** When the mode is bubblewrap: an exit status above 128 is bwrap reporting the child's signal. */
+  readonly exitCodeIsSignal: boolean;
+}
+
+export const NOBODY = 65534;
+
+/** The environment the candidate sees: no API keys, no user paths; BLAS/OpenMP kept single-threaded. */
+export function sandboxEnv(home: string): Record<string, string> {
+  return {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    LANG: "C.UTF-8",
+    LC_ALL: "C.UTF-8",
+    HOME: home,
+    TMPDIR: home,
+    OPENBLAS_NUM_THREADS: "1",
+    OMP_NUM_THREADS: "1",
+    MKL_NUM_THREADS: "1",
+  };
+}
+
+/** Top-level entries a dynamically linked python needs besides /usr (merged-/usr symlinks or dirs). */
+const ROOT_ENTRIES = ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"];
+
+/** Interpreter directories to bind read-only: outside /usr, not nested in one another, never `/`. */
+export function pythonBinds(info: PythonInfo): string[] {
+  const dirs = [...new Set(info.dirs)]
+    .filter((d) => d !== "/" && d !== "/usr" && !d.startsWith("/usr/"))
+    .sort((a, b) => a.length - b.length);
+  const kept: string[] = [];
+  for (const d of dirs) {
+    if (!kept.some((k) => d === k || d.startsWith(`${k}/`))) kept.push(d);
+  }
+  return kept;
+}
+
+export function bwrapArgs(
+  info: PythonInfo,
+  limits: SandboxLimits,
+  harness: string,
+  seccomp: boolean,
+): string[] {
+  const args = [
+    "--unshare-user",
+    "--unshare-ipc",
+    "--unshare-pid",
+    "--unshare-net",
+    "--unshare-uts",
+    "--unshare-cgroup-try",
+    "--die-with-parent",
+    "--new-session",
+    "--uid",
+    String(NOBODY),
+    "--gid",
+    String(NOBODY),
+    "--hostname",
+    "sandbox",
+    "--ro-bind",
+    "/usr",
+    "/usr",
+  ];
+  for (const entry of ROOT_ENTRIES) {
+    const stat = lstatOrNull(entry);
+    if (!stat) continue;
+    if (stat.isSymbolicLink()) args.push("--symlink", readlinkSync(entry), entry);
+    else if (stat.isDirectory()) args.push("--ro-bind", entry, entry);
+  }
+  args.push("--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache");
+  for (const dir of pythonBinds(info)) args.push("--ro-bind-try", dir, dir);
+  args.push("--proc", "/proc", "--dev", "/dev");
+  args.push("--size", String(limits.scratchBytes), "--tmpfs", "/tmp", "--chdir", "/tmp");
+  if (seccomp) args.push("--seccomp", "3");
+  args.push("--", info.executable, ...pythonArgs(harness));
+  return args;
+}
+
+export function pythonArgs(harness: string): string[] {
+  // -I: no user site, no PYTHON* variables, no cwd on sys.path; -S: no site.py (sys.path comes from
+  // the probe); -B: never write .pyc files.
+  return ["-I", "-S", "-B", "-c", harness];
+}
+
+export function launchFor(
+  tier: SandboxTier,
+  info: PythonInfo,
+  limits: SandboxLimits,
+  harness: string,
+  bwrap: string,
+  scratch: string,
+): Launch {
+  const ids = tier.asNobody ? { uid: NOBODY, gid: NOBODY } : {};
+  if (tier.mode === "bubblewrap") {
+    return {
+      command: bwrap,
+      args: bwrapArgs(info, limits, harness, tier.seccomp),
+      ...ids,
+      env: sandboxEnv("/tmp"),
+      cwd: "/",
+      exitCodeIsSignal: true,
+    };
+  }
+  if (tier.mode === "unshare") {
+    return {
+      command: "unshare",
+      args: [
+        "--user",
+        "--net",
+        "--ipc",
+        "--uts",
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--",
+        info.executable,
+        ...pythonArgs(harness),
+      ],
+      ...ids,
+      env: sandboxEnv(scratch),
+      cwd: scratch,
+      exitCodeIsSignal: false,
+    };
+  }
+  return {
+    command: info.executable,
+    args: pythonArgs(harness),
+    ...ids,
+    env: sandboxEnv(scratch),
+    cwd: scratch,
+    exitCodeIsSignal: false,
+  };
+}
+
+function lstatOrNull(p: string) {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+}
