@@ -1,4 +1,7 @@
 import type { Command } from "commander";
+import { registerDatasetsCommand } from "./datasets-command.js";
 
 /** Every subcommand registers itself here; one module per command. */
-export function registerCommands(_program: Command): void {}
+export function registerCommands(program: Command): void {
+  registerDatasetsCommand(program);
+}

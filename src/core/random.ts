@@ -1,3 +1,8 @@
+import { uniformBigInt } from "pure-rand/distribution/uniformBigInt";
+import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
+import { uniformInt } from "pure-rand/distribution/uniformInt";
+import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+
 /**
  * The only source of randomness for dataset generation. Deterministic in its seed on every machine.
  * (Implementation: see createRandom below; owned by the datasets module.)
@@ -11,4 +16,34 @@ export interface RandomSource {
   float(): number;
   /** Fisher-Yates shuffle in place; returns the array. */
   shuffle<T>(items: T[]): T[];
+}
+
+/**
+ * A deterministic RandomSource: xoroshiro128+ (pure-rand) seeded with a 32-bit seed. The same seed gives
+ * the same sequence on every machine (pure integer arithmetic, no platform randomness).
+ */
+export function createRandom(seed: number): RandomSource {
+  const gen = xoroshiro128plus(seed | 0);
+  const int = (n: number): number => {
+    if (!Number.isInteger(n) || n < 1 || n > 2 ** 32)
+      throw new RangeError(`RandomSource.int: bad bound ${n}`);
+    return uniformInt(gen, 0, n - 1);
+  };
+  return {
+    int,
+    bigint: (lo, hi) => {
+      if (hi < lo) throw new RangeError(`RandomSource.bigint: empty range [${lo}, ${hi}]`);
+      return uniformBigInt(gen, lo, hi);
+    },
+    float: () => uniformFloat64(gen),
+    shuffle<T>(items: T[]): T[] {
+      for (let i = items.length - 1; i > 0; i--) {
+        const j = int(i + 1);
+        const tmp = items[i] as T;
+        items[i] = items[j] as T;
+        items[j] = tmp;
+      }
+      return items;
+    },
+  };
 }

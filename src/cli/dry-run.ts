@@ -1,0 +1,19 @@
+import { buildDatasets } from "../dataset/build-pool.js";
+import { specsForGrid } from "../dataset/spec.js";
+import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import type { GridOptions } from "./grid-options.js";
+
+/**
+ * `run --dry-run`: builds or reuses each grid point's dataset and prints the prompt the model would get.
+ * Needs no API key and calls nothing.
+ */
+export async function runDryRun(grid: GridOptions, out: NodeJS.WritableStream): Promise<void> {
+  const results = await buildDatasets(specsForGrid(grid), grid.datasetDir);
+  for (const { spec, dataset, reused, path } of results) {
+    out.write(
+      `=== ${spec.fn} (${dataset.targetName}) L=${spec.length}: dataset ${path} (${reused ? "reused" : "built"}) ===\n`,
+    );
+    out.write(buildPaperPrompt(dataset.train, { decimal: dataset.decimal, length: dataset.length }));
+    out.write("\n\n");
+  }
+}

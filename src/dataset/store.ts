@@ -1,0 +1,305 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
+import { UsageError } from "../core/errors.js";
+import type { Example, SplitName, Splits } from "../core/example.js";
+import { getTask } from "../tasks/registry.js";
+import { generateSplits } from "./generate.js";
+import { formatExampleLines, LineFormatError, parseExampleLines } from "./line-format.js";
+import { formatMeta, type MetaJson, MetaSchema, SPLIT_FILES } from "./meta.js";
+import { checkSpec, type DatasetSpec, datasetPath, derivedSeed } from "./spec.js";
+
+/** A dataset on disk that cannot be trusted: never used, always reported with the file and the problem. */
+export class DatasetDamagedError extends Error {
+  override readonly name = "DatasetDamagedError";
+  constructor(
+    readonly path: string,
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(`damaged dataset ${path}: ${file}: ${problem} (delete that directory to rebuild it)`);
+  }
+}
+
+/** A loaded dataset: its splits and the facts of its meta.json. */
+export interface Dataset extends Splits {
+  readonly fn: string;
+  readonly targetName: string;
+  readonly length: number;
+  readonly decimal: boolean;
+  readonly derivedSeed: number;
+  readonly sizes: { readonly train: number; readonly val: number; readonly test: number };
+  /** Where it lives. */
+  readonly path: string;
+  /** "llm-erm" when we wrote it (with SHA-256s), "python-runner" for a directory without them. */
+  readonly writtenBy: "llm-erm" | "python-runner";
+}
+
+export interface LoadedDataset {
+  readonly dataset: Dataset;
+  readonly reused: boolean;
+  readonly path: string;
+}
+
+const SPLITS: readonly SplitName[] = ["train", "val", "test"];
+const GENERATOR = "llm-erm";
+
+const sha256 = (data: string | Buffer): string => createHash("sha256").update(data).digest("hex");
+
+const errorCode = (err: unknown): string | undefined =>
+  typeof err === "object" && err !== null && "code" in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (err) {
+    if (errorCode(err) === "ENOENT") return false;
+    throw err;
+  }
+}
+
+/**
+ * The dataset for `spec` under `datasetDir`: reused when its directory exists (ours or the Python
+ * runner's) and checks out, built otherwise. A damaged directory throws DatasetDamagedError.
+ */
+export async function loadOrBuildDataset(spec: DatasetSpec, datasetDir: string): Promise<LoadedDataset> {
+  checkSpec(spec);
+  const path = datasetPath(datasetDir, spec);
+  if (await exists(path)) return { dataset: await loadDataset(path, spec), reused: true, path };
+  const built = await buildDataset(spec, datasetDir, path);
+  return { dataset: built.dataset, reused: !built.wrote, path };
+}
+
+/**
+ * Builds into a private temporary directory beside the target, then renames it into place: readers never
+ * see a half-written dataset, and when two builders race, the loser drops its copy and loads the winner's
+ * (byte-identical, since generation is deterministic).
+ */
+async function buildDataset(
+  spec: DatasetSpec,
+  datasetDir: string,
+  path: string,
+): Promise<{ dataset: Dataset; wrote: boolean }> {
+  const parent = dirname(path);
+  try {
+    await mkdir(parent, { recursive: true });
+  } catch (err) {
+    throw new UsageError(
+      `--dataset-dir ${datasetDir}: cannot create ${parent} (${errorCode(err) ?? String(err)})`,
+    );
+  }
+  const splits = await generateSplits(spec);
+  const task = getTask(spec.fn);
+  const texts = {
+    train: formatExampleLines(splits.train),
+    val: formatExampleLines(splits.val),
+    test: formatExampleLines(splits.test),
+  };
+  const meta: MetaJson = {
+    fn: spec.fn,
+    target_name: task.name,
+    length: spec.length,
+    decimal: task.decimal,
+    derived_seed: derivedSeed(spec),
+    sizes: { train: spec.trainSize, val: spec.valSize, test: spec.testSize },
+    created_ts: Math.floor(Date.now() / 1000),
+    generator: GENERATOR,
+    sha256: {
+      "train.txt": sha256(texts.train),
+      "val.txt": sha256(texts.val),
+      "test.txt": sha256(texts.test),
+    },
+  };
+  const tmp = join(
+    parent,
+    `.${basename(path)}.tmp-${process.pid}-${threadId}-${randomBytes(4).toString("hex")}`,
+  );
+  try {
+    await mkdir(tmp);
+    for (const split of SPLITS) await writeFile(join(tmp, SPLIT_FILES[split]), texts[split]);
+    await writeFile(join(tmp, "meta.json"), formatMeta(meta));
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw new UsageError(
+      `--dataset-dir ${datasetDir}: cannot write ${tmp} (${errorCode(err) ?? String(err)})`,
+    );
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    const code = errorCode(err);
+    if (code === "ENOTEMPTY" || code === "EEXIST")
+      return { dataset: await loadDataset(path, spec), wrote: false };
+    throw new UsageError(
+      `--dataset-dir ${datasetDir}: cannot move ${tmp} to ${path} (${code ?? String(err)})`,
+    );
+  }
+  return { dataset: toDataset(splits, meta, path), wrote: true };
+}
+
+function toDataset(splits: Splits, meta: MetaJson, path: string): Dataset {
+  return {
+    train: splits.train,
+    val: splits.val,
+    test: splits.test,
+    fn: meta.fn,
+    targetName: meta.target_name,
+    length: meta.length,
+    decimal: meta.decimal,
+    derivedSeed: meta.derived_seed,
+    sizes: { ...meta.sizes },
+    path,
+    writtenBy: meta.sha256 ? "llm-erm" : "python-runner",
+  };
+}
+
+async function readText(path: string, file: string): Promise<Buffer> {
+  try {
+    return await readFile(join(path, file));
+  } catch (err) {
+    const code = errorCode(err);
+    throw new DatasetDamagedError(
+      path,
+      file,
+      code === "ENOENT" ? "missing" : `unreadable (${code ?? String(err)})`,
+    );
+  }
+}
+
+export interface LoadOptions {
+  /** Also check every label against the task, balance and distinctness (slow for the prime tasks). */
+  readonly deep?: boolean;
+}
+
+/**
+ * Loads and checks the dataset at `path` for `spec`. Ours: the SHA-256 of every split file must match
+ * meta.json. Any dataset: meta.json must describe `spec`, every line must parse, have length L and the
+ * task's alphabet, and each split must have its size. A directory without SHA-256s (the Python runner's)
+ * also has its train and val labels checked against the task.
+ */
+export async function loadDataset(
+  path: string,
+  spec: DatasetSpec,
+  options: LoadOptions = {},
+): Promise<Dataset> {
+  const task = getTask(spec.fn);
+  const metaText = (await readText(path, "meta.json")).toString("utf8");
+  let metaJson: unknown;
+  try {
+    metaJson = JSON.parse(metaText);
+  } catch {
+    throw new DatasetDamagedError(path, "meta.json", "not valid JSON (truncated or edited?)");
+  }
+  const parsed = MetaSchema.safeParse(metaJson);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DatasetDamagedError(
+      path,
+      "meta.json",
+      `${issue?.path.join(".") || "(root)"}: ${issue?.message}`,
+    );
+  }
+  const meta = parsed.data;
+  const expected: [string, unknown, unknown][] = [
+    ["fn", meta.fn, spec.fn],
+    ["target_name", meta.target_name, task.name],
+    ["length", meta.length, spec.length],
+    ["decimal", meta.decimal, task.decimal],
+    ["derived_seed", meta.derived_seed, derivedSeed(spec)],
+    ["sizes.train", meta.sizes.train, spec.trainSize],
+    ["sizes.val", meta.sizes.val, spec.valSize],
+    ["sizes.test", meta.sizes.test, spec.testSize],
+  ];
+  for (const [field, got, want] of expected) {
+    if (got !== want)
+      throw new DatasetDamagedError(
+        path,
+        "meta.json",
+        `${field} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
+      );
+  }
+  const alphabet = task.decimal ? /^[0-9]+$/ : /^[01]+$/;
+  const splits: Record<SplitName, Example[]> = { train: [], val: [], test: [] };
+  for (const split of SPLITS) {
+    const file = SPLIT_FILES[split];
+    const bytes = await readText(path, file);
+    const sum = meta.sha256?.[file];
+    if (sum !== undefined && sha256(bytes) !== sum) {
+      throw new DatasetDamagedError(path, file, "SHA-256 differs from meta.json (edited or truncated)");
+    }
+    let examples: Example[];
+    try {
+      examples = parseExampleLines(bytes.toString("utf8"), file);
+    } catch (err) {
+      if (err instanceof LineFormatError)
+        throw new DatasetDamagedError(path, `${file}:${err.line}`, err.problem);
+      throw err;
+    }
+    if (examples.length !== meta.sizes[split]) {
+      throw new DatasetDamagedError(
+        path,
+        file,
+        `has ${examples.length} lines, meta.json says ${meta.sizes[split]}`,
+      );
+    }
+    examples.forEach((e, i) => {
+      if (e.x.length !== spec.length) {
+        throw new DatasetDamagedError(
+          path,
+          `${file}:${i + 1}`,
+          `input has length ${e.x.length}, expected ${spec.length}`,
+        );
+      }
+      if (!alphabet.test(e.x)) {
+        throw new DatasetDamagedError(
+          path,
+          `${file}:${i + 1}`,
+          `input is not ${task.decimal ? "decimal" : "binary"}`,
+        );
+      }
+    });
+    const checkLabels = options.deep === true || (meta.sha256 === undefined && split !== "test");
+    if (checkLabels) {
+      examples.forEach((e, i) => {
+        if (task.label(e.x) !== e.y) {
+          throw new DatasetDamagedError(
+            path,
+            `${file}:${i + 1}`,
+            `label ${e.y} is wrong for ${e.x} (${task.id})`,
+          );
+        }
+      });
+    }
+    splits[split] = examples;
+  }
+  if (options.deep === true) checkBalance(path, splits);
+  return toDataset(splits, meta, path);
+}
+
+/** Train and val hold exactly half positives; the whole pool is split N/2 positives (floor) and the rest. */
+function checkBalance(path: string, splits: Record<SplitName, Example[]>): void {
+  for (const split of ["train", "val"] as const) {
+    const pos = splits[split].filter((e) => e.y === 1).length;
+    if (pos * 2 !== splits[split].length) {
+      throw new DatasetDamagedError(
+        path,
+        SPLIT_FILES[split],
+        `${pos} positives of ${splits[split].length}: not balanced`,
+      );
+    }
+  }
+  const all = [...splits.train, ...splits.val, ...splits.test];
+  const pos = all.filter((e) => e.y === 1).length;
+  if (pos !== Math.floor(all.length / 2)) {
+    throw new DatasetDamagedError(
+      path,
+      SPLIT_FILES.test,
+      `${pos} positives in a pool of ${all.length}: not balanced`,
+    );
+  }
+}
