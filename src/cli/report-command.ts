@@ -1,0 +1,71 @@
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { type Command, Option } from "commander";
+import type { AttemptRecord } from "../artifacts/attempt-record.js";
+import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
+import { latestByAttempt, readAttemptsJsonl } from "../artifacts/attempts-jsonl.js";
+import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
+import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
+import { ExitCode, UsageError } from "../core/errors.js";
+
+/** `llm-erm report [jsonl...]`: merge shards' (or runs') JSONLs into one CSV and one summary table. */
+export function registerReportCommand(program: Command): void {
+  program
+    .command("report")
+    .description(
+      "merge attempt JSONLs (e.g. one per --shard) into one CSV and a per-grid-point summary; " +
+        "default input: every results_attempts*.jsonl in the current directory",
+    )
+    .argument("[jsonl...]", "attempt files to merge")
+    .addOption(new Option("--out-csv <file>", "merged attempt table (default: results_attempts.merged.csv)"))
+    .addOption(
+      new Option(
+        "--out-summary <file>",
+        "summary CSV; a .json twin is written beside it (default: results_summary.csv)",
+      ),
+    )
+    .action((files: string[], opts: Record<string, unknown>) => {
+      process.exitCode = reportCommand(files, opts);
+    });
+}
+
+export function reportCommand(files: readonly string[], opts: Record<string, unknown>): number {
+  const inputs =
+    files.length > 0
+      ? [...files]
+      : readdirSync(".")
+          .filter((f) => /^results_attempts.*\.jsonl$/.test(f))
+          .sort();
+  if (inputs.length === 0) throw new UsageError("report: no JSONL given and no results_attempts*.jsonl here");
+  const all: AttemptRecord[] = [];
+  try {
+    for (const f of inputs) {
+      const read = readAttemptsJsonl(f);
+      if (read.tornTail) process.stderr.write(`llm-erm: ${f}: ignoring a torn last line\n`);
+      all.push(...read.records);
+    }
+  } catch (err) {
+    if (err instanceof DamagedArtifactError) {
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.damaged;
+    }
+    if ((err as NodeJS.ErrnoException).code === "ENOENT")
+      throw new UsageError(`report: ${(err as Error).message}`);
+    throw err;
+  }
+  const records = latestByAttempt(all);
+  const outCsv = typeof opts.outCsv === "string" ? opts.outCsv : "results_attempts.merged.csv";
+  const outSummary = typeof opts.outSummary === "string" ? opts.outSummary : "results_summary.csv";
+  const summary = summarise(records);
+  writeAttemptsCsv(outCsv, records);
+  writeSummary(
+    outSummary,
+    join(dirname(outSummary), `${outSummary.replace(/^.*\//, "").replace(/\.csv$/, "")}.json`),
+    summary,
+  );
+  process.stdout.write(`${summaryMarkdown(summary)}\n`);
+  process.stderr.write(
+    `llm-erm: ${records.length} attempts from ${inputs.length} file(s); wrote ${outCsv} and ${outSummary}\n`,
+  );
+  return ExitCode.ok;
+}

@@ -1,0 +1,145 @@
+import { dirname, join } from "node:path";
+import { z } from "zod";
+import { UsageError } from "../core/errors.js";
+import { REASONING_EFFORTS, TOOL_CHOICES, VERBOSITIES } from "../proposer/openai-request.js";
+import { parseShard, type Shard } from "./shard.js";
+
+/** Everything `llm-erm run` needs besides the grid/data flags, after flags and environment are merged. */
+export const RunSettingsSchema = z.object({
+  provider: z.enum(["openai", "enumerative"]),
+  attempts: z.number().int().positive(),
+  concurrency: z.number().int().positive(),
+  batch: z.number().int().positive(),
+  timeoutS: z.number().positive(),
+  model: z.string().min(1),
+  maxOutputTokens: z.number().int().positive(),
+  reasoningEffort: z.enum(REASONING_EFFORTS),
+  verbosity: z.enum(VERBOSITIES).optional(),
+  toolChoice: z.enum(TOOL_CHOICES),
+  codeInterpreter: z.boolean(),
+  structuredOutput: z.boolean(),
+  background: z.boolean(),
+  testSelectedOnly: z.boolean(),
+  maxCostUsd: z.number().positive().optional(),
+  maxTokens: z.number().int().positive().optional(),
+  pricesFile: z.string().optional(),
+  python: z.string().optional(),
+  fresh: z.boolean(),
+  dryRun: z.boolean(),
+  preflight: z.boolean(),
+  logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+});
+export type RunSettings = z.infer<typeof RunSettingsSchema>;
+
+/** Where the artifacts go. */
+export interface ArtifactPaths {
+  readonly jsonl: string;
+  readonly csv: string;
+  readonly log: string;
+  readonly summaryCsv: string;
+  readonly summaryJson: string;
+}
+
+/**
+ * The paper's names in the working directory (or --out-dir); with --shard i/n and no explicit names,
+ * each shard gets its own files (`results_attempts.shard-2-of-4.jsonl`) so shards never share a file.
+ */
+export function artifactPaths(opts: {
+  outDir?: string;
+  outJsonl?: string;
+  outCsv?: string;
+  shard?: Shard;
+}): ArtifactPaths {
+  const dir = opts.outDir ?? ".";
+  const suffix = opts.shard ? `.shard-${opts.shard.index}-of-${opts.shard.count}` : "";
+  const jsonl = opts.outJsonl ?? join(dir, `results_attempts${suffix}.jsonl`);
+  const csv = opts.outCsv ?? join(dir, `results_attempts${suffix}.csv`);
+  const summaryBase = join(dirname(jsonl), `results_summary${suffix}`);
+  return {
+    jsonl,
+    csv,
+    log: join(dirname(jsonl), `runner${suffix}.log`),
+    summaryCsv: `${summaryBase}.csv`,
+    summaryJson: `${summaryBase}.json`,
+  };
+}
+
+export const envBool = (name: string): boolean | undefined => {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
+  if (/^(0|false|no|off)$/i.test(raw.trim())) return false;
+  throw new UsageError(`environment variable ${name}: expected true/false, got '${raw}'`);
+};
+
+export const envNumber = (name: string): number | undefined => {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === "") return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v))
+    throw new UsageError(`environment variable ${name}: expected a number, got '${raw}'`);
+  return v;
+};
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const FLAG_OF: Record<string, string> = {
+  timeoutS: "--timeout",
+  codeInterpreter: "--enable-code-interpreter",
+  preflight: "--skip-preflight",
+  pricesFile: "--prices",
+};
+
+/**
+ * Merges parsed flags, then environment variables (the Python runner's names), then the paper's
+ * defaults. A bad value is a UsageError naming the flag.
+ */
+export function readRunSettings(
+  opts: Record<string, unknown>,
+  hasApiKey: boolean,
+): { settings: RunSettings; shard?: Shard; providerAnnounce?: string } {
+  const env = process.env;
+  const provider = (opts.provider as string | undefined) ?? (hasApiKey ? "openai" : "enumerative");
+  const providerAnnounce =
+    opts.provider === undefined
+      ? hasApiKey
+        ? "provider: openai (OPENAI_API_KEY is set; --provider enumerative for the built-in enumerator)"
+        : "provider: enumerative (OPENAI_API_KEY is not set; set it or pass --provider openai to use a model)"
+      : undefined;
+  const verbosityRaw = (opts.verbosity as string | undefined) ?? env.TEXT_VERBOSITY ?? "low";
+  const candidate = {
+    provider,
+    attempts: opts.attempts ?? envNumber("ATTEMPTS") ?? 5,
+    concurrency: opts.concurrency ?? envNumber("CONCURRENCY") ?? 5,
+    batch: opts.batch ?? 1,
+    timeoutS: opts.timeout ?? envNumber("PER_CALL_TIMEOUT_S") ?? 1200,
+    model: opts.model ?? env.OPENAI_MODEL ?? "gpt-5",
+    maxOutputTokens: opts.maxOutputTokens ?? envNumber("MAX_OUTPUT_TOKENS") ?? 20000,
+    reasoningEffort: opts.reasoningEffort ?? env.REASONING_EFFORT ?? "high",
+    verbosity: verbosityRaw === "off" || verbosityRaw === "" ? undefined : verbosityRaw,
+    toolChoice: opts.toolChoice ?? env.TOOL_CHOICE ?? "auto",
+    codeInterpreter: opts.enableCodeInterpreter === true || envBool("ENABLE_CODE_INTERPRETER") === true,
+    structuredOutput: opts.structuredOutput === true,
+    background: opts.background === true,
+    testSelectedOnly: opts.testSelectedOnly === true,
+    maxCostUsd: opts.maxCostUsd,
+    maxTokens: opts.maxTokens,
+    pricesFile: opts.prices,
+    python: opts.python,
+    fresh: opts.fresh === true,
+    dryRun: opts.dryRun === true || envBool("DRY_RUN") === true,
+    preflight: opts.preflight !== false && opts.skipPreflight !== true,
+    logLevel: opts.logLevel ?? env.LOG_LEVEL?.toLowerCase() ?? "info",
+  };
+  const parsed = RunSettingsSchema.safeParse(candidate);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? "");
+    throw new UsageError(`${FLAG_OF[key] ?? flagName(key)}: ${issue.message}`);
+  }
+  const shard = typeof opts.shard === "string" ? parseShard(opts.shard) : undefined;
+  return {
+    settings: parsed.data,
+    ...(shard ? { shard } : {}),
+    ...(providerAnnounce ? { providerAnnounce } : {}),
+  };
+}

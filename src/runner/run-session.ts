@@ -1,0 +1,189 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import type { AttemptRecord } from "../artifacts/attempt-record.js";
+import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
+import { AttemptLog, latestByAttempt } from "../artifacts/attempts-jsonl.js";
+import { acquireRunLock } from "../artifacts/run-lock.js";
+import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
+import { ExitCode } from "../core/errors.js";
+import { type GridPoint, gridPointKey } from "../core/grid.js";
+import type { Price } from "../proposer/openai-pricing.js";
+import type { Proposer } from "../proposer/proposer.js";
+import type { CodeExtraction, Verifier } from "../verify/types.js";
+import { Budget } from "./budget.js";
+import { type GridRunResult, type PreparedPoint, runGrid } from "./grid-runner.js";
+import { createProgressReporter } from "./progress.js";
+import type { ArtifactPaths } from "./run-config.js";
+
+export interface RunSessionInput {
+  readonly points: readonly GridPoint[];
+  readonly paths: ArtifactPaths;
+  readonly attempts: number;
+  readonly concurrency: number;
+  readonly batch: number;
+  readonly testSelectedOnly: boolean;
+  readonly fresh: boolean;
+  readonly fingerprint: string;
+  readonly maxCostUsd?: number;
+  readonly maxTokens?: number;
+  readonly maxOutputTokens: number;
+  readonly price?: Price;
+  readonly proposer: Proposer;
+  /** Made after the lock is taken (it probes the sandbox). */
+  readonly makeVerifier: () => Promise<Verifier>;
+  readonly extractCode: (text: string) => CodeExtraction;
+  readonly prepare: (point: GridPoint) => Promise<PreparedPoint>;
+  readonly logger: Logger;
+  /** The command line to print when the run can be resumed. */
+  readonly resumeCommand: string;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Install SIGINT/SIGTERM handlers (off in tests that drive the abort themselves). */
+  readonly handleSignals?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+export interface RunSessionOutput {
+  readonly exitCode: number;
+  readonly result?: GridRunResult;
+  readonly records: AttemptRecord[];
+}
+
+/**
+ * One `llm-erm run` after its flags are read: lock the JSONL, resume from it, run the grid with
+ * progress and signals, then write the CSV and the summary from the JSONL's records of this
+ * fingerprint, and say how to resume when stopped early.
+ */
+export async function runSession(input: RunSessionInput): Promise<RunSessionOutput> {
+  const { paths, logger } = input;
+  mkdirSync(dirname(paths.jsonl), { recursive: true });
+  const release = acquireRunLock(paths.jsonl);
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      input.stderr.write(`\nllm-erm: second ${sig}: exiting now\n`);
+      process.exit(ExitCode.interrupted);
+    }
+    input.stderr.write(
+      `\nllm-erm: ${sig}: stopping; finished attempts are saved (Ctrl-C again to quit at once)\n`,
+    );
+    logger.warn({ signal: sig }, "interrupted: no new calls, cancelling calls in flight");
+    controller.abort(new Error(sig));
+  };
+  const forward = () => controller.abort(input.signal?.reason);
+  input.signal?.addEventListener("abort", forward, { once: true });
+  if (input.handleSignals !== false) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  let log: AttemptLog | undefined;
+  let verifier: Verifier | undefined;
+  try {
+    log = new AttemptLog(paths.jsonl, { fresh: input.fresh });
+    if (input.fresh) logger.info({ file: paths.jsonl }, "--fresh: starting over");
+    if (log.droppedTornTail)
+      logger.warn({ file: paths.jsonl }, "dropped a torn last line (a run was killed mid-write)");
+    const all = latestByAttempt(log.existing);
+    const wanted = new Set(input.points.map(gridPointKey));
+    const mine = all.filter((r) => r.config_fingerprint === input.fingerprint);
+    const prior = mine.filter((r) => wanted.has(gridPointKey(r)));
+    const foreign = all.length - mine.length;
+    if (foreign > 0) {
+      logger.info(
+        {
+          records: foreign,
+          proposers: [
+            ...new Set(all.filter((r) => r.config_fingerprint !== input.fingerprint).map((r) => r.proposer)),
+          ],
+        },
+        "resume: ignoring attempts of another proposer/config in the same file",
+      );
+    }
+    if (prior.length > 0)
+      logger.info({ records: prior.length, file: paths.jsonl }, "resume: reusing finished attempts");
+    const budget = new Budget({
+      maxOutputTokens: input.maxOutputTokens,
+      spentUsd: prior.reduce((a, r) => a + (r.cost_usd ?? 0), 0),
+      spentTokens: prior.reduce((a, r) => a + r.usage.total_tokens, 0),
+      ...(input.maxCostUsd !== undefined ? { maxCostUsd: input.maxCostUsd } : {}),
+      ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
+      ...(input.price ? { price: input.price } : {}),
+    });
+    verifier = await input.makeVerifier();
+    logger.info({ protections: verifier.protections }, "sandbox protections");
+    const progress = createProgressReporter(input.stderr);
+    const writer = log;
+    const result = await runGrid(
+      {
+        points: input.points,
+        attempts: input.attempts,
+        concurrency: input.concurrency,
+        batch: input.batch,
+        testSelectedOnly: input.testSelectedOnly,
+        fingerprint: input.fingerprint,
+      },
+      {
+        proposer: input.proposer,
+        verifier,
+        extractCode: input.extractCode,
+        prepare: input.prepare,
+        append: (r) => writer.append(r),
+        prior,
+        budget,
+        logger,
+        signal: controller.signal,
+        onProgress: (s) => progress.update(s),
+      },
+    );
+    progress.finish();
+    // The CSV and summary cover every attempt of this config in the JSONL (all shards' points when
+    // the file is shared), regenerated from the JSONL so they always agree with it.
+    const byKey = new Map(mine.map((r) => [`${gridPointKey(r)}|${r.attempt}`, r]));
+    for (const r of result.records) byKey.set(`${gridPointKey(r)}|${r.attempt}`, r);
+    const records = [...byKey.values()];
+    writeAttemptsCsv(paths.csv, records);
+    const summary = summarise(records);
+    writeSummary(paths.summaryCsv, paths.summaryJson, summary);
+    logger.info(
+      { jsonl: paths.jsonl, csv: paths.csv, summary: paths.summaryCsv, records: records.length },
+      "artifacts written",
+    );
+    input.stdout.write(`${summaryMarkdown(summary)}\n`);
+    const spent = budget.spent;
+    input.stderr.write(
+      `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}; artifacts: ${paths.jsonl}, ${paths.csv}, ${paths.summaryCsv}\n`,
+    );
+    const exitCode =
+      result.status === "interrupted"
+        ? ExitCode.interrupted
+        : result.status === "budget"
+          ? ExitCode.budget
+          : result.status === "failed"
+            ? ExitCode.failure
+            : ExitCode.ok;
+    if (result.status === "interrupted" || result.status === "budget") {
+      const why =
+        result.status === "budget"
+          ? "a budget stopped the run (raise --max-cost-usd / --max-tokens)"
+          : "interrupted";
+      input.stderr.write(
+        `llm-erm: ${why}; to resume, run the same command again:\n  ${input.resumeCommand}\n`,
+      );
+      logger.warn({ status: result.status }, "run stopped early; run the same command again to resume");
+    }
+    for (const f of result.failedPoints) {
+      input.stderr.write(`llm-erm: grid point ${f.point.fn} L=${f.point.length} failed: ${f.error}\n`);
+    }
+    return { exitCode, result, records };
+  } finally {
+    if (input.handleSignals !== false) {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+    }
+    input.signal?.removeEventListener("abort", forward);
+    log?.close();
+    await verifier?.close();
+    release();
+  }
+}
