@@ -77,7 +77,8 @@ def _top_level_functions(code):
     # (no `ast` import: it costs several milliseconds of startup).
     names = []
     for const in code.co_consts:
-        if type(const) is type(code) and not const.co_name.startswith("<"):
+        # CO_NEWLOCALS (0x2) marks a function body; a class body has no such flag.
+        if type(const) is type(code) and const.co_flags & 0x2 and not const.co_name.startswith("<"):
             if const.co_name not in names:
                 names.append(const.co_name)
     return names
@@ -142,11 +143,6 @@ def main():
     except (ValueError, TypeError, MemoryError) as e:
         fail("syntax_error", _describe(e))
 
-    names = _top_level_functions(code)
-    if not names:
-        fail("no_function", "no top-level function is defined")
-    name = "f" if "f" in names else names[0]
-
     # Run the module as Python runs a module: one globals dict, so module-level imports are visible.
     module = type(sys)("candidate")
     module.__file__ = "<candidate>"
@@ -162,6 +158,10 @@ def main():
     except BaseException as e:
         fail("module_error", _describe(e))
 
+    names = _top_level_functions(code)
+    if not names:
+        fail("no_function", "no top-level function is defined")
+    name = "f" if "f" in names else names[0]
     fn = module.__dict__.get(name)
     if not callable(fn):
         fail("no_function", "%s is not callable after running the module" % name)

@@ -71,8 +71,10 @@ const KINDS: ReadonlySet<string> = new Set<OutcomeKind>([
 /** Parse the child's result channel. Pure; every deviation from the format is `garbage`. */
 export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport {
   const text = out.toString("latin1");
-  if (text === "") return { state: "incomplete", predicted: 0 };
+  if (text === "" || "L ".startsWith(text) || "X ".startsWith(text))
+    return { state: "incomplete", predicted: 0 };
   if (text.startsWith("X ")) {
+    if (!text.includes("\n")) return { state: "incomplete", predicted: 0 };
     const failed = parseFailure(text);
     return failed ?? garbage(text);
   }
@@ -86,6 +88,9 @@ export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport
   if (!/^[01E]*$/.test(predictions) || predictions.length > expected) return garbage(text);
   if (predEnd < 0) return { state: "incomplete", functionName, predicted: predictions.length };
   const tail = rest.slice(predEnd + 1);
+  if (tail === "X" || (tail.startsWith("X ") && !tail.includes("\n"))) {
+    return { state: "incomplete", functionName, predicted: predictions.length };
+  }
   if (tail.startsWith("X ")) {
     const failed = parseFailure(tail);
     if (!failed) return garbage(text);
@@ -99,7 +104,7 @@ export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport
   }
   const done = /^D (\d+) ?([^\n]*)\n$/.exec(tail);
   if (!done) {
-    return /^D[^\n]*$/.test(tail)
+    return /^(D[^\n]*)?$/.test(tail)
       ? { state: "incomplete", functionName, predicted: predictions.length }
       : garbage(text);
   }

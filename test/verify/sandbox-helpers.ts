@@ -1,0 +1,37 @@
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import type { Example } from "../../src/core/example.js";
+
+/** Short limits so hostile candidates end quickly. */
+export const TEST_LIMITS = { wallMs: 2_000, cpuSeconds: 2, memoryBytes: 512 * 1024 ** 2 };
+
+export const bits = (n: number, width = 8): string => n.toString(2).padStart(width, "0");
+
+/** n examples over distinct bit strings with labels from `label`. */
+export function examples(n: number, label: (x: string, i: number) => 0 | 1): Example[] {
+  return Array.from({ length: n }, (_, i) => {
+    const x = bits(i, 12);
+    return { x, y: label(x, i) };
+  });
+}
+
+/** A process name (comm, at most 15 bytes) no other process has. */
+export const uniqueMarker = (): string => `esc${randomBytes(5).toString("hex")}`;
+
+/** Live host processes whose comm is `marker` (a candidate names itself so we can look for leftovers). */
+export function processesNamed(marker: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === marker) found.push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
+
+/** Python that renames the current process to `marker` (inherited by any child it manages to make). */
+export const nameSelf = (marker: string): string =>
+  `open('/proc/self/comm', 'w').write(${JSON.stringify(marker)})\n`;
