@@ -57,7 +57,9 @@ async function exists(path: string): Promise<boolean> {
     await stat(path);
     return true;
   } catch (err) {
-    if (errorCode(err) === "ENOENT") return false;
+    const code = errorCode(err);
+    // ENOTDIR: a file where a directory should be; building will report it against --dataset-dir.
+    if (code === "ENOENT" || code === "ENOTDIR") return false;
     throw err;
   }
 }
@@ -84,6 +86,7 @@ async function buildDataset(
   datasetDir: string,
   path: string,
 ): Promise<{ dataset: Dataset; wrote: boolean }> {
+  const splits = await generateSplits(spec);
   const parent = dirname(path);
   try {
     await mkdir(parent, { recursive: true });
@@ -92,7 +95,6 @@ async function buildDataset(
       `--dataset-dir ${datasetDir}: cannot create ${parent} (${errorCode(err) ?? String(err)})`,
     );
   }
-  const splits = await generateSplits(spec);
   const task = getTask(spec.fn);
   const texts = {
     train: formatExampleLines(splits.train),

@@ -1,0 +1,70 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  formatExample,
+  formatExampleLines,
+  LineFormatError,
+  parseExampleLines,
+} from "../../src/dataset/line-format.js";
+import { datasetPath, derivedSeed, seedKey } from "../../src/dataset/spec.js";
+
+const spec = (fn: string, length: number, seed = 7, sizes: [number, number, number] = [100, 100, 100]) => ({
+  fn,
+  length,
+  trainSize: sizes[0],
+  valSize: sizes[1],
+  testSize: sizes[2],
+  seed,
+});
+
+describe("derived seeds and paths", () => {
+  it("reads the key as the runner does", () => {
+    expect(seedKey(spec("fn_a", 50, 42, [100, 100, 10000]))).toBe(
+      "fn_a|L=50|train=200|test=10000|base_seed=42",
+    );
+  });
+
+  it("reproduces the folder names the Python runner wrote (test/fixtures/ref_datasets)", () => {
+    expect(datasetPath("d", spec("fn_b", 20))).toBe("d/parity_first_half/L20/seed370982471");
+    expect(datasetPath("d", spec("fn_h", 20))).toBe("d/dyck2/L20/seed114873176");
+    expect(datasetPath("d", spec("fn_i", 20))).toBe("d/prime_decimal/L20/seed1775144141");
+    expect(datasetPath("d", spec("fn_e", 30))).toBe("d/parity_rand_3/L30/seed2021258691");
+  });
+
+  it("is a 31-bit number that depends on every part of the key", () => {
+    const base = derivedSeed(spec("fn_a", 20));
+    expect(base).toBeGreaterThanOrEqual(0);
+    expect(base).toBeLessThanOrEqual(0x7fffffff);
+    expect(derivedSeed(spec("fn_a", 21))).not.toBe(base);
+    expect(derivedSeed(spec("fn_b", 20))).not.toBe(base);
+    expect(derivedSeed(spec("fn_a", 20, 8))).not.toBe(base);
+    expect(derivedSeed(spec("fn_a", 20, 7, [100, 100, 101]))).not.toBe(base);
+    // train and val enter the key only as their sum, as in the runner
+    expect(derivedSeed(spec("fn_a", 20, 7, [50, 150, 100]))).toBe(base);
+  });
+});
+
+describe("line format", () => {
+  it("round-trips any examples (property)", () => {
+    const example = fc.record({
+      x: fc.stringMatching(/^[0-9]{1,30}$/),
+      y: fc.constantFrom(0 as const, 1 as const),
+    });
+    fc.assert(
+      fc.property(fc.array(example), (examples) => {
+        expect(parseExampleLines(formatExampleLines(examples), "f.txt")).toEqual(examples);
+      }),
+    );
+  });
+
+  it("writes `<input> -> <label>`", () => {
+    expect(formatExample({ x: "0101", y: 1 })).toBe("0101 -> 1");
+  });
+
+  it("names the file and line of a bad line or a truncated end", () => {
+    expect(() => parseExampleLines("01 -> 1\n01 -> 2\n", "train.txt")).toThrow(/^train\.txt:2: /);
+    expect(() => parseExampleLines("01 -> 1\n01 -> 0", "val.txt")).toThrow(/val\.txt:2: .*newline/);
+    expect(() => parseExampleLines("01 -> 1\n\n", "t.txt")).toThrow(LineFormatError);
+    expect(() => parseExampleLines("01-> 1\n", "t.txt")).toThrow(/t\.txt:1/);
+  });
+});

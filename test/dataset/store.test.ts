@@ -1,0 +1,198 @@
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { UsageError } from "../../src/core/errors.js";
+import { buildDatasets } from "../../src/dataset/build-pool.js";
+import type { DatasetSpec } from "../../src/dataset/spec.js";
+import { DatasetDamagedError, loadDataset, loadOrBuildDataset } from "../../src/dataset/store.js";
+
+const fixtures = fileURLToPath(new URL("../fixtures/ref_datasets", import.meta.url));
+const spec = (fn: string, length: number, seed = 11): DatasetSpec => ({
+  fn,
+  length,
+  trainSize: 20,
+  valSize: 10,
+  testSize: 30,
+  seed,
+});
+const pySpec = (fn: string, length: number): DatasetSpec => ({
+  fn,
+  length,
+  trainSize: 100,
+  valSize: 100,
+  testSize: 100,
+  seed: 7,
+});
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "llm-erm-store-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const damaged = async (p: Promise<unknown>, pattern: RegExp) => {
+  const err = await p.catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(DatasetDamagedError);
+  expect((err as Error).message).toMatch(pattern);
+};
+
+describe("dataset store", () => {
+  it("writes the paper's layout and meta.json fields, then reuses the directory", async () => {
+    const first = await loadOrBuildDataset(spec("fn_a", 20), dir);
+    expect(first.reused).toBe(false);
+    expect(first.path).toMatch(/parity_all\/L20\/seed\d+$/);
+    expect(readdirSync(first.path).sort()).toEqual(["meta.json", "test.txt", "train.txt", "val.txt"]);
+    const meta = JSON.parse(readFileSync(join(first.path, "meta.json"), "utf8"));
+    expect(Object.keys(meta).slice(0, 7)).toEqual([
+      "fn",
+      "target_name",
+      "length",
+      "decimal",
+      "derived_seed",
+      "sizes",
+      "created_ts",
+    ]);
+    expect(meta.sizes).toEqual({ train: 20, val: 10, test: 30 });
+    expect(readFileSync(join(first.path, "train.txt"), "utf8").split("\n")).toHaveLength(21);
+    const again = await loadOrBuildDataset(spec("fn_a", 20), dir);
+    expect(again.reused).toBe(true);
+    expect({ ...again.dataset }).toEqual({ ...first.dataset });
+    // no temporary directories left behind
+    expect(readdirSync(join(dir, "parity_all", "L20"))).toHaveLength(1);
+  });
+
+  it("writes byte-identical split files for the same spec in two places", async () => {
+    const other = mkdtempSync(join(tmpdir(), "llm-erm-store-b-"));
+    try {
+      const a = await loadOrBuildDataset(spec("fn_i", 25), dir);
+      const b = await loadOrBuildDataset(spec("fn_i", 25), other);
+      for (const f of ["train.txt", "val.txt", "test.txt"]) {
+        expect(readFileSync(join(a.path, f))).toEqual(readFileSync(join(b.path, f)));
+      }
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  it("finds and reuses a directory written by the Python runner as is", async () => {
+    cpSync(fixtures, dir, { recursive: true });
+    for (const [fn, length] of [
+      ["fn_b", 20],
+      ["fn_h", 20],
+      ["fn_i", 20],
+      ["fn_e", 30],
+    ] as const) {
+      const r = await loadOrBuildDataset(pySpec(fn, length), dir);
+      expect(r.reused, fn).toBe(true);
+      expect(r.dataset.writtenBy).toBe("python-runner");
+      expect(r.dataset.train).toHaveLength(100);
+      expect(r.dataset.test.filter((e) => e.y === 1)).toHaveLength(50);
+    }
+    const deep = await loadDataset(join(dir, "dyck2/L20/seed114873176"), pySpec("fn_h", 20), { deep: true });
+    expect(deep.val).toHaveLength(100);
+  });
+
+  it("detects an edited label in a Python runner directory (no checksums) in train", async () => {
+    cpSync(fixtures, dir, { recursive: true });
+    const file = join(dir, "parity_first_half/L20/seed370982471/train.txt");
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines[4] = lines[4]!.replace(/-> (\d)$/, (_, y) => `-> ${y === "1" ? "0" : "1"}`);
+    writeFileSync(file, lines.join("\n"));
+    await damaged(loadOrBuildDataset(pySpec("fn_b", 20), dir), /train\.txt:5: label \d is wrong/);
+  });
+
+  it("detects edited, truncated, half-written and miscounted datasets, naming the file", async () => {
+    const { path } = await loadOrBuildDataset(spec("fn_c", 30), dir);
+    const test = join(path, "test.txt");
+    const original = readFileSync(test, "utf8");
+
+    writeFileSync(test, original.replace(/-> 0\n/, "-> 1\n"));
+    await damaged(loadOrBuildDataset(spec("fn_c", 30), dir), /test\.txt: SHA-256 differs/);
+
+    writeFileSync(test, original.slice(0, original.length - 7));
+    await damaged(loadOrBuildDataset(spec("fn_c", 30), dir), /test\.txt: SHA-256/);
+
+    rmSync(test);
+    await damaged(loadOrBuildDataset(spec("fn_c", 30), dir), /test\.txt: missing/);
+
+    writeFileSync(test, original);
+    writeFileSync(join(path, "meta.json"), '{\n  "fn": "fn_c",\n  "tar');
+    await damaged(loadOrBuildDataset(spec("fn_c", 30), dir), /meta\.json: not valid JSON/);
+  });
+
+  it("checks structure when there are no checksums: line count, bad line, length", async () => {
+    cpSync(fixtures, dir, { recursive: true });
+    const path = join(dir, "parity_rand_3/L30/seed2021258691");
+    const test = join(path, "test.txt");
+    const original = readFileSync(test, "utf8");
+    const lines = original.split("\n");
+
+    writeFileSync(test, `${lines.slice(0, 60).join("\n")}\n`);
+    await damaged(
+      loadOrBuildDataset(pySpec("fn_e", 30), dir),
+      /test\.txt: has 60 lines, meta\.json says 100/,
+    );
+
+    writeFileSync(test, original.slice(0, original.length - 4));
+    await damaged(loadOrBuildDataset(pySpec("fn_e", 30), dir), /test\.txt:100: /);
+
+    writeFileSync(test, original.replace(/^[01]+ -> /, "0101 -> "));
+    await damaged(loadOrBuildDataset(pySpec("fn_e", 30), dir), /test\.txt:1: input has length 4/);
+
+    writeFileSync(test, original.replace(/^([01]+) -> /, "$1 => "));
+    await damaged(loadOrBuildDataset(pySpec("fn_e", 30), dir), /test\.txt:1: expected/);
+  });
+
+  it("two builders of the same dataset at once agree and leave one intact directory", async () => {
+    const s = spec("fn_l", 40);
+    const other = buildDatasets([s, s], dir, { concurrency: 2 });
+    const results = await Promise.all([loadOrBuildDataset(s, dir), loadOrBuildDataset(s, dir), other]);
+    const [a, b, [c, d]] = results;
+    for (const r of [b, c, d]) expect(r?.dataset.test).toEqual(a.dataset.test);
+    expect(readdirSync(join(dir, "sha256_parity", "L40"))).toHaveLength(1);
+    expect((await loadDataset(a.path, s, { deep: true })).train).toHaveLength(20);
+  });
+
+  it("reports an unwritable dataset dir as a usage error naming --dataset-dir", async () => {
+    const blocker = join(dir, "file");
+    writeFileSync(blocker, "not a directory");
+    const err = await loadOrBuildDataset(spec("fn_a", 20), join(blocker, "datasets")).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/--dataset-dir .*file\/datasets/);
+  });
+});
+
+describe("buildDatasets", () => {
+  it("builds on worker threads with the same bytes as in this thread, in the order asked", async () => {
+    const specs = [spec("fn_a", 20), spec("fn_i", 30), spec("fn_h", 40), spec("fn_g", 25)];
+    const seen: string[] = [];
+    const parallel = await buildDatasets(specs, dir, {
+      concurrency: 2,
+      onProgress: (r) => seen.push(r.spec.fn),
+    });
+    expect(parallel.map((r) => r.spec.fn)).toEqual(["fn_a", "fn_i", "fn_h", "fn_g"]);
+    expect(seen.sort()).toEqual(["fn_a", "fn_g", "fn_h", "fn_i"]);
+    const other = mkdtempSync(join(tmpdir(), "llm-erm-pool-"));
+    try {
+      const serial = await buildDatasets(specs, other, { concurrency: 1 });
+      for (const [i, r] of serial.entries()) expect(r.dataset.train).toEqual(parallel[i]?.dataset.train);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+    expect((await buildDatasets(specs, dir, { concurrency: 2 })).every((r) => r.reused)).toBe(true);
+  });
+
+  it("rethrows a worker's damaged-dataset error with its class", async () => {
+    const [r] = await buildDatasets([spec("fn_b", 20)], dir, { concurrency: 1 });
+    writeFileSync(join(r!.path, "val.txt"), "");
+    const err = await buildDatasets([spec("fn_a", 20), spec("fn_b", 20)], dir, { concurrency: 2 }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DatasetDamagedError);
+    expect((err as Error).message).toMatch(/val\.txt/);
+  });
+});
