@@ -1,0 +1,347 @@
+import { type Command, Option } from "commander";
+import type { Logger } from "pino";
+import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
+import { ExitCode, UsageError } from "../core/errors.js";
+import type { GridPoint } from "../core/grid.js";
+import { buildDatasets } from "../dataset/build-pool.js";
+import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
+import { createEnumerativeProposer } from "../enumerate/enumerative-proposer.js";
+import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import { preflightOpenAI } from "../proposer/openai-preflight.js";
+import { findPrice, loadPriceTable, type Price } from "../proposer/openai-pricing.js";
+import { createOpenAIProposer } from "../proposer/openai-proposer.js";
+import { REASONING_EFFORTS, TOOL_CHOICES, VERBOSITIES } from "../proposer/openai-request.js";
+import type { Proposer } from "../proposer/proposer.js";
+import { runFingerprint } from "../runner/fingerprint.js";
+import type { PreparedPoint } from "../runner/grid-runner.js";
+import { artifactPaths, readRunSettings } from "../runner/run-config.js";
+import { createRunLogger } from "../runner/run-logger.js";
+import { runSession } from "../runner/run-session.js";
+import { shardPoints } from "../runner/shard.js";
+import { getTask, resolveGrid } from "../tasks/registry.js";
+import { extractCode } from "../verify/extract.js";
+import { createVerifier } from "../verify/sandbox-verifier.js";
+import { runDryRun } from "./dry-run.js";
+import { addGridOptions, readGridOptions } from "./grid-options.js";
+
+const int =
+  (flag: string, min = 1) =>
+  (value: string): number => {
+    if (!/^\s*-?\d+\s*$/.test(value) || Number.parseInt(value, 10) < min) {
+      throw new UsageError(`${flag}: expected an integer >= ${min}, got '${value}'`);
+    }
+    return Number.parseInt(value, 10);
+  };
+
+const positiveNumber =
+  (flag: string) =>
+  (value: string): number => {
+    const v = Number(value);
+    if (value.trim() === "" || !Number.isFinite(v) || v <= 0)
+      throw new UsageError(`${flag}: expected a positive number, got '${value}'`);
+    return v;
+  };
+
+const choice =
+  (flag: string, values: readonly string[]) =>
+  (value: string): string => {
+    if (!values.includes(value))
+      throw new UsageError(`${flag}: expected one of ${values.join(", ")}, got '${value}'`);
+    return value;
+  };
+
+/** `llm-erm run`: the paper's runner, with its flags, defaults and environment variables. */
+export function registerRunCommand(program: Command): void {
+  const cmd = program
+    .command("run")
+    .description(
+      "run the grid: for each (function, length) ask the proposer for programs, verify each in the sandbox, " +
+        "stop early at validation accuracy 1.0, keep the ERM choice; resumable (run the same command again)",
+    );
+  addGridOptions(cmd)
+    .addOption(
+      new Option("--attempts <n>", "attempts per grid point (default: 5) [env ATTEMPTS]").argParser(
+        int("--attempts"),
+      ),
+    )
+    .addOption(
+      new Option(
+        "--provider <name>",
+        "openai | enumerative (default: openai when OPENAI_API_KEY is set, else enumerative)",
+      ).argParser(choice("--provider", ["openai", "enumerative"])),
+    )
+    .addOption(new Option("--model <name>", "model (default: gpt-5) [env OPENAI_MODEL]"))
+    .addOption(
+      new Option(
+        "--max-output-tokens <n>",
+        "max_output_tokens per call (default: 20000) [env MAX_OUTPUT_TOKENS]",
+      ).argParser(int("--max-output-tokens")),
+    )
+    .addOption(
+      new Option(
+        "--reasoning-effort <effort>",
+        `${REASONING_EFFORTS.join(" | ")} (default: high) [env REASONING_EFFORT]`,
+      ).argParser(choice("--reasoning-effort", REASONING_EFFORTS)),
+    )
+    .addOption(
+      new Option(
+        "--verbosity <v>",
+        `${VERBOSITIES.join(" | ")} | off (default: low) [env TEXT_VERBOSITY]`,
+      ).argParser(choice("--verbosity", [...VERBOSITIES, "off"])),
+    )
+    .addOption(
+      new Option(
+        "--tool-choice <c>",
+        `${TOOL_CHOICES.join(" | ")} (default: auto) [env TOOL_CHOICE]`,
+      ).argParser(choice("--tool-choice", TOOL_CHOICES)),
+    )
+    .addOption(
+      new Option(
+        "--enable-code-interpreter",
+        "give the model the code interpreter tool (default: off; the paper's runs turn it on) [env ENABLE_CODE_INTERPRETER]",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--structured-output",
+        'ask for {"code": string} with a json_schema text format (default: off, the paper\'s free text)',
+      ),
+    )
+    .addOption(
+      new Option(
+        "--background",
+        "create responses in background mode and poll (for long reasoning calls; default: off)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--timeout <s>",
+        "seconds per call, or per background response before it is cancelled (default: 1200) [env PER_CALL_TIMEOUT_S]",
+      ).argParser(positiveNumber("--timeout")),
+    )
+    .addOption(
+      new Option(
+        "--concurrency <n>",
+        "proposer calls in flight across grid points (default: 5) [env CONCURRENCY]",
+      ).argParser(int("--concurrency")),
+    )
+    .addOption(
+      new Option(
+        "--batch <b>",
+        "candidates drawn at once per grid point; the rest are cancelled on early stop (default: 1)",
+      ).argParser(int("--batch")),
+    )
+    .addOption(
+      new Option(
+        "--max-cost-usd <usd>",
+        "stop before a call that could take the estimated cost past this (default: no limit)",
+      ).argParser(positiveNumber("--max-cost-usd")),
+    )
+    .addOption(
+      new Option(
+        "--max-tokens <n>",
+        "stop before a call that could take the total tokens past this (default: no limit)",
+      ).argParser(int("--max-tokens")),
+    )
+    .addOption(
+      new Option(
+        "--prices <file>",
+        "JSON price table {model: {input, cached_input, output}} in USD per 1M tokens, over the built-in one",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--test-selected-only",
+        "score the test split only for the ERM-selected program (default: every attempt, as the paper)",
+      ),
+    )
+    .addOption(new Option("--python <path>", "Python interpreter for the sandbox (default: python3)"))
+    .addOption(new Option("--out-dir <dir>", "directory for the artifacts (default: the current directory)"))
+    .addOption(
+      new Option("--out-jsonl <file>", "attempt records (default: results_attempts.jsonl) [env OUT_JSONL]"),
+    )
+    .addOption(new Option("--out-csv <file>", "attempt table (default: results_attempts.csv) [env OUT_CSV]"))
+    .addOption(
+      new Option("--fresh", "start over: delete the JSONL's attempts instead of resuming (default: resume)"),
+    )
+    .addOption(
+      new Option(
+        "--shard <i/n>",
+        "run only shard i of n (round-robin over the grid; default: the whole grid)",
+      ),
+    )
+    .addOption(new Option("--skip-preflight", "do not check key, base URL and model before the grid starts"))
+    .addOption(new Option("--log-level <level>", "runner.log level (default: info) [env LOG_LEVEL]"))
+    .addOption(
+      new Option("--dry-run", "build/reuse the datasets and print the prompts; call nothing [env DRY_RUN]"),
+    )
+    .action(async (opts: Record<string, unknown>) => {
+      process.exitCode = await runCommand(opts, process.argv);
+    });
+}
+
+/** The run command after commander parsed the flags; returns the exit code. */
+export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
+  const grid = readGridOptions(opts);
+  const apiKey = process.env.OPENAI_API_KEY || undefined;
+  const { settings, shard, providerAnnounce } = readRunSettings(opts, apiKey !== undefined);
+  if (providerAnnounce && !settings.dryRun) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
+  if (settings.dryRun) {
+    await runDryRun(grid, process.stdout);
+    return ExitCode.ok;
+  }
+  const allPoints = resolveGrid(grid.functions, grid.lengths);
+  const points = shardPoints(allPoints, shard);
+  const envOut = {
+    ...(typeof opts.outDir === "string" ? { outDir: opts.outDir } : {}),
+    ...((opts.outJsonl ?? process.env.OUT_JSONL)
+      ? { outJsonl: String(opts.outJsonl ?? process.env.OUT_JSONL) }
+      : {}),
+    ...((opts.outCsv ?? process.env.OUT_CSV) ? { outCsv: String(opts.outCsv ?? process.env.OUT_CSV) } : {}),
+    ...(shard ? { shard } : {}),
+  };
+  const paths = artifactPaths(envOut);
+
+  let proposer: Proposer;
+  // Made after the pre-flight: a run refused before it starts leaves no runner.log behind.
+  let logger: Logger | undefined;
+  let price: Price | undefined;
+  let fingerprintConfig: Record<string, unknown>;
+  const data = { train: grid.trainSize, val: grid.valSize, test: grid.testSize, seed: grid.seed };
+  if (settings.provider === "openai") {
+    const baseURL = process.env.OPENAI_BASE_URL || undefined;
+    const table = loadPriceTable(settings.pricesFile);
+    price = findPrice(table, settings.model);
+    if (settings.maxCostUsd !== undefined && price === undefined) {
+      throw new UsageError(
+        `--max-cost-usd: no price known for --model ${settings.model}; give one with --prices FILE ({"${settings.model}": {"input": ..., "output": ...}})`,
+      );
+    }
+    if (settings.preflight) {
+      await preflightOpenAI({ apiKey, baseURL, model: settings.model });
+    } else if (!apiKey) {
+      throw new UsageError("OPENAI_API_KEY is not set: export it, or use --provider enumerative");
+    }
+    logger = createRunLogger(paths.log, settings.logLevel);
+    const log = logger;
+    const request = {
+      model: settings.model,
+      maxOutputTokens: settings.maxOutputTokens,
+      reasoningEffort: settings.reasoningEffort,
+      verbosity: settings.verbosity,
+      toolChoice: settings.toolChoice,
+      codeInterpreter: settings.codeInterpreter,
+      structuredOutput: settings.structuredOutput,
+    };
+    fingerprintConfig = { proposer: `openai:${settings.model}`, request, data };
+    proposer = createOpenAIProposer({
+      ...request,
+      ...(apiKey ? { apiKey } : {}),
+      ...(baseURL ? { baseURL } : {}),
+      timeoutMs: settings.timeoutS * 1000,
+      background: settings.background,
+      // Retries and background cancels go to runner.log.
+      onEvent: (event, fields) => log.warn({ ...fields, event }, event),
+    });
+  } else {
+    proposer = createEnumerativeProposer();
+    fingerprintConfig = { proposer: proposer.id, data };
+    price = { input: 0, output: 0 };
+  }
+  const fingerprint = runFingerprint(fingerprintConfig);
+  logger ??= createRunLogger(paths.log, settings.logLevel);
+  const runLog = logger;
+  runLog.info(
+    {
+      points: points.map((p) => `${p.fn}|L=${p.length}`),
+      shard: shard ?? null,
+      proposer: proposer.id,
+      fingerprint,
+      settings: { ...settings, python: settings.python ?? "python3" },
+      data,
+      base_url: process.env.OPENAI_BASE_URL ?? null,
+    },
+    "run started",
+  );
+
+  // Build or reuse every dataset of this shard first (worker threads, so the HTTP calls later never
+  // wait behind a generator), logging which were reused; each grid point then loads its own from disk.
+  const specOf = (p: GridPoint) => ({
+    fn: p.fn,
+    length: p.length,
+    trainSize: grid.trainSize,
+    valSize: grid.valSize,
+    testSize: grid.testSize,
+    seed: grid.seed,
+  });
+  try {
+    await buildDatasets(points.map(specOf), grid.datasetDir, {
+      onProgress: (r) =>
+        runLog.info(
+          { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) },
+          r.reused ? "dataset reused" : "dataset generated",
+        ),
+    });
+  } catch (err) {
+    if (err instanceof DatasetDamagedError) {
+      runLog.error({ error: err.message }, "damaged dataset");
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.damaged;
+    }
+    throw err;
+  }
+  const prepare = async (p: GridPoint): Promise<PreparedPoint> => {
+    const task = getTask(p.fn);
+    const { dataset } = await loadOrBuildDataset(specOf(p), grid.datasetDir);
+    return {
+      task,
+      splits: dataset,
+      prompt: buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
+    };
+  };
+  try {
+    const out = await runSession({
+      points,
+      paths,
+      attempts: settings.attempts,
+      concurrency: settings.concurrency,
+      // The enumerator's session serves its ranked list in order: batching it would gain nothing.
+      batch: settings.provider === "enumerative" ? 1 : settings.batch,
+      testSelectedOnly: settings.testSelectedOnly,
+      fresh: settings.fresh,
+      fingerprint,
+      maxOutputTokens: settings.maxOutputTokens,
+      ...(settings.maxCostUsd !== undefined ? { maxCostUsd: settings.maxCostUsd } : {}),
+      ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+      ...(price ? { price } : {}),
+      proposer,
+      makeVerifier: () =>
+        createVerifier({
+          ...(settings.python ? { python: settings.python } : {}),
+          log: (event) => runLog.info(event, String(event.event ?? "sandbox")),
+        }),
+      extractCode,
+      prepare,
+      logger: runLog,
+      resumeCommand: resumeCommandOf(argv),
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+    runLog.flush?.();
+    return out.exitCode;
+  } catch (err) {
+    if (err instanceof DamagedArtifactError || err instanceof DatasetDamagedError) {
+      runLog.error({ error: err.message }, "damaged artifact");
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.damaged;
+    }
+    throw err;
+  }
+}
+
+/** The command line as typed, minus --fresh (resuming must not start over). */
+function resumeCommandOf(argv: readonly string[]): string {
+  const args = argv.slice(2).filter((a) => a !== "--fresh");
+  const quote = (a: string) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return `npx llm-erm ${args.map(quote).join(" ")}`;
+}
