@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
+import { ExitCode } from "../../src/core/errors.js";
+import { answer, PROGRAMS } from "../helpers/programs.js";
+import { type ResponsesServer, startResponsesServer } from "../helpers/responses-server.js";
+import { runCli, spawnCli, tempDir, waitFor } from "../helpers/spawn-cli.js";
+
+let server: ResponsesServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+const env = (url: string) => ({ OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: url });
+const lines = (file: string) =>
+  existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
+const GRID = [
+  "run",
+  "--functions",
+  "fn_a",
+  "fn_b",
+  "--lengths",
+  "20",
+  "25",
+  "--attempts",
+  "3",
+  "--test-size",
+  "200",
+];
+
+describe("crash safety and resume", () => {
+  it("kill -9 mid-grid loses no finished attempt; the rerun re-asks nothing answered and finishes", async () => {
+    server = await startResponsesServer({
+      latencyMs: 250,
+      script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
+    });
+    const cwd = tempDir();
+    const jsonl = join(cwd, "results_attempts.jsonl");
+    const first = spawnCli([...GRID, "--concurrency", "2"], cwd, env(server.url));
+    await waitFor(() => lines(jsonl) >= 3);
+    first.child.kill("SIGKILL");
+    const killed = await first.done;
+    expect(killed.signal).toBe("SIGKILL");
+    const kept = readAttemptsJsonl(jsonl).records;
+    expect(kept.length).toBeGreaterThanOrEqual(3);
+    expect(kept.length).toBeLessThan(12);
+    const callsBefore = server.calls.length;
+
+    const second = await runCli([...GRID, "--concurrency", "2"], cwd, env(server.url));
+    expect(second.code).toBe(ExitCode.ok);
+    expect(server.calls.length - callsBefore).toBe(12 - kept.length);
+    const all = readAttemptsJsonl(jsonl).records;
+    const keys = all.map((r) => `${r.fn}|${r.length}|${r.attempt}`);
+    expect(new Set(keys).size).toBe(12);
+    expect(all.slice(0, kept.length)).toEqual(kept); // earlier lines untouched
+  });
+
+  it("Ctrl-C stops cleanly, says how to resume, exits 130; the rerun completes", async () => {
+    server = await startResponsesServer({
+      latencyMs: 400,
+      script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
+    });
+    const cwd = tempDir();
+    const run = spawnCli([...GRID, "--concurrency", "4"], cwd, env(server.url));
+    await waitFor(() => lines(join(cwd, "results_attempts.jsonl")) >= 4);
+    run.child.kill("SIGINT");
+    const res = await run.done;
+    expect(res.code).toBe(ExitCode.interrupted);
+    expect(res.stderr).toMatch(
+      /to resume, run the same command again:\n {2}npx llm-erm run --functions fn_a fn_b/,
+    );
+    expect(existsSync(join(cwd, "results_attempts.jsonl.lock"))).toBe(false);
+    const kept = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records.length;
+    const before = server.calls.length;
+    const again = await runCli([...GRID, "--concurrency", "4"], cwd, env(server.url));
+    expect(again.code).toBe(ExitCode.ok);
+    expect(server.calls.length - before).toBe(12 - kept);
+  });
+
+  it("--max-cost-usd stops before a call that could overspend (exit 3); a larger budget resumes", async () => {
+    server = await startResponsesServer({
+      script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
+    });
+    const cwd = tempDir();
+    const base = [
+      "run",
+      "--functions",
+      "fn_a",
+      "--lengths",
+      "20",
+      "--attempts",
+      "3",
+      "--test-size",
+      "200",
+      "--concurrency",
+      "1",
+    ];
+    // gpt-5: a call may cost up to 20000 output tokens x $10/M = $0.20 + ~1.5k input tokens; each really
+    // costs ~$0.0062, so after one call the next worst case ($0.0062 + $0.2019) no longer fits in $0.205
+    const res = await runCli([...base, "--max-cost-usd", "0.205"], cwd, env(server.url));
+    expect(res.code).toBe(ExitCode.budget);
+    expect(server.calls).toHaveLength(1);
+    expect(res.stderr).toMatch(/a budget stopped the run.*to resume/s);
+    const more = await runCli([...base, "--max-cost-usd", "5"], cwd, env(server.url));
+    expect(more.code).toBe(ExitCode.ok);
+    expect(server.calls).toHaveLength(3);
+    const noPrice = await runCli(
+      [...base, "--model", "local-llm", "--max-cost-usd", "1"],
+      cwd,
+      env(server.url),
+    );
+    expect(noPrice.code).toBe(ExitCode.usage);
+    expect(noPrice.stderr).toMatch(
+      /--max-cost-usd: no price known for --model local-llm; give one with --prices/,
+    );
+  });
+
+  it("--fresh starts over", async () => {
+    server = await startResponsesServer({
+      script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
+    });
+    const cwd = tempDir();
+    const base = ["run", "--functions", "fn_a", "--lengths", "20", "--attempts", "1", "--test-size", "200"];
+    await runCli(base, cwd, env(server.url));
+    await runCli([...base, "--fresh"], cwd, env(server.url));
+    expect(server.calls).toHaveLength(2);
+    expect(readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records).toHaveLength(1);
+  });
+});
