@@ -89,9 +89,11 @@ export function bwrapArgs(
     else if (stat.isDirectory()) args.push("--ro-bind", entry, entry);
   }
   args.push("--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache");
-  for (const dir of pythonBinds(info)) args.push("--ro-bind-try", dir, dir);
   args.push("--proc", "/proc", "--dev", "/dev");
-  args.push("--size", String(limits.scratchBytes), "--tmpfs", "/tmp", "--chdir", "/tmp");
+  // The scratch tmpfs first: an interpreter (a venv) that lives under /tmp is bound on top of it.
+  args.push("--size", String(limits.scratchBytes), "--tmpfs", "/tmp");
+  for (const dir of pythonBinds(info)) args.push("--ro-bind-try", dir, dir);
+  args.push("--chdir", "/tmp");
   if (seccomp) args.push("--seccomp", "3");
   args.push("--", info.executable, ...pythonArgs(harness));
   return args;

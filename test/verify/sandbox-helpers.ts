@@ -18,13 +18,17 @@ export function examples(n: number, label: (x: string, i: number) => 0 | 1): Exa
 /** A process name (comm, at most 15 bytes) no other process has. */
 export const uniqueMarker = (): string => `esc${randomBytes(5).toString("hex")}`;
 
-/** Live host processes whose comm is `marker` (a candidate names itself so we can look for leftovers). */
+/** Live (not zombie) host processes whose comm is `marker` (a candidate names itself so we can look for leftovers). */
 export function processesNamed(marker: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === marker) found.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() !== marker) continue;
+      // A zombie (state Z) has exited and holds nothing; it waits only for its reaper.
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      if (state !== "Z") found.push(Number(entry));
     } catch {
       // exited while we looked
     }

@@ -1,4 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import { createVerifier, type SandboxVerifier, scoreCandidate } from "../../src/verify/sandbox-verifier.js";
@@ -164,6 +168,45 @@ describe("createVerifier", () => {
       expect(loop.kind).toBe("timeout");
     } finally {
       await v.close();
+    }
+  });
+});
+
+describe("--python pointing at a venv", () => {
+  it("sees the venv's site-packages inside the sandbox, and the base interpreter does not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "llm-erm-venv-"));
+    try {
+      execFileSync("python3", ["-m", "venv", "--without-pip", join(dir, "venv")]);
+      const site = execFileSync(join(dir, "venv", "bin", "python"), [
+        "-I",
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+      ])
+        .toString()
+        .trim();
+      writeFileSync(join(site, "llmerm_venv_only.py"), "def parity(x):\n    return x.count('1') % 2\n");
+      const code = "from llmerm_venv_only import parity\ndef f(x):\n    return parity(x)\n";
+      const train = examples(16, (x) => ((x.split("1").length - 1) % 2) as 0 | 1);
+      const inVenv = await createVerifier({
+        python: join(dir, "venv", "bin", "python"),
+        limits: TEST_LIMITS,
+      });
+      try {
+        const r = await inVenv.verify({ code, splits: { train } });
+        expect([r.kind, r.scores.train?.accuracy]).toEqual(["ok", 1]);
+      } finally {
+        await inVenv.close();
+      }
+      const base = await createVerifier({ limits: TEST_LIMITS });
+      try {
+        const r = await base.verify({ code, splits: { train } });
+        expect(r.kind).toBe("import_error");
+        expect(r.message).toBe("ModuleNotFoundError: No module named 'llmerm_venv_only'");
+      } finally {
+        await base.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
