@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
@@ -54,8 +55,8 @@ export interface GridRunDeps {
   readonly verifier: Verifier;
   readonly extractCode: (text: string) => CodeExtraction;
   readonly prepare: (point: GridPoint) => Promise<PreparedPoint>;
-  /** Durable append (fsync) of one record. */
-  readonly append: (record: AttemptRecord) => void;
+  /** Durable append (fsync) of one record; awaited before the next decision. */
+  readonly append: (record: AttemptRecord) => void | Promise<void>;
   /** Records already on disk with this run's fingerprint (latest per attempt). */
   readonly prior: readonly AttemptRecord[];
   readonly budget: Budget;
@@ -86,6 +87,8 @@ export const estimateInputTokens = (prompt: string): number => Math.ceil(prompt.
  */
 export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<GridRunResult> {
   const now = deps.now ?? (() => performance.now());
+  // One abort listener per active grid point on the run's signal: not a leak.
+  setMaxListeners(0, deps.signal);
   const started = now();
   const callLimit = pLimit(Math.max(1, opts.concurrency));
   const batch = Math.max(1, opts.batch);
@@ -223,7 +226,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
       costUsd += answer.cost ?? 0;
       const record = await scoreAttempt(point, attempt, prepared, proposal, answer.cost, opts, deps);
       records.push(record);
-      deps.append(record);
+      await deps.append(record);
       attemptsCount++;
       deps.logger.info(
         {
@@ -424,7 +427,7 @@ async function scoreSelectedTest(
     ts: new Date().toISOString(),
   };
   records[records.indexOf(sel)] = updated;
-  deps.append(updated);
+  await deps.append(updated);
   deps.logger.info(
     { ...log, attempt: sel.attempt, test_acc: testAcc },
     "test scored for the selected program",

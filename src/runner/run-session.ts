@@ -128,7 +128,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
         verifier,
         extractCode: input.extractCode,
         prepare: input.prepare,
-        append: (r) => writer.append(r),
+        append: (r) => writer.appendAsync(r),
         prior,
         budget,
         logger,
@@ -182,6 +182,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       process.off("SIGTERM", onSignal);
     }
     input.signal?.removeEventListener("abort", forward);
+    await log?.flush();
     log?.close();
     await verifier?.close();
     release();

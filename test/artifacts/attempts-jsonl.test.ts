@@ -118,3 +118,23 @@ describe("results_attempts.csv", () => {
     expect(rows[1]!.val_acc).toBe("1");
   });
 });
+
+describe("appendAsync (group commit)", () => {
+  it("many concurrent appends all land, whole and in call order, and resolve after they are on disk", async () => {
+    const file = join(tmp(), "a.jsonl");
+    const log = new AttemptLog(file);
+    const n = 50;
+    await Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        await log.appendAsync(record({ attempt: i + 1 }));
+        // resolved: this record is in the file already
+        expect(readAttemptsJsonl(file).records.some((r) => r.attempt === i + 1)).toBe(true);
+      }),
+    );
+    await log.flush();
+    log.close();
+    expect(readAttemptsJsonl(file).records.map((r) => r.attempt)).toEqual(
+      Array.from({ length: n }, (_, i) => i + 1),
+    );
+  });
+});

@@ -94,7 +94,9 @@ function setup(
         splits: fakeSplits(p.length),
         prompt: `prompt ${p.fn}`,
       }),
-      append: (r) => appended.push(r),
+      append: (r) => {
+        appended.push(r);
+      },
       prior,
       budget,
       logger,
