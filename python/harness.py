@@ -134,6 +134,14 @@ def main():
         pass
     # A write past RLIMIT_FSIZE raises OSError in the candidate instead of killing the child.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    # At the soft CPU limit, say so on the result channel (a launcher may not pass the signal on);
+    # a candidate that blocks this handler meets SIGKILL at the hard limit one second later.
+    predicting = []
+
+    def on_cpu_limit(signum, frame):
+        fail("timeout", "CPU time limit of %s s exceeded" % header["cpu"], bool(predicting))
+
+    signal.signal(signal.SIGXCPU, on_cpu_limit)
 
     try:
         code = compile(source, "<candidate>", "exec", dont_inherit=True)
@@ -167,6 +175,7 @@ def main():
         fail("no_function", "%s is not callable after running the module" % name)
 
     _write_all(out, ("L " + name + "\n").encode())
+    predicting.append(True)
     buf = bytearray()
     exceptions = 0
     first = ""

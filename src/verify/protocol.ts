@@ -63,6 +63,7 @@ const KINDS: ReadonlySet<string> = new Set<OutcomeKind>([
   "import_error",
   "module_error",
   "memory_limit",
+  "timeout",
   "crashed",
   "protocol_error",
   "sandbox_error",

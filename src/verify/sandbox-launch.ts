@@ -22,7 +22,7 @@ export interface Launch {
   readonly env: Readonly<Record<string, string>>;
   /** cwd of the launcher (a scratch dir for tiers without a private /tmp). */
   readonly cwd: string;
-  /** When the mode is bubblewrap: an exit status above 128 is bwrap reporting the child's signal. */
+  /** bwrap and unshare report a child killed by signal n as exit status 128+n. */
   readonly exitCodeIsSignal: boolean;
 }
 
@@ -142,7 +142,8 @@ export function launchFor(
       ...ids,
       env: sandboxEnv(scratch),
       cwd: scratch,
-      exitCodeIsSignal: false,
+      // unshare --fork exits with 128+n when its child dies by signal n.
+      exitCodeIsSignal: true,
     };
   }
   return {

@@ -7,20 +7,32 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVerifier, type SandboxVerifier } from "../../src/verify/sandbox-verifier.js";
-import { examples, nameSelf, processesNamed, TEST_LIMITS, uniqueMarker } from "./sandbox-helpers.js";
+import {
+  examples,
+  nameSelf,
+  survivorsNamed,
+  TEST_LIMITS,
+  TEST_MAX_MODE,
+  uniqueMarker,
+} from "./sandbox-helpers.js";
 
 const PROJECT = fileURLToPath(new URL("../..", import.meta.url));
 const few = examples(4, () => 1);
 
 let verifier: SandboxVerifier;
 beforeAll(async () => {
-  verifier = await createVerifier({ limits: TEST_LIMITS, concurrency: 2 });
+  verifier = await createVerifier({ limits: TEST_LIMITS, concurrency: 2, maxMode: TEST_MAX_MODE });
 });
 afterAll(() => verifier?.close());
 
 const run = (code: string, train = few) => verifier.verify({ code, splits: { train } });
-const isolated = () => verifier.protections.bubblewrap === true;
+// What this machine's tier promises. Where a protection is absent, the test asserts that the verifier
+// says so instead of running an attack that would really escape (e.g. killing the test runner).
+const isolated = () => verifier.protections.filesystem_isolated === true;
 const seccomp = () => verifier.protections.seccomp === true;
+const realNobody = () => verifier.protections.uid === "nobody (65534)";
+const pidIsolated = () => verifier.protections.pid_namespace === true;
+const forkBlocked = () => seccomp() || realNobody();
 
 describe("candidates that do not halt", () => {
   it("an infinite loop times out and leaves no process behind", async () => {
@@ -28,7 +40,7 @@ describe("candidates that do not halt", () => {
     const r = await run(`${nameSelf(marker)}def f(x):\n    while True:\n        pass\n`);
     expect(r.kind).toBe("timeout");
     expect(r.durationMs).toBeLessThan(TEST_LIMITS.wallMs + 3_000);
-    expect(processesNamed(marker)).toEqual([]);
+    expect(await survivorsNamed(marker)).toEqual([]);
   });
 
   it("a sleep times out on the wall clock (it uses no CPU)", async () => {
@@ -38,7 +50,10 @@ describe("candidates that do not halt", () => {
   });
 
   it("a busy loop hits the CPU rlimit before a long wall clock", async () => {
-    const v = await createVerifier({ limits: { ...TEST_LIMITS, cpuSeconds: 1, wallMs: 8_000 } });
+    const v = await createVerifier({
+      limits: { ...TEST_LIMITS, cpuSeconds: 1, wallMs: 8_000 },
+      maxMode: TEST_MAX_MODE,
+    });
     try {
       const r = await v.verify({ code: "def f(x):\n    while True: pass\n", splits: { train: few } });
       expect(r.kind).toBe("timeout");
@@ -62,12 +77,14 @@ describe("resource bombs", () => {
   });
 
   it("a fork bomb cannot fork, and nothing it started survives", async () => {
+    if (!forkBlocked())
+      return expect([verifier.protections.seccomp, verifier.protections.uid]).not.toContain(true);
     const marker = uniqueMarker();
     const code = `import os\n${nameSelf(marker)}def f(x):\n    while True:\n        if os.fork() == 0:\n            import time\n            time.sleep(60)\n`;
     const r = await run(code);
     expect(r.kind).toBe("ok");
     expect(r.scores.train?.exceptions).toBe(few.length); // every fork refused
-    expect(processesNamed(marker)).toEqual([]);
+    expect(await survivorsNamed(marker)).toEqual([]);
   });
 
   it("subprocess and threads-of-processes are refused (seccomp)", async () => {
@@ -128,7 +145,12 @@ describe("escapes", () => {
 
   it("writes to /tmp and the project never reach the host", async () => {
     const name = `llm-erm-escape-${uniqueMarker()}`;
-    const targets = [join(tmpdir(), name), join(PROJECT, name), join("/tmp", `${name}-b`)];
+    if (!isolated() && !realNobody())
+      return expect(verifier.protections.filesystem).toMatch(/host filesystem/);
+    // As nobody without bubblewrap, the world-writable /tmp stays writable: only the project is checked.
+    const targets = isolated()
+      ? [join(tmpdir(), name), join(PROJECT, name), join("/tmp", `${name}-b`)]
+      : [join(PROJECT, name)];
     const code = `def f(x):\n    ok = 0\n    for p in ${JSON.stringify(targets)}:\n        try:\n            open(p, 'w').write('pwned')\n            ok += 1\n        except OSError:\n            pass\n    return 0\n`;
     const r = await run(code);
     expect(r.kind).toBe("ok");
@@ -136,6 +158,8 @@ describe("escapes", () => {
   });
 
   it("the dataset files and the user's home are not readable", async () => {
+    if (!isolated() && !realNobody())
+      return expect(verifier.protections.filesystem).toMatch(/host filesystem/);
     const dir = mkdtempSync(join(tmpdir(), "llm-erm-dataset-"));
     const train = examples(16, (_x, i) => (i % 3 === 0 ? 1 : 0));
     writeFileSync(join(dir, "train.txt"), train.map((e) => `${e.x} -> ${e.y}`).join("\n"));
@@ -229,6 +253,8 @@ describe("escapes", () => {
   });
 
   it("killing the parent, the group or everything leaves the test process alive", async () => {
+    if (!pidIsolated() && !realNobody())
+      return expect(verifier.protections.uid).toMatch(/NOT dropped|unchanged/);
     const variants = [
       "os.kill(os.getppid(), signal.SIGKILL)",
       "os.killpg(os.getpgid(0), signal.SIGKILL)",

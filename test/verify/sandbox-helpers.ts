@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import type { Example } from "../../src/core/example.js";
+import type { SandboxMode } from "../../src/verify/sandbox-launch.js";
 
 /** Short limits so hostile candidates end quickly. */
 export const TEST_LIMITS = { wallMs: 2_000, cpuSeconds: 2, memoryBytes: 512 * 1024 ** 2 };
@@ -39,3 +40,26 @@ export function processesNamed(marker: string): number[] {
 /** Python that renames the current process to `marker` (inherited by any child it manages to make). */
 export const nameSelf = (marker: string): string =>
   `open('/proc/self/comm', 'w').write(${JSON.stringify(marker)})\n`;
+
+/**
+ * The strongest sandbox tier the suites may use: LLM_ERM_TEST_SANDBOX=unshare|rlimits runs them as a
+ * machine without bubblewrap would (protections that are then absent are asserted absent instead).
+ */
+export const TEST_MAX_MODE: SandboxMode = (() => {
+  const v = process.env.LLM_ERM_TEST_SANDBOX;
+  return v === "unshare" || v === "rlimits" ? v : "bubblewrap";
+})();
+
+/**
+ * Processes named `marker` still alive after a grace period. A killed process may still be tearing
+ * down (SIGKILL pending, no more user code) for a few ms after the verifier returned.
+ */
+export async function survivorsNamed(marker: string, graceMs = 1_000): Promise<number[]> {
+  const deadline = Date.now() + graceMs;
+  let left = processesNamed(marker);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    left = processesNamed(marker);
+  }
+  return left;
+}

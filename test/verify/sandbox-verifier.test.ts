@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import { createVerifier, type SandboxVerifier, scoreCandidate } from "../../src/verify/sandbox-verifier.js";
-import { examples, TEST_LIMITS } from "./sandbox-helpers.js";
+import { examples, TEST_LIMITS, TEST_MAX_MODE } from "./sandbox-helpers.js";
 
 const sha256Parity = (x: string): 0 | 1 => {
   let ones = 0;
@@ -20,7 +20,12 @@ describe("the sandboxed verifier", () => {
   let verifier: SandboxVerifier;
   const events: Record<string, unknown>[] = [];
   beforeAll(async () => {
-    verifier = await createVerifier({ limits: TEST_LIMITS, concurrency: 2, log: (e) => events.push(e) });
+    verifier = await createVerifier({
+      limits: TEST_LIMITS,
+      concurrency: 2,
+      maxMode: TEST_MAX_MODE,
+      log: (e) => events.push(e),
+    });
   });
   afterAll(() => verifier?.close());
 
