@@ -57,11 +57,18 @@ export function pythonBinds(info: PythonInfo): string[] {
   return kept;
 }
 
+/** What the installed bwrap can do (`--size` arrived in bubblewrap 0.7). */
+export interface BwrapFeatures {
+  readonly path: string;
+  readonly tmpfsSize: boolean;
+}
+
 export function bwrapArgs(
   info: PythonInfo,
   limits: SandboxLimits,
   harness: string,
   seccomp: boolean,
+  features: BwrapFeatures = { path: "bwrap", tmpfsSize: true },
 ): string[] {
   const args = [
     "--unshare-user",
@@ -91,7 +98,8 @@ export function bwrapArgs(
   args.push("--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache");
   args.push("--proc", "/proc", "--dev", "/dev");
   // The scratch tmpfs first: an interpreter (a venv) that lives under /tmp is bound on top of it.
-  args.push("--size", String(limits.scratchBytes), "--tmpfs", "/tmp");
+  if (features.tmpfsSize) args.push("--size", String(limits.scratchBytes));
+  args.push("--tmpfs", "/tmp");
   for (const dir of pythonBinds(info)) args.push("--ro-bind-try", dir, dir);
   args.push("--chdir", "/tmp");
   if (seccomp) args.push("--seccomp", "3");
@@ -110,14 +118,14 @@ export function launchFor(
   info: PythonInfo,
   limits: SandboxLimits,
   harness: string,
-  bwrap: string,
+  bwrap: BwrapFeatures,
   scratch: string,
 ): Launch {
   const ids = tier.asNobody ? { uid: NOBODY, gid: NOBODY } : {};
   if (tier.mode === "bubblewrap") {
     return {
-      command: bwrap,
-      args: bwrapArgs(info, limits, harness, tier.seccomp),
+      command: bwrap.path,
+      args: bwrapArgs(info, limits, harness, tier.seccomp, bwrap),
       ...ids,
       env: sandboxEnv("/tmp"),
       cwd: "/",

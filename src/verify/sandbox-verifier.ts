@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { accessSync, chownSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,7 +10,14 @@ import { extractCode } from "./extract.js";
 import { encodeRequest, type HarnessReport, parseHarnessOutput } from "./protocol.js";
 import { type PythonInfo, probePython } from "./python-probe.js";
 import { type ChildRun, runChild } from "./run-child.js";
-import { type Launch, launchFor, NOBODY, type SandboxMode, type SandboxTier } from "./sandbox-launch.js";
+import {
+  type BwrapFeatures,
+  type Launch,
+  launchFor,
+  NOBODY,
+  type SandboxMode,
+  type SandboxTier,
+} from "./sandbox-launch.js";
 import { buildSeccompFilter } from "./seccomp-bpf.js";
 import type {
   OutcomeKind,
@@ -69,6 +77,10 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Sandbo
   const filterFile = filter ? join(privateDir, "seccomp.bpf") : undefined;
   if (filter && filterFile) writeFileSync(filterFile, filter);
   const bwrap = findOnPath("bwrap");
+  const bwrapFeatures: BwrapFeatures = {
+    path: bwrap ?? "bwrap",
+    tmpfsSize: bwrap ? bwrapHelp(bwrap).includes("--size") : false,
+  };
   const isRoot = process.getuid?.() === 0;
 
   const tiers = tierCandidates(
@@ -82,7 +94,7 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Sandbo
     log({ event: "sandbox_probe", mode: "bubblewrap", ok: false, reason: "bwrap not found on PATH" });
   let chosen: SandboxTier | undefined;
   for (const tier of tiers) {
-    const reason = await tryTier(tier, python, limits, harness, bwrap ?? "bwrap", filterFile);
+    const reason = await tryTier(tier, python, limits, harness, bwrapFeatures, filterFile);
     log({
       event: "sandbox_probe",
       ...describeTier(tier),
@@ -101,7 +113,7 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Sandbo
     );
   }
   const tier = chosen;
-  const protections = protectionsFor(tier, isRoot, python, limits, filter !== undefined);
+  const protections = protectionsFor(tier, isRoot, python, limits, filter !== undefined, bwrapFeatures);
   log({ event: "sandbox_protections", ...protections });
 
   const limit = pLimit(Math.max(1, opts.concurrency ?? availableParallelism()));
@@ -115,7 +127,7 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Sandbo
       if (closed) return Promise.reject(new Error("verifier is closed"));
       return limit(() => {
         signal?.throwIfAborted();
-        return verifyOne(job, tier, python, limits, harness, bwrap ?? "bwrap", filterFile, signal);
+        return verifyOne(job, tier, python, limits, harness, bwrapFeatures, filterFile, signal);
       });
     },
     async close(): Promise<void> {
@@ -150,7 +162,7 @@ async function tryTier(
   python: PythonInfo,
   limits: SandboxLimits,
   harness: string,
-  bwrap: string,
+  bwrap: BwrapFeatures,
   filterFile: string | undefined,
 ): Promise<string | null> {
   const probe: VerifyJob = {
@@ -174,7 +186,7 @@ async function verifyOne(
   python: PythonInfo,
   limits: SandboxLimits,
   harness: string,
-  bwrap: string,
+  bwrap: BwrapFeatures,
   filterFile: string | undefined,
   signal?: AbortSignal,
 ): Promise<VerifyResult> {
@@ -355,6 +367,18 @@ export function tierCandidates(
   return tiers;
 }
 
+function bwrapHelp(bwrap: string): string {
+  try {
+    return execFileSync(bwrap, ["--help"], {
+      encoding: "utf8",
+      timeout: 5_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  } catch (err) {
+    return String((err as { stdout?: unknown }).stdout ?? "");
+  }
+}
+
 function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "/usr/bin:/bin").split(":")) {
     if (!dir) continue;
@@ -379,6 +403,7 @@ function protectionsFor(
   python: PythonInfo,
   limits: SandboxLimits,
   seccompBuilt: boolean,
+  bwrap: BwrapFeatures,
 ): ProtectionReport {
   const bw = tier.mode === "bubblewrap";
   const ns = tier.mode !== "rlimits";
@@ -398,7 +423,7 @@ function protectionsFor(
     ipc_namespace: ns,
     filesystem_isolated: bw,
     filesystem: bw
-      ? `read-only: only the interpreter and a ${limits.scratchBytes} byte scratch /tmp are visible`
+      ? `read-only: only the interpreter and a scratch /tmp (${bwrap.tmpfsSize ? `${limits.scratchBytes} bytes` : "tmpfs, no size cap: bwrap < 0.7"}) are visible`
       : "host filesystem visible (no bubblewrap); writes limited to what the uid may write",
     drop_to_nobody: tier.asNobody || (bw && isRoot),
     uid,

@@ -134,6 +134,17 @@ describe("the sandboxed verifier", () => {
     });
   });
 
+  it("an abort kills the child at once and rejects with the signal's reason", async () => {
+    const controller = new AbortController();
+    const pending = verifier.verify(
+      { code: "def f(x):\n    while True: pass\n", splits: { train: examples(2, () => 1) } },
+      controller.signal,
+    );
+    setTimeout(() => controller.abort(new Error("stop now")), 100);
+    // Rejecting (instead of resolving with a timeout outcome) shows the abort path killed it.
+    await expect(pending).rejects.toThrow("stop now");
+  });
+
   it("refuses an input containing a newline instead of shifting predictions", async () => {
     const r = await verifier.verify({ code: "def f(x): return 1", splits: { train: [{ x: "a\nb", y: 1 }] } });
     expect(r.kind).toBe("sandbox_error");
