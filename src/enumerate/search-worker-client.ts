@@ -1,5 +1,7 @@
 /** Starts search-worker in a worker thread and waits for its result; terminate() stops it at once. */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Example } from "../core/example.js";
@@ -32,10 +34,23 @@ export interface SearchJob {
 function spawn(workerData: unknown): Worker {
   const self = import.meta.url;
   if (!self.endsWith(".ts")) return new Worker(new URL("./search-worker.js", self), { workerData });
-  const tsxApi = pathToFileURL(createRequire(self).resolve("tsx/esm/api")).href;
+  const tsxApi = tsxEsmApi(self);
   const entry = new URL("./search-worker.ts", self).href;
   const boot = `import(${JSON.stringify(tsxApi)}).then((api) => api.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(self)}));`;
   return new Worker(boot, { eval: true, workerData });
+}
+
+/** The ESM entry of tsx's API, as its package exports map names it for `import`. */
+function tsxEsmApi(from: string): string {
+  const require = createRequire(from);
+  const pkgPath = require.resolve("tsx/package.json");
+  const pkg = JSON.parse(readFileSync(pkgPath, "utf8")) as {
+    exports: Record<string, { import?: { default?: string } } | string>;
+  };
+  const entry = pkg.exports["./esm/api"];
+  const rel = typeof entry === "object" ? entry.import?.default : undefined;
+  if (rel === undefined) throw new Error(`tsx at ${pkgPath} has no ESM API export`);
+  return pathToFileURL(join(dirname(pkgPath), rel)).href;
 }
 
 export function startSearch(train: readonly Example[], budget: EnumerationBudget): SearchJob {

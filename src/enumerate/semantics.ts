@@ -10,7 +10,7 @@ export const INT_MAX = 2147483647;
 /** Python's floor modulo for a positive modulus. */
 export function pyMod(a: number, m: number): number {
   const r = a % m;
-  return r < 0 ? r + m : r;
+  return r < 0 ? r + m : r + 0; // + 0 turns -0 into 0
 }
 
 export function viewOf(s: StrExpr, x: string): string {
@@ -50,5 +50,5 @@ export function gatherSum(x: string, idx: readonly number[], c: string | null): 
 /** The integer result, or NaN when it leaves the int32 range. */
 export function intBinary(op: "add" | "sub" | "mul", a: number, b: number): number {
   const v = op === "add" ? a + b : op === "sub" ? a - b : a * b;
-  return v > INT_MAX || v < -INT_MAX ? Number.NaN : v;
+  return v > INT_MAX || v < -INT_MAX ? Number.NaN : v + 0; // + 0 turns -0 into 0
 }

@@ -38,7 +38,7 @@ describe("search laws", () => {
         search(train, small, { onKept: (e) => sizes.push(e.size) });
         for (let i = 1; i < sizes.length; i++) expect(sizes[i]!).toBeGreaterThanOrEqual(sizes[i - 1]!);
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   });
 
@@ -62,7 +62,7 @@ describe("search laws", () => {
         );
         expect(kept).toBeGreaterThan(0);
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   });
 
@@ -82,7 +82,7 @@ describe("search laws", () => {
           );
         }
       }),
-      { numRuns: 15 },
+      { numRuns: 8 },
     );
   });
 

@@ -1,0 +1,82 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { EvaluationError, evaluateProgram } from "../../src/enumerate/evaluate.js";
+import type { Program } from "../../src/enumerate/expr.js";
+import { toPython } from "../../src/enumerate/expr.js";
+import { search } from "../../src/enumerate/search.js";
+import { randomString, rng, runPython } from "./helpers.js";
+
+describe("emitted Python", () => {
+  it("agrees with the enumerator's own evaluation on random inputs (python3)", () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          decimal: fc.boolean(),
+          length: fc.integer({ min: 3, max: 12 }),
+          n: fc.integer({ min: 6, max: 40 }),
+          seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        }),
+        ({ decimal, length, n, seed }) => {
+          const alphabet = decimal ? "0123456789" : "01";
+          const next = rng(seed);
+          const train = Array.from({ length: n }, () => ({
+            x: randomString(next, length, alphabet),
+            y: next(2) as 0 | 1,
+          }));
+          // Every 37th kept program of a short search, plus the proposals: all productions show up.
+          const programs: Program[] = [];
+          let k = 0;
+          const { found } = search(
+            train,
+            { maxPrograms: 25_000, maxSeconds: 60, maxSize: 7, proposals: 5 },
+            {
+              onKept: (e) => {
+                if (e.type === "str" || k++ % 37 !== 0) return;
+                programs.push(
+                  e.type === "int" ? { type: "int", e: e.expr() } : { type: "bool", e: e.expr() },
+                );
+              },
+            },
+          );
+          programs.push(...found.map((f) => f.program));
+          // Fresh inputs, some longer than the training strings (indices stay in range).
+          const inputs = Array.from({ length: 30 }, () => randomString(next, length + next(3), alphabet));
+          const py = runPython(
+            programs.map((p) => toPython(p)),
+            inputs,
+          );
+          programs.forEach((p, i) => {
+            inputs.forEach((x, j) => {
+              let ours: boolean | number;
+              try {
+                ours = evaluateProgram(p, x);
+              } catch (e) {
+                if (e instanceof EvaluationError) return; // outside int32: Python has big ints
+                throw e;
+              }
+              expect(py[i]![j], `${toPython(p)} on ${x}`).toBe(ours);
+            });
+          });
+        },
+      ),
+      { numRuns: 8 },
+    );
+  });
+
+  it("is a plain module defining f(x) with no imports", () => {
+    const { found } = search(
+      [
+        { x: "0110", y: 1 },
+        { x: "0000", y: 0 },
+        { x: "1010", y: 0 },
+        { x: "1111", y: 1 },
+      ],
+      { maxPrograms: 10_000, maxSeconds: 60, maxSize: 6, proposals: 3 },
+    );
+    for (const f of found) {
+      const code = toPython(f.program);
+      expect(code).toMatch(/^def f\(x\):\n {4}return .+\n$/);
+      expect(code).not.toMatch(/import/);
+    }
+  });
+});
