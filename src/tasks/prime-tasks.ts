@@ -1,6 +1,7 @@
 import type { RandomSource } from "../core/random.js";
 import { isPrimeDecimal } from "./labels.js";
-import { isProbablePrime, nextPrime } from "./primality.js";
+import { getNextPrimeEngine } from "./next-prime-gmp.js";
+import { isProbablePrime } from "./primality.js";
 import { checkCapacity, StallGuard } from "./sampling.js";
 import type { SampledPool, Task } from "./task.js";
 import { PAPER_LENGTHS } from "./uniform-tasks.js";
@@ -65,6 +66,7 @@ function primeTask(spec: PrimeSpec): Task {
         checkCapacity(spec.id, length, positives, negatives, exactCapacity(spec, length));
       }
       const { lo, hi, a, b } = bounds(length);
+      const { nextPrime } = await getNextPrimeEngine();
       const startHi = hi - 2n > lo ? hi - 2n : lo;
       const primes = new Set<bigint>();
       const posGuard = new StallGuard(spec.id, length, "primes", positives);

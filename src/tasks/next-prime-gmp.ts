@@ -1,0 +1,145 @@
+/**
+ * Fast next-prime for fn_i / fn_k: a sieve in plain JS Numbers over a window of odd candidates, then GMP
+ * (the `gmp-wasm` build of GMP 6.3) on the survivors, in order.
+ *
+ * The decision on each survivor is `mpz_probab_prime_p(c, 24)`: trial division by the primes below
+ * log2(c), then BPSW (a strong probable-prime test to base 2 plus a strong Lucas test with Selfridge's
+ * parameters); GMP documents that it runs `reps - 24` further Miller-Rabin rounds after BPSW, so with 24 it
+ * is exactly BPSW: the same certainty as `isProbablePrime` in primality.ts (no known counterexample, proven
+ * below 2^64), with no random bases. Composite survivors almost always stop at the base-2 round, one
+ * modular exponentiation, which GMP does 2-4x faster than V8 BigInt.
+ *
+ * The residues of the window's start modulo the sieving primes come from the start split once into
+ * 24-bit limbs and a table of 2^(24k) mod p: a few float multiply-adds per prime, no BigInt division.
+ */
+import { type GMPFunctions, init } from "gmp-wasm";
+import { nextPrime as nextPrimeBigInt } from "./primality.js";
+
+/** Odd primes below this bound sieve the window. Beyond ~2^14 a residue costs more than it saves. */
+const DEFAULT_SIEVE_BOUND = 1 << 14;
+const LIMB_BITS = 24;
+const LIMB = 2 ** LIMB_BITS;
+/** Starts up to this many limbs use the table; longer starts (over ~1000 digits) fall back to BigInt. */
+const MAX_LIMBS = 140;
+/** Below this, the BigInt path is as fast and needs no special cases (tiny n, n inside the sieve). */
+const SMALL = 1n << 40n;
+
+function oddPrimesBelow(bound: number): Int32Array {
+  const composite = new Uint8Array(bound);
+  const out: number[] = [];
+  for (let i = 3; i < bound; i += 2) {
+    if (composite[i]) continue;
+    out.push(i);
+    for (let j = i * i; j < bound; j += 2 * i) composite[j] = 1;
+  }
+  return Int32Array.from(out);
+}
+
+interface SieveTable {
+  readonly primes: Int32Array;
+  /** pow[k * primes.length + j] = 2^(24k) mod primes[j]: limb-major, so a pass over primes is sequential. */
+  readonly pow: Float64Array;
+  /** 1 / primes[j], for the division-free remainder. */
+  readonly inv: Float64Array;
+  /** Scratch: the residue sums of the current start. */
+  readonly sums: Float64Array;
+}
+
+function sieveTable(bound: number): SieveTable {
+  const primes = oddPrimesBelow(bound);
+  const m = primes.length;
+  const pow = new Float64Array(m * MAX_LIMBS);
+  for (let j = 0; j < m; j++) {
+    const p = primes[j] as number;
+    let v = 1 % p;
+    for (let k = 0; k < MAX_LIMBS; k++) {
+      pow[k * m + j] = v;
+      v = (v * LIMB) % p;
+    }
+  }
+  return { primes, pow, inv: Float64Array.from(primes, (p) => 1 / p), sums: new Float64Array(m) };
+}
+
+/** n as little-endian 24-bit limbs (n >= 0). */
+function toLimbs(n: bigint): number[] {
+  const limbs: number[] = [];
+  for (let x = n; x > 0n; x >>= BigInt(LIMB_BITS)) limbs.push(Number(x & BigInt(LIMB - 1)));
+  return limbs;
+}
+
+/**
+ * Marks window positions i (candidate start + 2i, start odd) that have an odd prime factor below the
+ * sieve bound. Each residue sum stays below 2^53: limbs < 2^24, table entries < 2^20, at most 140 terms.
+ */
+function sieveWindow({ primes, pow, inv, sums }: SieveTable, start: bigint, marks: Uint8Array): void {
+  const limbs = toLimbs(start);
+  const m = primes.length;
+  const w = marks.length;
+  sums.fill(0);
+  for (let k = 0; k < limbs.length; k++) {
+    const limb = limbs[k] as number;
+    const row = k * m;
+    for (let j = 0; j < m; j++) sums[j] = (sums[j] as number) + limb * (pow[row + j] as number);
+  }
+  marks.fill(0);
+  for (let j = 0; j < m; j++) {
+    const p = primes[j] as number;
+    const s = sums[j] as number;
+    // s mod p without the slow float %: the quotient estimate is off by at most one either way.
+    let r = s - Math.floor(s * (inv[j] as number)) * p;
+    if (r < 0) r += p;
+    else if (r >= p) r -= p;
+    // start + 2i = 0 (mod p)  <=>  2i = p - r (mod p): halve p - r, or p - r + p when it is odd.
+    const t = r === 0 ? 0 : p - r;
+    let i = (t & 1) === 0 ? t >> 1 : (t + p) >> 1;
+    for (; i < w; i += p) marks[i] = 1;
+  }
+}
+
+/** Next-prime on top of one GMP instance; not thread-safe (one per thread). */
+export interface NextPrimeEngine {
+  /** The smallest prime strictly greater than n (sympy's nextprime), as primality.ts's nextPrime. */
+  nextPrime(n: bigint): bigint;
+}
+
+/** Sieve bound (at most 2^20, so residue sums stay exact); exported for the benchmark. */
+export function createNextPrimeEngine(g: GMPFunctions, sieveBound = DEFAULT_SIEVE_BOUND): NextPrimeEngine {
+  if (sieveBound > 1 << 20) throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
+  const table = sieveTable(sieveBound);
+  const base = g.mpz_t();
+  const cand = g.mpz_t();
+  g.mpz_init(base);
+  g.mpz_init(cand);
+  let marks = new Uint8Array(0);
+
+  return {
+    nextPrime(n: bigint): bigint {
+      if (n < SMALL) return nextPrimeBigInt(n);
+      let start = n + 1n;
+      if ((start & 1n) === 0n) start++;
+      const limbCount = Math.ceil(start.toString(2).length / LIMB_BITS) + 1;
+      if (limbCount > MAX_LIMBS) return nextPrimeBigInt(n);
+      // About 1.5 ln(n) odd candidates: the next prime is in the first window nearly always.
+      const window = Math.max(64, Math.ceil(limbCount * LIMB_BITS * 0.7 * 1.5));
+      if (marks.length !== window) marks = new Uint8Array(window);
+      for (;;) {
+        sieveWindow(table, start, marks);
+        g.mpz_set_string(base, start.toString(16), 16);
+        for (let i = 0; i < window; i++) {
+          if (marks[i]) continue;
+          g.mpz_add_ui(cand, base, 2 * i);
+          if (g.mpz_probab_prime_p(cand, 24) !== 0) return start + BigInt(2 * i);
+        }
+        start += BigInt(2 * window);
+      }
+    },
+  };
+}
+
+let enginePromise: Promise<NextPrimeEngine> | undefined;
+
+/** The engine of this thread (GMP is instantiated once per thread, ~0.1 s). */
+export function getNextPrimeEngine(): Promise<NextPrimeEngine> {
+  enginePromise ??= init().then((lib) => createNextPrimeEngine(lib.binding));
+  return enginePromise;
+}

@@ -1,0 +1,66 @@
+import fc from "fast-check";
+import { init } from "gmp-wasm";
+import { describe, expect, it } from "vitest";
+import { createNextPrimeEngine, getNextPrimeEngine } from "../../src/tasks/next-prime-gmp.js";
+import { isProbablePrime, nextPrime } from "../../src/tasks/primality.js";
+
+describe("GMP next-prime engine", () => {
+  it("agrees with the BigInt BPSW nextPrime on random starts of 1 to 120 digits", async () => {
+    const engine = await getNextPrimeEngine();
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 120 })
+          .chain((digits) =>
+            fc.bigInt({
+              min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
+              max: 10n ** BigInt(digits) - 1n,
+            }),
+          ),
+        (n) => {
+          expect(engine.nextPrime(n)).toBe(nextPrime(n));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("leaves nothing prime between the start and the result (30 and 100 digits)", async () => {
+    const engine = await getNextPrimeEngine();
+    for (const n of [10n ** 29n + 7n, 987654321987654321987654321987n, 10n ** 99n + 123456789n]) {
+      const p = engine.nextPrime(n);
+      expect(isProbablePrime(p)).toBe(true);
+      for (let k = n + 1n; k < p; k++) expect(isProbablePrime(k), String(k)).toBe(false);
+    }
+  });
+
+  it("crosses window ends: a maximal prime gap of 1132 after 1693182318746371", async () => {
+    const engine = await getNextPrimeEngine();
+    expect(engine.nextPrime(1693182318746371n)).toBe(1693182318747503n);
+    expect(engine.nextPrime(1693182318746372n)).toBe(1693182318747503n);
+    expect(engine.nextPrime(1693182318747502n)).toBe(1693182318747503n);
+  });
+
+  it("steps past a prime start, and handles starts at the edges of the 2^40 cut and of limbs", async () => {
+    const engine = await getNextPrimeEngine();
+    const p = 2n ** 127n - 1n;
+    expect(engine.nextPrime(p - 1n)).toBe(p);
+    expect(engine.nextPrime(p)).toBe(nextPrime(p));
+    for (const e of [40n, 48n, 72n, 96n, 240n]) {
+      for (const d of [-3n, -2n, -1n, 0n, 1n]) {
+        const n = 2n ** e + d;
+        expect(engine.nextPrime(n), String(n)).toBe(nextPrime(n));
+      }
+    }
+  });
+
+  it("gives the same primes whatever the sieve bound (the sieve only skips composites)", async () => {
+    const { binding } = await init();
+    const engines = [2 ** 5, 2 ** 11, 2 ** 17].map((b) => createNextPrimeEngine(binding, b));
+    for (const n of [10n ** 19n, 10n ** 49n + 5n, 3n ** 200n]) {
+      const expected = nextPrime(n);
+      for (const e of engines) expect(e.nextPrime(n)).toBe(expected);
+    }
+    expect(() => createNextPrimeEngine(binding, 2 ** 21)).toThrow(/over 2\^20/);
+  });
+});
