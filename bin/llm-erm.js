@@ -5,7 +5,9 @@ import { fileURLToPath } from "node:url";
 
 const entry = new URL("../dist/cli/main.js", import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write("llm-erm: dist/ is missing; run `npm install` (or `npm run build`) in the package first.\n");
+  process.stderr.write(
+    "llm-erm: dist/ is missing; run `npm install` (or `npm run build`) in the package first.\n",
+  );
   process.exit(2);
 }
 const { main } = await import(entry.href);

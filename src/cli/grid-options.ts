@@ -17,15 +17,22 @@ export const GridOptionsSchema = z.object({
 });
 export type GridOptions = z.infer<typeof GridOptionsSchema>;
 
-const intArg = (flag: string) => (value: string): number => {
-  if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag}: expected an integer, got '${value}'`);
-  return Number.parseInt(value, 10);
-};
+const intArg =
+  (flag: string) =>
+  (value: string): number => {
+    if (!/^-?\d+$/.test(value.trim())) throw new UsageError(`${flag}: expected an integer, got '${value}'`);
+    return Number.parseInt(value, 10);
+  };
 
-const intListArg = (flag: string) => (value: string, previous: number[] | undefined): number[] => {
-  const parsed = value.split(/[\s,]+/).filter(Boolean).map(intArg(flag));
-  return [...(previous ?? []), ...parsed];
-};
+const intListArg =
+  (flag: string) =>
+  (value: string, previous: number[] | undefined): number[] => {
+    const parsed = value
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(intArg(flag));
+    return [...(previous ?? []), ...parsed];
+  };
 
 const stringListArg = (value: string, previous: string[] | undefined): string[] => [
   ...(previous ?? []),
@@ -35,7 +42,8 @@ const stringListArg = (value: string, previous: string[] | undefined): string[] 
 const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
-  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`environment variable ${name}: expected an integer, got '${raw}'`);
+  if (!/^-?\d+$/.test(raw.trim()))
+    throw new UsageError(`environment variable ${name}: expected an integer, got '${raw}'`);
   return Number.parseInt(raw, 10);
 };
 
@@ -53,9 +61,19 @@ export function addGridOptions(cmd: Command): Command {
         "input lengths (default: the paper's 100 50 30 25 20; fn_h 100 80 60 40 20)",
       ).argParser(intListArg("--lengths")),
     )
-    .addOption(new Option("--train-size <n>", "training examples (even) [env TRAIN_SIZE]").argParser(intArg("--train-size")))
-    .addOption(new Option("--val-size <n>", "validation examples (even) [env VAL_SIZE]").argParser(intArg("--val-size")))
-    .addOption(new Option("--test-size <n>", "test examples [env TEST_SIZE]").argParser(intArg("--test-size")))
+    .addOption(
+      new Option("--train-size <n>", "training examples (even) [env TRAIN_SIZE]").argParser(
+        intArg("--train-size"),
+      ),
+    )
+    .addOption(
+      new Option("--val-size <n>", "validation examples (even) [env VAL_SIZE]").argParser(
+        intArg("--val-size"),
+      ),
+    )
+    .addOption(
+      new Option("--test-size <n>", "test examples [env TEST_SIZE]").argParser(intArg("--test-size")),
+    )
     .addOption(new Option("--seed <n>", "base seed [env GLOBAL_SEED]").argParser(intArg("--seed")))
     .addOption(new Option("--dataset-dir <dir>", "where datasets live [env DATASET_DIR]"));
 }
