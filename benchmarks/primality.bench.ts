@@ -30,8 +30,12 @@ const approaches: [string, (x: bigint) => bigint][] = [
   ["BigInt BPSW, sieve < 2^13 (before)", nextPrime],
   ["gmp-wasm mpz_nextprime", gmpNext],
   ...[11, 13, 14, 16, 18].map((b): [string, (x: bigint) => bigint] => {
-    const e = createNextPrimeEngine(g, 2 ** b);
+    const e = createNextPrimeEngine(g, 2 ** b, false);
     return [`sieve < 2^${b} + GMP BPSW on survivors`, (x) => e.nextPrime(x)];
+  }),
+  ...[13, 14].map((b): [string, (x: bigint) => bigint] => {
+    const e = createNextPrimeEngine(g, 2 ** b, true);
+    return [`sieve < 2^${b} + wasm base-2 round (from 50 hex digits) + GMP BPSW`, (x) => e.nextPrime(x)];
   }),
 ];
 

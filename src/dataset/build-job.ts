@@ -1,4 +1,5 @@
 import { UsageError } from "../core/errors.js";
+import { configureNextPrimes } from "../tasks/next-prime-pool.js";
 import type { DatasetSpec } from "./spec.js";
 import { type Dataset, DatasetDamagedError, loadOrBuildDataset } from "./store.js";
 
@@ -6,6 +7,8 @@ export interface BuildJob {
   readonly index: number;
   readonly spec: DatasetSpec;
   readonly datasetDir: string;
+  /** Threads a prime dataset's next-prime batches may use (default: leave the thread's setting). */
+  readonly primeThreads?: number;
 }
 
 export type JobError =
@@ -20,6 +23,7 @@ export type JobResult =
 /** Runs one job, turning errors into plain data that crosses a thread boundary. */
 export async function runJob(job: BuildJob): Promise<JobResult> {
   const start = performance.now();
+  if (job.primeThreads !== undefined) configureNextPrimes({ threads: job.primeThreads });
   try {
     const r = await loadOrBuildDataset(job.spec, job.datasetDir);
     return { index: job.index, ok: true, ...r, ms: performance.now() - start };

@@ -52,9 +52,11 @@ export async function buildDatasets(
   options: BuildOptions = {},
 ): Promise<BuildResult[]> {
   for (const spec of specs) checkSpec(spec);
-  const jobs: BuildJob[] = specs.map((spec, index) => ({ index, spec, datasetDir }));
+  const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), specs.length));
+  // Cores left over by the dataset threads go to the prime tasks' next-prime helpers.
+  const primeThreads = Math.max(1, Math.floor(availableParallelism() / threads));
+  const jobs: BuildJob[] = specs.map((spec, index) => ({ index, spec, datasetDir, primeThreads }));
   const order = [...jobs].sort((a, b) => cost(b.spec) - cost(a.spec));
-  const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), jobs.length));
   const results: (BuildResult | undefined)[] = new Array(jobs.length);
   let failure: Error | undefined;
   let done = 0;

@@ -14,6 +14,7 @@
  */
 import { type GMPFunctions, init } from "gmp-wasm";
 import { nextPrime as nextPrimeBigInt } from "./primality.js";
+import { isStrongProbablePrime2, MAX_MONT_LIMBS } from "./prime-montgomery.js";
 
 /** Odd primes below this bound sieve the window. Beyond ~2^14 a residue costs more than it saves. */
 const DEFAULT_SIEVE_BOUND = 1 << 14;
@@ -23,6 +24,9 @@ const LIMB = 2 ** LIMB_BITS;
 const MAX_LIMBS = 140;
 /** Below this, the BigInt path is as fast and needs no special cases (tiny n, n inside the sieve). */
 const SMALL = 1n << 40n;
+/** Hex lengths (7 per 28-bit limb) at which candidates get the wasm base-2 round before GMP's BPSW. */
+const MONT_MIN_HEX = 7 * 8 - 6;
+const MONT_MAX_HEX = 7 * MAX_MONT_LIMBS - 1;
 
 function oddPrimesBelow(bound: number): Int32Array {
   const composite = new Uint8Array(bound);
@@ -60,10 +64,11 @@ function sieveTable(bound: number): SieveTable {
   return { primes, pow, inv: Float64Array.from(primes, (p) => 1 / p), sums: new Float64Array(m) };
 }
 
-/** n as little-endian 24-bit limbs (n >= 0). */
-function toLimbs(n: bigint): number[] {
+/** A number's hex digits as little-endian 24-bit limbs (6 hex digits each). */
+function hexToLimbs(hex: string): number[] {
   const limbs: number[] = [];
-  for (let x = n; x > 0n; x >>= BigInt(LIMB_BITS)) limbs.push(Number(x & BigInt(LIMB - 1)));
+  for (let end = hex.length; end > 0; end -= 6)
+    limbs.push(Number.parseInt(hex.slice(Math.max(0, end - 6), end), 16));
   return limbs;
 }
 
@@ -71,8 +76,11 @@ function toLimbs(n: bigint): number[] {
  * Marks window positions i (candidate start + 2i, start odd) that have an odd prime factor below the
  * sieve bound. Each residue sum stays below 2^53: limbs < 2^24, table entries < 2^20, at most 140 terms.
  */
-function sieveWindow({ primes, pow, inv, sums }: SieveTable, start: bigint, marks: Uint8Array): void {
-  const limbs = toLimbs(start);
+function sieveWindow(
+  { primes, pow, inv, sums }: SieveTable,
+  limbs: readonly number[],
+  marks: Uint8Array,
+): void {
   const m = primes.length;
   const w = marks.length;
   sums.fill(0);
@@ -102,8 +110,16 @@ export interface NextPrimeEngine {
   nextPrime(n: bigint): bigint;
 }
 
-/** Sieve bound (at most 2^20, so residue sums stay exact); exported for the benchmark. */
-export function createNextPrimeEngine(g: GMPFunctions, sieveBound = DEFAULT_SIEVE_BOUND): NextPrimeEngine {
+/**
+ * An engine on a GMP instance. `sieveBound`: odd primes below it sieve the window (at most 2^20, so the
+ * residue sums stay exact). `montgomery`: give survivors of 50+ hex digits the wasm base-2 round
+ * (prime-montgomery.ts) before GMP's BPSW. Both only change the speed; exported for the benchmark.
+ */
+export function createNextPrimeEngine(
+  g: GMPFunctions,
+  sieveBound = DEFAULT_SIEVE_BOUND,
+  montgomery = true,
+): NextPrimeEngine {
   if (sieveBound > 1 << 20) throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
   const table = sieveTable(sieveBound);
   const base = g.mpz_t();
@@ -117,20 +133,25 @@ export function createNextPrimeEngine(g: GMPFunctions, sieveBound = DEFAULT_SIEV
       if (n < SMALL) return nextPrimeBigInt(n);
       let start = n + 1n;
       if ((start & 1n) === 0n) start++;
-      const limbCount = Math.ceil(start.toString(2).length / LIMB_BITS) + 1;
-      if (limbCount > MAX_LIMBS) return nextPrimeBigInt(n);
-      // About 1.5 ln(n) odd candidates: the next prime is in the first window nearly always.
-      const window = Math.max(64, Math.ceil(limbCount * LIMB_BITS * 0.7 * 1.5));
+      let hex = start.toString(16);
+      if (hex.length > (MAX_LIMBS - 1) * 6) return nextPrimeBigInt(n);
+      // About 1.5 ln(n) odd candidates (ln n ~ 2.77 per hex digit): nearly always one window suffices.
+      const window = Math.max(64, Math.ceil(hex.length * 2.77 * 1.5));
       if (marks.length !== window) marks = new Uint8Array(window);
       for (;;) {
-        sieveWindow(table, start, marks);
-        g.mpz_set_string(base, start.toString(16), 16);
+        sieveWindow(table, hexToLimbs(hex), marks);
+        g.mpz_set_string(base, hex, 16);
+        // From ~65 digits on, the wasm Montgomery kernel's base-2 round beats GMP's; below, its JS
+        // overhead does not pay.
+        const mont = montgomery && hex.length >= MONT_MIN_HEX && hex.length <= MONT_MAX_HEX;
         for (let i = 0; i < window; i++) {
           if (marks[i]) continue;
+          if (mont && !isStrongProbablePrime2(start + BigInt(2 * i))) continue;
           g.mpz_add_ui(cand, base, 2 * i);
           if (g.mpz_probab_prime_p(cand, 24) !== 0) return start + BigInt(2 * i);
         }
         start += BigInt(2 * window);
+        hex = start.toString(16);
       }
     },
   };

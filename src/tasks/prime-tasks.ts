@@ -1,6 +1,6 @@
 import type { RandomSource } from "../core/random.js";
 import { isPrimeDecimal } from "./labels.js";
-import { getNextPrimeEngine } from "./next-prime-gmp.js";
+import { nextPrimes } from "./next-prime-pool.js";
 import { isProbablePrime } from "./primality.js";
 import { checkCapacity, StallGuard } from "./sampling.js";
 import type { SampledPool, Task } from "./task.js";
@@ -66,16 +66,20 @@ function primeTask(spec: PrimeSpec): Task {
         checkCapacity(spec.id, length, positives, negatives, exactCapacity(spec, length));
       }
       const { lo, hi, a, b } = bounds(length);
-      const { nextPrime } = await getNextPrimeEngine();
       const startHi = hi - 2n > lo ? hi - 2n : lo;
       const primes = new Set<bigint>();
       const posGuard = new StallGuard(spec.id, length, "primes", positives);
       while (primes.size < positives) {
-        const p = nextPrime(rng.bigint(lo, startHi));
-        if (p < hi && !primes.has(p)) {
-          primes.add(p);
-          posGuard.hit();
-        } else posGuard.miss(primes.size);
+        // Draw exactly as many starts as primes are still missing: a batch can only complete the set at
+        // its last start, so the random stream is consumed exactly as by one draw per next-prime, and the
+        // batch's next primes (a pure function of the starts) may be computed on several threads.
+        const starts = Array.from({ length: positives - primes.size }, () => rng.bigint(lo, startHi));
+        for (const p of await nextPrimes(starts)) {
+          if (p < hi && !primes.has(p)) {
+            primes.add(p);
+            posGuard.hit();
+          } else posGuard.miss(primes.size);
+        }
       }
       const composites = new Set<bigint>();
       const negGuard = new StallGuard(spec.id, length, "composites", negatives);

@@ -9,14 +9,12 @@ describe("GMP next-prime engine", () => {
     const engine = await getNextPrimeEngine();
     fc.assert(
       fc.property(
-        fc
-          .integer({ min: 1, max: 120 })
-          .chain((digits) =>
-            fc.bigInt({
-              min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
-              max: 10n ** BigInt(digits) - 1n,
-            }),
-          ),
+        fc.integer({ min: 1, max: 120 }).chain((digits) =>
+          fc.bigInt({
+            min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
+            max: 10n ** BigInt(digits) - 1n,
+          }),
+        ),
         (n) => {
           expect(engine.nextPrime(n)).toBe(nextPrime(n));
         },

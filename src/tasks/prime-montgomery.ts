@@ -1,0 +1,309 @@
+/**
+ * A strong probable-prime test to base 2 for odd n up to 448 bits, with Montgomery squaring in a small
+ * WebAssembly module generated here (no build step, no dependency). It only filters: a "false" is a
+ * proof of compositeness (a base-2 witness); a "true" still goes to the full BPSW test.
+ *
+ * Why not GMP's mpz_powm: gmp-wasm is GMP's generic C with 32-bit limbs, whose every multiply-add carries
+ * through a dependency chain. Here limbs are 28 bits in 64-bit slots, so a column of up to 32 products
+ * sums without carries (product scanning); the module is unrolled for one limb count, with each limb at
+ * a constant address. Base 2 needs no multiplications besides squarings: a set exponent bit doubles.
+ */
+
+const LIMB_BITS = 28;
+const MASK = (1 << LIMB_BITS) - 1;
+/** Limb slots per array in memory (8 bytes each); the module handles up to this many limbs. */
+export const MAX_MONT_LIMBS = 16;
+const N_OFF = 0;
+const X_OFF = 8 * MAX_MONT_LIMBS;
+const U_OFF = 2 * 8 * MAX_MONT_LIMBS; // n + 1 slots
+const M_OFF = 4 * 8 * MAX_MONT_LIMBS;
+const D_OFF = 5 * 8 * MAX_MONT_LIMBS;
+const NINV_OFF = 6 * 8 * MAX_MONT_LIMBS;
+
+// --- a minimal WebAssembly encoder --------------------------------------------------------------
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+const OP = {
+  localGet: 0x20,
+  localSet: 0x21,
+  i32Const: 0x41,
+  i64Const: 0x42,
+  i64Load: 0x29,
+  i64Store: 0x37,
+  i64Add: 0x7c,
+  i64Sub: 0x7d,
+  i64Mul: 0x7e,
+  i64And: 0x83,
+  i64Shl: 0x86,
+  i64ShrS: 0x87,
+  i64ShrU: 0x88,
+  i64LtS: 0x53,
+  select: 0x1b,
+  end: 0x0b,
+} as const;
+
+/** Emits the body of one function; locals are i64. */
+class Body {
+  readonly code: number[] = [];
+  emit(...bytes: number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  load(offset: number): this {
+    return this.emit(OP.i32Const, 0, OP.i64Load, 3, ...uleb(offset));
+  }
+  /** Stores the value computed by `value` at a constant address. */
+  store(offset: number, value: () => void): this {
+    this.emit(OP.i32Const, 0);
+    value();
+    return this.emit(OP.i64Store, 3, ...uleb(offset));
+  }
+  get(local: number): this {
+    return this.emit(OP.localGet, local);
+  }
+  set(local: number): this {
+    return this.emit(OP.localSet, local);
+  }
+  i64(v: number): this {
+    return this.emit(OP.i64Const, ...sleb(v));
+  }
+  /** local += mem[a] * mem[b] */
+  mulAdd(local: number, a: number, b: number): this {
+    return this.get(local).load(a).load(b).emit(OP.i64Mul, OP.i64Add).set(local);
+  }
+  bytes(localCount: number): number[] {
+    const body = [...(localCount > 0 ? [1, ...uleb(localCount), 0x7e] : [0]), ...this.code, OP.end];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+const T = 0; // column accumulator
+const P = 1; // sum of cross products, doubled once
+const Q = 2; // scratch
+
+/** After U (n + 1 limbs, value < 2N) is computed: X = U - N if U >= N, else U. */
+function emitConditionalSubtract(f: Body, n: number): void {
+  f.i64(0).set(T); // borrow, 0 or -1
+  for (let i = 0; i < n; i++) {
+    f.get(T)
+      .load(U_OFF + 8 * i)
+      .emit(OP.i64Add)
+      .load(N_OFF + 8 * i)
+      .emit(OP.i64Sub)
+      .set(Q);
+    f.store(D_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
+    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrS).set(T);
+  }
+  f.get(T)
+    .load(U_OFF + 8 * n)
+    .emit(OP.i64Add)
+    .set(T); // negative iff U < N
+  for (let i = 0; i < n; i++) {
+    f.store(X_OFF + 8 * i, () =>
+      f
+        .load(U_OFF + 8 * i)
+        .load(D_OFF + 8 * i)
+        .get(T)
+        .i64(0)
+        .emit(OP.i64LtS, OP.select),
+    );
+  }
+}
+
+/** X = X^2 / R mod N (R = 2^(28n)), by product scanning; M holds the Montgomery quotient digits. */
+function emitSquare(n: number): Body {
+  const f = new Body();
+  f.i64(0).set(T);
+  for (let i = 0; i <= 2 * n - 1; i++) {
+    // X products of column i: 2 * sum_{j < k, j + k = i} X[j] X[k] + X[i/2]^2
+    f.i64(0).set(P);
+    for (let j = Math.max(0, i - n + 1); 2 * j < i; j++) f.mulAdd(P, X_OFF + 8 * j, X_OFF + 8 * (i - j));
+    f.get(T).get(P).i64(1).emit(OP.i64Shl, OP.i64Add).set(T);
+    if (i % 2 === 0 && i / 2 < n) f.mulAdd(T, X_OFF + 4 * i, X_OFF + 4 * i);
+    // M products of column i, M[j] known for j < min(i, n)
+    for (let j = Math.max(0, i - n + 1); j < Math.min(i, n); j++)
+      f.mulAdd(T, M_OFF + 8 * j, N_OFF + 8 * (i - j));
+    if (i < n) {
+      // M[i] = (T mod W) * (-1/N mod W) mod W makes the column divisible by W
+      f.store(M_OFF + 8 * i, () =>
+        f.get(T).i64(MASK).emit(OP.i64And).load(NINV_OFF).emit(OP.i64Mul).i64(MASK).emit(OP.i64And),
+      );
+      f.mulAdd(T, M_OFF + 8 * i, N_OFF);
+    } else {
+      f.store(U_OFF + 8 * (i - n), () => f.get(T).i64(MASK).emit(OP.i64And));
+    }
+    f.get(T).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
+  }
+  f.store(U_OFF + 8 * n, () => f.get(T));
+  emitConditionalSubtract(f, n);
+  return f;
+}
+
+/** X = 2X mod N. */
+function emitDouble(n: number): Body {
+  const f = new Body();
+  f.i64(0).set(T);
+  for (let i = 0; i < n; i++) {
+    f.load(X_OFF + 8 * i)
+      .i64(1)
+      .emit(OP.i64Shl)
+      .get(T)
+      .emit(OP.i64Add)
+      .set(Q);
+    f.store(U_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
+    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
+  }
+  f.store(U_OFF + 8 * n, () => f.get(T));
+  emitConditionalSubtract(f, n);
+  return f;
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+function name(s: string): number[] {
+  return [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+}
+
+function buildModule(n: number): Uint8Array {
+  const bodies = [emitSquare(n).bytes(3), emitDouble(n).bytes(3)];
+  return Uint8Array.from([
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    ...section(1, [1, 0x60, 0, 0]), // one type: () -> ()
+    ...section(3, [2, 0, 0]), // two functions of that type
+    ...section(5, [1, 0x00, 1]), // one memory of one page
+    ...section(7, [3, ...name("mem"), 0x02, 0, ...name("sqr"), 0x00, 0, ...name("dbl"), 0x00, 1]),
+    ...section(10, [2, ...bodies.flat()]),
+  ]);
+}
+
+// --- the test ------------------------------------------------------------------------------------
+
+interface Kernel {
+  readonly words: Int32Array;
+  readonly sqr: () => void;
+  readonly dbl: () => void;
+}
+
+const kernels = new Map<number, Kernel>();
+
+/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (
+    module: object,
+  ) => {
+    exports: { mem: { buffer: ArrayBuffer }; sqr: () => void; dbl: () => void };
+  };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+function kernel(n: number): Kernel {
+  let k = kernels.get(n);
+  if (!k) {
+    const e = new wasm.Instance(new wasm.Module(buildModule(n))).exports;
+    k = { words: new Int32Array(e.mem.buffer), sqr: e.sqr, dbl: e.dbl };
+    kernels.set(n, k);
+  }
+  return k;
+}
+
+/** Writes v (0 <= v < 2^(28n)) as n limbs at byte offset `off` (low 32 bits of each 64-bit slot). */
+function writeLimbs(words: Int32Array, off: number, v: bigint, n: number): void {
+  const hex = v.toString(16);
+  for (let i = 0; i < n; i++) {
+    const end = hex.length - 7 * i;
+    words[off / 4 + 2 * i] = end > 0 ? Number.parseInt(hex.slice(Math.max(0, end - 7), end), 16) : 0;
+    words[off / 4 + 2 * i + 1] = 0;
+  }
+}
+
+function equalsLimbs(words: Int32Array, limbs: Int32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if (words[X_OFF / 4 + 2 * i] !== limbs[i]) return false;
+  return true;
+}
+
+function toLimbArray(v: bigint, n: number): Int32Array {
+  const tmp = new Int32Array(2 * n);
+  writeLimbs(tmp, 0, v, n);
+  return Int32Array.from({ length: n }, (_, i) => tmp[2 * i] as number);
+}
+
+/** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
+function negInverse(a: number): number {
+  let x = a; // correct to 3 bits
+  for (let i = 0; i < 4; i++) x = Math.imul(x, 2 - Math.imul(a, x));
+  return -x & MASK;
+}
+
+/** The limb count the kernel uses for n, or 0 when n is too large for it. */
+export function montLimbs(n: bigint): number {
+  const limbs = Math.ceil(n.toString(16).length / 7);
+  return limbs <= MAX_MONT_LIMBS ? limbs : 0;
+}
+
+/**
+ * Strong probable-prime test to base 2 of an odd n > 3 with montLimbs(n) > 0 (else a RangeError):
+ * false means n is composite; true means n is prime or a base-2 strong pseudoprime.
+ */
+export function isStrongProbablePrime2(n: bigint): boolean {
+  const k = montLimbs(n);
+  if (k === 0 || (n & 1n) === 0n || n <= 3n) throw new RangeError(`isStrongProbablePrime2: bad n ${n}`);
+  const { words, sqr, dbl } = kernel(k);
+  const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
+  writeLimbs(words, N_OFF, n, k);
+  words[NINV_OFF / 4] = negInverse(words[0] as number);
+  words[NINV_OFF / 4 + 1] = 0;
+  const one = toLimbArray(rModN, k);
+  const minusOne = toLimbArray(n - rModN, k);
+  let d = n - 1n;
+  let s = 0;
+  while ((d & 1n) === 0n) {
+    d >>= 1n;
+    s++;
+  }
+  const bits = d.toString(2);
+  writeLimbs(words, X_OFF, (2n * rModN) % n, k); // 2 in Montgomery form; d's leading bit is 1
+  for (let i = 1; i < bits.length; i++) {
+    sqr();
+    if (bits.charCodeAt(i) === 49) dbl();
+  }
+  if (equalsLimbs(words, one, k) || equalsLimbs(words, minusOne, k)) return true;
+  for (let r = 1; r < s; r++) {
+    sqr();
+    if (equalsLimbs(words, minusOne, k)) return true;
+    if (equalsLimbs(words, one, k)) return false;
+  }
+  return false;
+}
