@@ -185,13 +185,14 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const grid = readGridOptions(opts);
   const apiKey = process.env.OPENAI_API_KEY || undefined;
   const { settings, shard, providerAnnounce } = readRunSettings(opts, apiKey !== undefined);
-  if (providerAnnounce && !settings.dryRun) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
+  // Validate the grid (unknown ids, impossible lengths) before announcing anything.
+  const allPoints = resolveGrid(grid.functions, grid.lengths);
+  const points = shardPoints(allPoints, shard);
   if (settings.dryRun) {
     await runDryRun(grid, process.stdout);
     return ExitCode.ok;
   }
-  const allPoints = resolveGrid(grid.functions, grid.lengths);
-  const points = shardPoints(allPoints, shard);
+  if (providerAnnounce) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
   const envOut = {
     ...(typeof opts.outDir === "string" ? { outDir: opts.outDir } : {}),
     ...((opts.outJsonl ?? process.env.OUT_JSONL)

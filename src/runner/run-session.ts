@@ -15,6 +15,7 @@ import { Budget } from "./budget.js";
 import { type GridRunResult, type PreparedPoint, runGrid } from "./grid-runner.js";
 import { createProgressReporter } from "./progress.js";
 import type { ArtifactPaths } from "./run-config.js";
+import { sandboxSummary } from "./sandbox-summary.js";
 
 export interface RunSessionInput {
   readonly points: readonly GridPoint[];
@@ -110,8 +111,9 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
       ...(input.price ? { price: input.price } : {}),
     });
+    // The verifier logs its own sandbox_protections event (runner.log); stderr gets one line.
     verifier = await input.makeVerifier();
-    logger.info({ protections: verifier.protections }, "sandbox protections");
+    input.stderr.write(`llm-erm: ${sandboxSummary(verifier.protections)}\n`);
     const progress = createProgressReporter(input.stderr);
     const writer = log;
     const result = await runGrid(

@@ -104,6 +104,9 @@ describe("llm-erm run against the loopback Responses server", () => {
       expect(msgs).toContain(m);
     }
     expect(readFileSync(join(cwd, "runner.log"), "utf8")).not.toContain("sk-loopback");
+    // The protections are logged once (the verifier's event), and summarised in one stderr line.
+    expect(msgs.filter((m) => /sandbox.protections/.test(m))).toHaveLength(1);
+    expect(res.stderr.split("\n").filter((l) => l.startsWith("llm-erm: sandbox: "))).toHaveLength(1);
 
     const again = await runCli(args, cwd, env(server.url));
     expect(again.code).toBe(ExitCode.ok);
@@ -170,13 +173,13 @@ describe("llm-erm run against the loopback Responses server", () => {
     );
   });
 
-  it("without a key it announces the enumerator in one line", async () => {
+  it("validates the grid before announcing the provider", async () => {
     const cwd = tempDir();
-    // The announcement comes from reading the flags, before anything runs; an unknown id then stops the run.
     const res = await runCli(["run", "--functions", "fn_zz", "--test-size", "200"], cwd, {});
     expect(res.code).toBe(ExitCode.usage);
     expect(res.stderr).toMatch(/--functions: unknown function id 'fn_zz'/);
-    expect(res.stderr.split("\n").filter((l) => l.includes("provider: enumerative"))).toHaveLength(1);
+    expect(res.stderr).not.toContain("provider:");
+    expect(existsSync(join(cwd, "runner.log"))).toBe(false);
   });
 
   it("a run with another model never reuses the first model's attempts in the same files", async () => {

@@ -1,0 +1,25 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
+import { ExitCode } from "../../src/core/errors.js";
+import { runCli, tempDir } from "../helpers/spawn-cli.js";
+
+describe("llm-erm run without a key (the built-in enumerator)", () => {
+  it("announces the enumerator and the sandbox in one line each, solves parity, logs protections once", async () => {
+    const cwd = tempDir();
+    const res = await runCli(
+      ["run", "--functions", "fn_a", "--lengths", "20", "--test-size", "200"],
+      cwd,
+      {},
+    );
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    const lines = res.stderr.split("\n");
+    expect(lines.filter((l) => l.includes("provider: enumerative"))).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith("llm-erm: sandbox: "))).toHaveLength(1);
+    const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    expect(records[0]).toMatchObject({ attempt: 1, proposer: "enumerative", val_acc: 1 });
+    const log = readFileSync(join(cwd, "runner.log"), "utf8");
+    expect(log.split("\n").filter((l) => l.includes("protections"))).toHaveLength(1);
+  });
+});
