@@ -36,6 +36,7 @@ describe("search laws", () => {
       fc.property(trainSets, (train) => {
         const sizes: number[] = [];
         search(train, small, { onKept: (e) => sizes.push(e.size) });
+        expect(sizes.length).toBeGreaterThan(0);
         for (let i = 1; i < sizes.length; i++) expect(sizes[i]!).toBeGreaterThanOrEqual(sizes[i - 1]!);
       }),
       { numRuns: 8 },

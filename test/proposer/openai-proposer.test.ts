@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createOpenAIProposer, type OpenAIProposerOptions } from "../../src/proposer/openai-proposer.js";
 import type { Proposal } from "../../src/proposer/proposer.js";
 import { fakeParityTask } from "../helpers/fakes.js";
@@ -202,7 +202,15 @@ describe("OpenAI proposer over the real SDK and real HTTP", () => {
 
   it("an abort rejects (nothing to record) and cancels a background response", async () => {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error("interrupted")), 80);
+    // Abort once the response exists on the server (it has been polled), not after a fixed delay: on a
+    // loaded machine a timer could fire before the create call returned, leaving nothing to cancel.
+    const watch = setInterval(() => {
+      if ((server?.retrieves.length ?? 0) > 0) {
+        clearInterval(watch);
+        ac.abort(new Error("interrupted"));
+      }
+    }, 5);
+    onTestFinished(() => clearInterval(watch));
     await expect(
       propose(
         [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],

@@ -1,5 +1,7 @@
 // Hostile and broken candidates. Each test asserts the outcome kind and that nothing escaped: files not
 // written, the test process alive, no sandboxed process left behind, labels not recoverable.
+
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -33,6 +35,37 @@ const seccomp = () => verifier.protections.seccomp === true;
 const realNobody = () => verifier.protections.uid === "nobody (65534)";
 const pidIsolated = () => verifier.protections.pid_namespace === true;
 const forkBlocked = () => seccomp() || realNobody();
+
+/** bwrap on PATH (the tier CI installs with scripts/install-system-deps.sh). */
+const bwrapInstalled = (): boolean => {
+  try {
+    execFileSync("bwrap", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// The tests below skip (visibly) an attack whose protection this machine lacks. Without this gate, a
+// machine where bubblewrap silently failed its probe would skip them all and still pass.
+describe("the sandbox tier under test", () => {
+  it("is the tier asked for: bubblewrap with seccomp wherever bwrap is installed or on CI", () => {
+    if (TEST_MAX_MODE !== "bubblewrap") {
+      expect(verifier.mode).toBe(TEST_MAX_MODE);
+      return;
+    }
+    if (!bwrapInstalled() && process.env.CI === undefined) {
+      expect(verifier.protections.bubblewrap).toBe(false);
+      return;
+    }
+    expect(verifier.mode, "bubblewrap is installed but its probe failed; see the sandbox_probe log").toBe(
+      "bubblewrap",
+    );
+    for (const key of ["filesystem_isolated", "net_namespace", "pid_namespace", "seccomp", "rlimits"]) {
+      expect(verifier.protections[key], key).toBe(true);
+    }
+  });
+});
 
 describe("candidates that do not halt", () => {
   it("an infinite loop times out and leaves no process behind", async () => {
@@ -75,9 +108,8 @@ describe("resource bombs", () => {
     expect(r.kind).toBe("memory_limit");
   });
 
-  it("a fork bomb cannot fork, and nothing it started survives", async () => {
-    if (!forkBlocked())
-      return expect([verifier.protections.seccomp, verifier.protections.uid]).not.toContain(true);
+  it("a fork bomb cannot fork, and nothing it started survives", async (ctx) => {
+    if (!forkBlocked()) ctx.skip("neither seccomp nor a real nobody uid: a fork bomb would really fork");
     const marker = uniqueMarker();
     const code = `import os\n${nameSelf(marker)}def f(x):\n    while True:\n        if os.fork() == 0:\n            import time\n            time.sleep(60)\n`;
     const r = await run(code);
@@ -86,9 +118,10 @@ describe("resource bombs", () => {
     expect(await survivorsNamed(marker)).toEqual([]);
   });
 
-  it("subprocess and threads-of-processes are refused (seccomp)", async () => {
-    if (!seccomp()) return expect(verifier.protections.seccomp).toBe(false);
+  it("subprocess and threads-of-processes are refused (seccomp)", async (ctx) => {
+    if (!seccomp()) ctx.skip("no seccomp filter on this machine");
     const r = await run("import subprocess\ndef f(x):\n    subprocess.run(['true'])\n    return 1\n");
+    expect(r.kind).toBe("ok");
     expect(r.scores.train?.exceptions).toBe(few.length);
   });
 
@@ -142,10 +175,12 @@ describe("escapes", () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it("writes to /tmp and the project never reach the host", async () => {
+  it("writes to /tmp and the project never reach the host", async (ctx) => {
     const name = `llm-erm-escape-${uniqueMarker()}`;
-    if (!isolated() && !realNobody())
-      return expect(verifier.protections.filesystem).toMatch(/host filesystem/);
+    if (!isolated() && !realNobody()) {
+      expect(verifier.protections.filesystem).toMatch(/host filesystem/);
+      ctx.skip("host filesystem writable by the candidate's uid (no bubblewrap, no nobody)");
+    }
     // As nobody without bubblewrap, the world-writable /tmp stays writable: only the project is checked.
     const targets = isolated()
       ? [join(tmpdir(), name), join(PROJECT, name), join("/tmp", `${name}-b`)]
@@ -156,9 +191,11 @@ describe("escapes", () => {
     for (const t of targets) expect(existsSync(t), t).toBe(false);
   });
 
-  it("the dataset files and the user's home are not readable", async () => {
-    if (!isolated() && !realNobody())
-      return expect(verifier.protections.filesystem).toMatch(/host filesystem/);
+  it("the dataset files and the user's home are not readable", async (ctx) => {
+    if (!isolated() && !realNobody()) {
+      expect(verifier.protections.filesystem).toMatch(/host filesystem/);
+      ctx.skip("host filesystem readable by the candidate's uid (no bubblewrap, no nobody)");
+    }
     const dir = mkdtempSync(join(tmpdir(), "llm-erm-dataset-"));
     const train = examples(16, (_x, i) => (i % 3 === 0 ? 1 : 0));
     writeFileSync(join(dir, "train.txt"), train.map((e) => `${e.x} -> ${e.y}`).join("\n"));
@@ -228,7 +265,8 @@ describe("escapes", () => {
     expect(r.scores.train?.correct).toBe(train.filter((e) => e.y === 0).length);
   });
 
-  it("no network: not the internet, not a server on the host's loopback", async () => {
+  it("no network: not the internet, not a server on the host's loopback", async (ctx) => {
+    if (!verifier.protections.net_namespace) ctx.skip("no network namespace on this machine");
     const code = [
       "import socket",
       "def f(x):",
@@ -245,15 +283,15 @@ describe("escapes", () => {
       examples(2, () => 0),
     );
     expect(r.kind).toBe("ok");
-    if (verifier.protections.net_namespace) {
-      expect(r.scores.train?.accuracy).toBe(1);
-      expect(connections).toBe(0);
-    }
+    expect(r.scores.train?.accuracy).toBe(1);
+    expect(connections).toBe(0);
   });
 
-  it("killing the parent, the group or everything leaves the test process alive", async () => {
-    if (!pidIsolated() && !realNobody())
-      return expect(verifier.protections.uid).toMatch(/NOT dropped|unchanged/);
+  it("killing the parent, the group or everything leaves the test process alive", async (ctx) => {
+    if (!pidIsolated() && !realNobody()) {
+      expect(verifier.protections.uid).toMatch(/NOT dropped|unchanged/);
+      ctx.skip("no pid namespace and the uid is not dropped: the candidate could signal this process");
+    }
     const variants = [
       "os.kill(os.getppid(), signal.SIGKILL)",
       "os.killpg(os.getpgid(0), signal.SIGKILL)",
