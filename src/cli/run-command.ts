@@ -306,8 +306,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       paths,
       attempts: settings.attempts,
       concurrency: settings.concurrency,
-      // The enumerator's session serves its ranked list in order: batching it would gain nothing.
-      batch: settings.provider === "enumerative" ? 1 : settings.batch,
+      batch: settings.batch,
       testSelectedOnly: settings.testSelectedOnly,
       fresh: settings.fresh,
       fingerprint,

@@ -77,32 +77,44 @@ function openSession(ctx: ProposerContext, budget: EnumerationBudget): ProposerS
   // Unobserved until next() is called: avoid an unhandled rejection if the session is dropped.
   result.catch(() => {});
 
+  // The candidate of one rank (0-based), or null past the end of the list.
+  const serve = async (rank: number): Promise<Proposal | null> => {
+    if (signal.aborted) throw abortReason(signal);
+    const { found, stats } = await result;
+    const program = found[rank];
+    if (program === undefined) return null;
+    const first = served === 0;
+    served++;
+    return {
+      text: JSON.stringify({ code: program.code }),
+      // The search is the cost of this session's first proposal; the rest were found with it.
+      durationMs: first ? stats.elapsed_ms : 0,
+      meta: {
+        proposer: ENUMERATIVE_PROPOSER_ID,
+        rank: rank + 1,
+        size: program.size,
+        train_errors: program.train_errors,
+        expression: program.expression,
+        largest_size_finished: stats.largest_size_finished,
+        behaviours_kept: stats.behaviours_kept,
+        programs_visited: stats.programs_visited,
+        elapsed_ms: stats.elapsed_ms,
+        stopped_by: stats.stopped_by,
+      },
+    };
+  };
+  // next() calls are served one after another, in call order: the rank of a call without an attempt
+  // number is fixed when the call is made, never read after an await another call may interleave with.
+  let queue: Promise<unknown> = Promise.resolve();
+  let nextRank = ctx.attemptsDone;
+
   return {
-    async next(): Promise<Proposal | null> {
-      if (signal.aborted) throw abortReason(signal);
-      const { found, stats } = await result;
-      const rank = ctx.attemptsDone + served;
-      const program = found[rank];
-      if (program === undefined) return null;
-      const first = served === 0;
-      served++;
-      return {
-        text: JSON.stringify({ code: program.code }),
-        // The search is the cost of this session's first proposal; the rest were found with it.
-        durationMs: first ? stats.elapsed_ms : 0,
-        meta: {
-          proposer: ENUMERATIVE_PROPOSER_ID,
-          rank: rank + 1,
-          size: program.size,
-          train_errors: program.train_errors,
-          expression: program.expression,
-          largest_size_finished: stats.largest_size_finished,
-          behaviours_kept: stats.behaviours_kept,
-          programs_visited: stats.programs_visited,
-          elapsed_ms: stats.elapsed_ms,
-          stopped_by: stats.stopped_by,
-        },
-      };
+    next(attempt?: number): Promise<Proposal | null> {
+      const rank = attempt !== undefined ? attempt - 1 : nextRank;
+      nextRank = Math.max(nextRank, rank) + 1;
+      const out = queue.then(() => serve(rank));
+      queue = out.catch(() => {});
+      return out;
     },
     async close(): Promise<void> {
       await terminate();

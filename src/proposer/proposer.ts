@@ -44,8 +44,13 @@ export interface ProposerContext {
 
 /** Candidates for one grid point, in order. */
 export interface ProposerSession {
-  /** The next candidate, or null when the proposer has nothing more to offer. */
-  next(): Promise<Proposal | null>;
+  /**
+   * The next candidate, or null when the proposer has nothing more to offer. The runner passes the
+   * 1-based attempt number it will record the candidate under: a deterministic proposer (the
+   * enumerator's ranked list) serves the candidate of that rank, so `--batch` and a resume with
+   * holes (attempts 1 and 3 recorded) never serve one candidate twice or skip one. A model ignores it.
+   */
+  next(attempt?: number): Promise<Proposal | null>;
   close?(): Promise<void>;
 }
 

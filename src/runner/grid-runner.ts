@@ -200,7 +200,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
           inFlight++;
           progress();
           try {
-            const p = await session.next();
+            const p = await session.next(attempt);
             return { p, cost: deps.budget.settle(reservation, p?.usage) };
           } catch (err) {
             deps.budget.settle(reservation, undefined);

@@ -22,4 +22,19 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
     const log = readFileSync(join(cwd, "runner.log"), "utf8");
     expect(log.split("\n").filter((l) => l.includes("protections"))).toHaveLength(1);
   });
+
+  it("--batch draws distinct ranked candidates at once (no duplicates, ranks follow attempts)", async () => {
+    const cwd = tempDir();
+    const args = ["run", "--functions", "fn_f", "--lengths", "20", "--attempts", "3", "--batch", "3"];
+    const res = await runCli([...args, "--test-size", "200"], cwd, {});
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    const byAttempt = [...records].sort((a, b) => a.attempt - b.attempt);
+    expect(byAttempt.map((r) => [r.attempt, (r.meta as { rank: number }).rank])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    expect(new Set(records.map((r) => r.text)).size).toBe(3);
+  });
 });

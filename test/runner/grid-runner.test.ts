@@ -197,6 +197,49 @@ describe("runGrid", () => {
     expect(third.state.calls).toHaveLength(0);
   });
 
+  it("passes each call the attempt number it is for: a resume with a hole asks for the missing attempts", async () => {
+    const first = setup(
+      pts("fn_a"),
+      { fn_a: [text("wrong"), text("wrong"), text("wrong")] },
+      { attempts: 3 },
+    );
+    await first.run();
+    const prior = first.appended.filter((r) => r.attempt !== 2); // attempt 2 was lost (e.g. cancelled)
+    const asked: (number | undefined)[] = [];
+    const proposer: Proposer = {
+      id: "fake",
+      open: () => ({
+        next: async (attempt?: number) => {
+          asked.push(attempt);
+          return { text: text("wrong"), durationMs: 1 };
+        },
+      }),
+    };
+    const res = await runGrid(
+      {
+        points: pts("fn_a"),
+        attempts: 4,
+        concurrency: 2,
+        batch: 2,
+        testSelectedOnly: false,
+        fingerprint: "fp1",
+      },
+      {
+        proposer,
+        verifier: fakeVerifier(PROGRAMS),
+        extractCode: fakeExtract,
+        prepare: async (p) => ({ task: fakeParityTask, splits: fakeSplits(p.length), prompt: "p" }),
+        append: () => {},
+        prior,
+        budget: new Budget({ maxOutputTokens: 100 }),
+        logger: captureLogger(),
+        signal: new AbortController().signal,
+      },
+    );
+    expect(asked).toEqual([2, 4]);
+    expect(res.records.map((r) => r.attempt).sort()).toEqual([1, 2, 3, 4]);
+  });
+
   it("a budget stops new calls cleanly and reports it", async () => {
     const { run, appended } = setup(pts("fn_a"), { fn_a: Array(5).fill(text("wrong")) });
     // each call reserves ceil(len("prompt fn_a")/2)=6 + 100 tokens; real use 150
