@@ -125,6 +125,20 @@ describe("resource bombs", () => {
     expect(r.scores.train?.exceptions).toBe(few.length);
   });
 
+  it("open files and file sizes are capped (RLIMIT_NOFILE, RLIMIT_FSIZE): the candidate's own call fails", async () => {
+    const fds = await run(
+      "import os\ndef f(x):\n    fs = [open('/dev/null') for _ in range(10_000)]\n    return 1\n",
+    );
+    expect(fds.kind).toBe("ok");
+    expect(fds.scores.train?.exceptions).toBe(few.length);
+    expect(fds.message).toMatch(/Too many open files/);
+    const big = await run(
+      "import tempfile\ndef f(x):\n    with tempfile.TemporaryFile() as t:\n        t.write(b'0' * (10**8))\n        t.flush()\n    return 1\n",
+    );
+    expect(big.kind).toBe("ok");
+    expect(big.scores.train?.exceptions).toBe(few.length);
+  });
+
   it("huge prints go nowhere; the result is still scored", async () => {
     const r = await run(
       "import sys\nprint('x' * 10**7)\ndef f(x):\n    print('y' * 10**6)\n    sys.stderr.write('z' * 10**6)\n    return 1\n",
