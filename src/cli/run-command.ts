@@ -122,7 +122,7 @@ export function registerRunCommand(program: Command): void {
     .addOption(
       new Option(
         "--concurrency <n>",
-        "proposer calls in flight across grid points (default: 5) [env CONCURRENCY]",
+        "proposer calls in flight across grid points (default: 5; with the enumerator, the number of cores, since each call is a CPU-bound search) [env CONCURRENCY]",
       ).argParser(int("--concurrency")),
     )
     .addOption(

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
@@ -109,7 +110,11 @@ export function readRunSettings(
   const candidate = {
     provider,
     attempts: opts.attempts ?? envNumber("ATTEMPTS") ?? 5,
-    concurrency: opts.concurrency ?? envNumber("CONCURRENCY") ?? 5,
+    // The paper's 5 is for API calls; each enumerator call is a CPU-bound search (one core each).
+    concurrency:
+      opts.concurrency ??
+      envNumber("CONCURRENCY") ??
+      (provider === "enumerative" ? availableParallelism() : 5),
     batch: opts.batch ?? 1,
     timeoutS: opts.timeout ?? envNumber("PER_CALL_TIMEOUT_S") ?? 1200,
     model: opts.model ?? env.OPENAI_MODEL ?? "gpt-5",
