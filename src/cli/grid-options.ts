@@ -62,20 +62,26 @@ export function addGridOptions(cmd: Command): Command {
       ).argParser(intListArg("--lengths")),
     )
     .addOption(
-      new Option("--train-size <n>", "training examples (even) [env TRAIN_SIZE]").argParser(
+      new Option("--train-size <n>", "training examples, even (default: 100) [env TRAIN_SIZE]").argParser(
         intArg("--train-size"),
       ),
     )
     .addOption(
-      new Option("--val-size <n>", "validation examples (even) [env VAL_SIZE]").argParser(
+      new Option("--val-size <n>", "validation examples, even (default: 100) [env VAL_SIZE]").argParser(
         intArg("--val-size"),
       ),
     )
     .addOption(
-      new Option("--test-size <n>", "test examples [env TEST_SIZE]").argParser(intArg("--test-size")),
+      new Option("--test-size <n>", "test examples (default: 10000) [env TEST_SIZE]").argParser(
+        intArg("--test-size"),
+      ),
     )
-    .addOption(new Option("--seed <n>", "base seed [env GLOBAL_SEED]").argParser(intArg("--seed")))
-    .addOption(new Option("--dataset-dir <dir>", "where datasets live [env DATASET_DIR]"));
+    .addOption(
+      new Option("--seed <n>", "base seed (default: 42) [env GLOBAL_SEED]").argParser(intArg("--seed")),
+    )
+    .addOption(
+      new Option("--dataset-dir <dir>", "where datasets live (default: datasets) [env DATASET_DIR]"),
+    );
 }
 
 /** Reads the grid flags a command parsed, filling defaults from the environment, then the paper. */

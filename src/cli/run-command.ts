@@ -50,6 +50,21 @@ const choice =
     return value;
   };
 
+const RUN_HELP_EPILOG = `
+Examples:
+  # no key: the built-in enumerator on the whole paper grid (about a minute on 2 cores)
+  npx llm-erm run
+  # the paper's minimal command, with a model
+  export OPENAI_API_KEY=sk-...
+  npx llm-erm run --functions fn_a --lengths 50 --attempts 5 --enable-code-interpreter --concurrency 1 --timeout 1200
+  # resume: run the same command again (finished attempts are never re-asked); split over 4 machines:
+  npx llm-erm run --enable-code-interpreter --shard 2/4    # then: npx llm-erm report
+
+Artifacts (in --out-dir): results_attempts.jsonl/.csv, results_summary.csv/.json, runner.log.
+Exit codes: 0 done; 1 a grid point failed; 2 bad flags/env or pre-flight refused; 3 a budget stopped
+the run (raise it and rerun to resume); 4 damaged dataset or JSONL (the message names the file and
+line); 130 interrupted (rerun to resume).`;
+
 /** `llm-erm run`: the paper's runner, with its flags, defaults and environment variables. */
 export function registerRunCommand(program: Command): void {
   const cmd = program
@@ -175,6 +190,7 @@ export function registerRunCommand(program: Command): void {
     .addOption(
       new Option("--dry-run", "build/reuse the datasets and print the prompts; call nothing [env DRY_RUN]"),
     )
+    .addHelpText("after", RUN_HELP_EPILOG)
     .action(async (opts: Record<string, unknown>) => {
       process.exitCode = await runCommand(opts, process.argv);
     });
