@@ -1,41 +1,64 @@
 /**
  * Generates the whole paper grid (60 datasets of 100/100/10000, seed 42) into a fresh temporary directory
- * with the worker pool, and prints a Markdown table: total wall time, the slowest datasets, and the cost
- * of one 100-digit next-prime. Run: npx tsx benchmarks/datasets.bench.ts [--jobs N]
+ * with the worker pool, and prints Markdown tables: total wall and CPU time, the slowest datasets, the
+ * L=100 and L=50 prime datasets built alone (in this thread, with 1 and with 2 next-prime threads), and
+ * the cost of one 100-digit next-prime before and after the GMP engine.
+ * CPU time is this process's user + system time over all its threads: on a machine loaded by other work
+ * it is the steadier number (wall time on an idle machine is about CPU / cores when the work spreads).
+ * Run: npx tsx benchmarks/datasets.bench.ts [--jobs N] [--grid-only]
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRandom } from "../src/core/random.js";
 import { buildDatasets } from "../src/dataset/build-pool.js";
+import { generateSplits } from "../src/dataset/generate.js";
 import { specsForGrid } from "../src/dataset/spec.js";
+import { getNextPrimeEngine } from "../src/tasks/next-prime-gmp.js";
+import { configureNextPrimes } from "../src/tasks/next-prime-pool.js";
 import { nextPrime } from "../src/tasks/primality.js";
 
 const jobsFlag = process.argv.indexOf("--jobs");
 const jobs = jobsFlag > 0 ? Number(process.argv[jobsFlag + 1]) : availableParallelism();
+const gridOnly = process.argv.includes("--grid-only");
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 const dir = mkdtempSync(join(tmpdir(), "llm-erm-bench-"));
 try {
   const specs = specsForGrid({ trainSize: 100, valSize: 100, testSize: 10000, seed: 42, datasetDir: dir });
   const start = performance.now();
+  const cpu0 = cpuMs();
   const results = await buildDatasets(specs, dir, { concurrency: jobs });
   const wall = performance.now() - start;
+  const gridCpu = cpuMs() - cpu0;
   const cpu = results.reduce((s, r) => s + r.ms, 0);
   const slow = [...results].sort((a, b) => b.ms - a.ms);
 
   const rng = createRandom(1);
   const n = 200;
   const starts = Array.from({ length: n }, () => rng.bigint(10n ** 99n, 10n ** 100n - 2n));
-  const t0 = performance.now();
+  const t0 = cpuMs();
   for (const s of starts) nextPrime(s);
-  const perPrime = (performance.now() - t0) / n;
+  const perPrime = (cpuMs() - t0) / n;
+  const engine = await getNextPrimeEngine();
+  for (const s of starts.slice(0, 20)) engine.nextPrime(s);
+  const t1 = cpuMs();
+  for (const s of starts) engine.nextPrime(s);
+  const perPrimeFast = (cpuMs() - t1) / n;
 
   console.log(`## Paper grid: ${results.length} datasets of 100/100/10000, ${jobs} worker thread(s)\n`);
   console.log("| measure | value |\n|---|---|");
   console.log(`| wall time, whole grid | ${(wall / 1000).toFixed(2)} s |`);
-  console.log(`| sum of per-dataset times | ${(cpu / 1000).toFixed(2)} s |`);
-  console.log(`| datasets over 1 s | ${results.filter((r) => r.ms > 1000).length} |`);
-  console.log(`| one next-prime at 100 digits (mean of ${n}) | ${perPrime.toFixed(2)} ms |`);
+  console.log(`| CPU time, whole grid (all threads) | ${(gridCpu / 1000).toFixed(2)} s |`);
+  console.log(`| sum of per-dataset wall times | ${(cpu / 1000).toFixed(2)} s |`);
+  console.log(`| datasets over 1 s (wall, in their thread) | ${results.filter((r) => r.ms > 1000).length} |`);
+  console.log(`| one next-prime at 100 digits, BigInt BPSW (before), CPU | ${perPrime.toFixed(2)} ms |`);
+  console.log(
+    `| one next-prime at 100 digits, sieve + wasm + GMP (after), CPU | ${perPrimeFast.toFixed(2)} ms |`,
+  );
   console.log("\n### Slowest datasets\n");
   console.log("| fn | L | ms |\n|---|---|---|");
   for (const r of slow.slice(0, 12)) console.log(`| ${r.spec.fn} | ${r.spec.length} | ${r.ms.toFixed(0)} |`);
@@ -43,6 +66,24 @@ try {
   console.log(
     `\nThe ${fast.length} non-prime datasets: ${(fast.reduce((s, r) => s + r.ms, 0) / 1000).toFixed(2)} s in sum, slowest ${fast[0]?.spec.fn} L=${fast[0]?.spec.length} at ${fast[0]?.ms.toFixed(0)} ms.`,
   );
+
+  if (!gridOnly) {
+    console.log("\n### Prime datasets built alone (this thread; wall and CPU of all threads)\n");
+    console.log("| fn | L | next-prime threads | wall ms | CPU ms |\n|---|---|---|---|---|");
+    for (const [fn, length] of [
+      ["fn_i", 100],
+      ["fn_k", 50],
+    ] as const) {
+      for (const threads of [1, availableParallelism()]) {
+        configureNextPrimes({ threads });
+        const w0 = performance.now();
+        const c0 = cpuMs();
+        await generateSplits({ fn, length, trainSize: 100, valSize: 100, testSize: 10000, seed: 42 });
+        const line = [fn, length, threads, (performance.now() - w0).toFixed(0), (cpuMs() - c0).toFixed(0)];
+        console.log(`| ${line.join(" | ")} |`);
+      }
+    }
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

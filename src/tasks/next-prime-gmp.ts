@@ -16,8 +16,11 @@ import { type GMPFunctions, init } from "gmp-wasm";
 import { nextPrime as nextPrimeBigInt } from "./primality.js";
 import { isStrongProbablePrime2, MAX_MONT_LIMBS } from "./prime-montgomery.js";
 
-/** Odd primes below this bound sieve the window. Beyond ~2^14 a residue costs more than it saves. */
-const DEFAULT_SIEVE_BOUND = 1 << 14;
+/**
+ * Odd primes below this bound sieve the window. A residue costs ~1 ns per 24-bit limb of the start; past
+ * ~2^13 it saves less wasm/GMP testing than it costs (benchmarks/primality.bench.ts: 2^11..2^18).
+ */
+const DEFAULT_SIEVE_BOUND = 1 << 13;
 const LIMB_BITS = 24;
 const LIMB = 2 ** LIMB_BITS;
 /** Starts up to this many limbs use the table; longer starts (over ~1000 digits) fall back to BigInt. */
@@ -112,16 +115,17 @@ export interface NextPrimeEngine {
 
 /**
  * An engine on a GMP instance. `sieveBound`: odd primes below it sieve the window (at most 2^20, so the
- * residue sums stay exact). `montgomery`: give survivors of 50+ hex digits the wasm base-2 round
+ * residue sums stay exact; default 2^13). `montgomery`: give survivors of 50+ hex digits the wasm base-2 round
  * (prime-montgomery.ts) before GMP's BPSW. Both only change the speed; exported for the benchmark.
  */
 export function createNextPrimeEngine(
   g: GMPFunctions,
-  sieveBound = DEFAULT_SIEVE_BOUND,
+  sieveBound?: number,
   montgomery = true,
 ): NextPrimeEngine {
-  if (sieveBound > 1 << 20) throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
-  const table = sieveTable(sieveBound);
+  if (sieveBound !== undefined && sieveBound > 1 << 20)
+    throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
+  const table = sieveTable(sieveBound ?? DEFAULT_SIEVE_BOUND);
   const base = g.mpz_t();
   const cand = g.mpz_t();
   g.mpz_init(base);

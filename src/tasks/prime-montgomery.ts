@@ -19,6 +19,8 @@ const U_OFF = 2 * 8 * MAX_MONT_LIMBS; // n + 1 slots
 const M_OFF = 4 * 8 * MAX_MONT_LIMBS;
 const D_OFF = 5 * 8 * MAX_MONT_LIMBS;
 const NINV_OFF = 6 * 8 * MAX_MONT_LIMBS;
+const ONE_OFF = 7 * 8 * MAX_MONT_LIMBS; // R mod N: 1 in Montgomery form
+const MINUS_ONE_OFF = 8 * 8 * MAX_MONT_LIMBS; // N - (R mod N)
 
 // --- a minimal WebAssembly encoder --------------------------------------------------------------
 
@@ -239,9 +241,8 @@ function kernel(n: number): Kernel {
   return k;
 }
 
-/** Writes v (0 <= v < 2^(28n)) as n limbs at byte offset `off` (low 32 bits of each 64-bit slot). */
-function writeLimbs(words: Int32Array, off: number, v: bigint, n: number): void {
-  const hex = v.toString(16);
+/** Writes a number's hex digits as n limbs at byte offset `off` (low 32 bits of each 64-bit slot). */
+function writeHexLimbs(words: Int32Array, off: number, hex: string, n: number): void {
   for (let i = 0; i < n; i++) {
     const end = hex.length - 7 * i;
     words[off / 4 + 2 * i] = end > 0 ? Number.parseInt(hex.slice(Math.max(0, end - 7), end), 16) : 0;
@@ -249,15 +250,10 @@ function writeLimbs(words: Int32Array, off: number, v: bigint, n: number): void 
   }
 }
 
-function equalsLimbs(words: Int32Array, limbs: Int32Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if (words[X_OFF / 4 + 2 * i] !== limbs[i]) return false;
+/** X == the limbs stored at `off`? */
+function xEquals(words: Int32Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (words[X_OFF / 4 + 2 * i] !== words[off / 4 + 2 * i]) return false;
   return true;
-}
-
-function toLimbArray(v: bigint, n: number): Int32Array {
-  const tmp = new Int32Array(2 * n);
-  writeLimbs(tmp, 0, v, n);
-  return Int32Array.from({ length: n }, (_, i) => tmp[2 * i] as number);
 }
 
 /** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
@@ -278,32 +274,32 @@ export function montLimbs(n: bigint): number {
  * false means n is composite; true means n is prime or a base-2 strong pseudoprime.
  */
 export function isStrongProbablePrime2(n: bigint): boolean {
-  const k = montLimbs(n);
-  if (k === 0 || (n & 1n) === 0n || n <= 3n) throw new RangeError(`isStrongProbablePrime2: bad n ${n}`);
+  const hex = n.toString(16);
+  const k = Math.ceil(hex.length / 7);
+  if (k > MAX_MONT_LIMBS || (n & 1n) === 0n || n <= 3n)
+    throw new RangeError(`isStrongProbablePrime2: bad n ${n}`);
   const { words, sqr, dbl } = kernel(k);
   const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
-  writeLimbs(words, N_OFF, n, k);
+  writeHexLimbs(words, N_OFF, hex, k);
   words[NINV_OFF / 4] = negInverse(words[0] as number);
   words[NINV_OFF / 4 + 1] = 0;
-  const one = toLimbArray(rModN, k);
-  const minusOne = toLimbArray(n - rModN, k);
-  let d = n - 1n;
-  let s = 0;
-  while ((d & 1n) === 0n) {
-    d >>= 1n;
-    s++;
-  }
-  const bits = d.toString(2);
-  writeLimbs(words, X_OFF, (2n * rModN) % n, k); // 2 in Montgomery form; d's leading bit is 1
-  for (let i = 1; i < bits.length; i++) {
+  writeHexLimbs(words, ONE_OFF, rModN.toString(16), k);
+  writeHexLimbs(words, MINUS_ONE_OFF, (n - rModN).toString(16), k);
+  // n - 1 = d * 2^s, d odd. n - 1 has n's bits with bit 0 cleared, so d's bits are n's bits above s.
+  const bits = n.toString(2);
+  const top = bits.length - 1;
+  let s = 1;
+  while (bits.charCodeAt(top - s) === 48) s++;
+  writeHexLimbs(words, X_OFF, ((2n * rModN) % n).toString(16), k); // 2 in Montgomery form: d's top bit
+  for (let i = 1; i <= top - s; i++) {
     sqr();
     if (bits.charCodeAt(i) === 49) dbl();
   }
-  if (equalsLimbs(words, one, k) || equalsLimbs(words, minusOne, k)) return true;
+  if (xEquals(words, ONE_OFF, k) || xEquals(words, MINUS_ONE_OFF, k)) return true;
   for (let r = 1; r < s; r++) {
     sqr();
-    if (equalsLimbs(words, minusOne, k)) return true;
-    if (equalsLimbs(words, one, k)) return false;
+    if (xEquals(words, MINUS_ONE_OFF, k)) return true;
+    if (xEquals(words, ONE_OFF, k)) return false;
   }
   return false;
 }
