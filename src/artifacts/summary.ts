@@ -101,7 +101,7 @@ export function summaryCsv(rows: readonly GridPointSummary[]): string {
 export function summaryMarkdown(rows: readonly GridPointSummary[]): string {
   const fmt = (x: number | null) => (x === null ? "-" : x.toFixed(4));
   const lines = [
-    "| fn | L | proposer | attempts | selected | train | val | test | solved | cost (USD) |",
+    "| fn | L | proposer | attempts | selected | train | val | test | solved | USD |",
     "|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {

@@ -36,6 +36,34 @@ export interface ProgressState {
   readonly elapsedMs: number;
   /** null until a grid point has finished in this invocation. */
   readonly etaMs: number | null;
+  /** Grid points being worked on now, in the order they started. */
+  readonly active: readonly ActivePoint[];
+  /** Grid points finished in this invocation, most recent first (at most 5). */
+  readonly recent: readonly FinishedPoint[];
+}
+
+export interface ActivePoint {
+  readonly fn: string;
+  readonly length: number;
+  /** The highest attempt started (0 before the first call). */
+  readonly attempt: number;
+  readonly attempts: number;
+  /** waiting: for a call slot; proposing: a call (or search) in flight; verifying: in the sandbox. */
+  readonly phase: "waiting" | "proposing" | "verifying";
+  /** Since the grid point started in this invocation. */
+  readonly elapsedMs: number;
+  readonly bestVal: number | null;
+}
+
+export interface FinishedPoint {
+  readonly fn: string;
+  readonly length: number;
+  readonly solved: boolean;
+  readonly attempts: number;
+  readonly selectedAttempt: number | null;
+  readonly val: number | null;
+  readonly test: number | null;
+  readonly elapsedMs: number;
 }
 
 export interface GridRunOptions {
@@ -117,6 +145,16 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
   let attemptsCount = 0;
   for (const p of opts.points) attemptsCount += byPoint.get(gridPointKey(p))?.length ?? 0;
   const failedPoints: { point: GridPoint; error: string }[] = [];
+  interface Live {
+    readonly point: GridPoint;
+    readonly startedAt: number;
+    attempt: number;
+    proposing: number;
+    verifying: number;
+    bestVal: number | null;
+  }
+  const live = new Map<string, Live>();
+  const recent: FinishedPoint[] = [];
 
   const progress = () => {
     if (!deps.onProgress) return;
@@ -133,6 +171,16 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
       costUsd,
       elapsedMs,
       etaMs: pointsDoneHere > 0 ? (elapsedMs / pointsDoneHere) * remaining : null,
+      active: [...live.values()].map((l) => ({
+        fn: l.point.fn,
+        length: l.point.length,
+        attempt: l.attempt,
+        attempts: opts.attempts,
+        phase: l.proposing > 0 ? "proposing" : l.verifying > 0 ? "verifying" : "waiting",
+        elapsedMs: now() - l.startedAt,
+        bestVal: l.bestVal,
+      })),
+      recent: [...recent],
     });
   };
 
@@ -169,6 +217,19 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
       failedPoints.push({ point, error });
       return;
     }
+    const state: Live = {
+      point,
+      startedAt: now(),
+      attempt: 0,
+      proposing: 0,
+      verifying: 0,
+      bestVal: records.reduce<number | null>(
+        (b, r) => (r.val_acc === null ? b : Math.max(b ?? 0, r.val_acc)),
+        null,
+      ),
+    };
+    live.set(key, state);
+    progress();
     const pointAbort = new AbortController();
     const onRunAbort = () => pointAbort.abort(deps.signal.reason);
     deps.signal.addEventListener("abort", onRunAbort, { once: true });
@@ -198,6 +259,8 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
             signal: pointAbort.signal,
           });
           inFlight++;
+          state.proposing++;
+          state.attempt = Math.max(state.attempt, attempt);
           progress();
           try {
             const p = await session.next(attempt);
@@ -208,6 +271,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
             throw err;
           } finally {
             inFlight--;
+            state.proposing--;
           }
         },
       );
@@ -224,7 +288,15 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
         inputEstimate = Math.max(inputEstimate, proposal.usage.input_tokens);
       }
       costUsd += answer.cost ?? 0;
-      const record = await scoreAttempt(point, attempt, prepared, proposal, answer.cost, opts, deps);
+      state.verifying++;
+      progress();
+      let record: AttemptRecord;
+      try {
+        record = await scoreAttempt(point, attempt, prepared, proposal, answer.cost, opts, deps);
+      } finally {
+        state.verifying--;
+      }
+      if (record.val_acc !== null) state.bestVal = Math.max(state.bestVal ?? 0, record.val_acc);
       records.push(record);
       await deps.append(record);
       attemptsCount++;
@@ -264,19 +336,35 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
       deps.signal.removeEventListener("abort", onRunAbort);
       if (!pointAbort.signal.aborted) pointAbort.abort(new Error("grid point finished"));
       await session?.close?.();
+      live.delete(key);
     }
     const finished =
       isSolved() ||
       exhaustedProposer ||
       records.filter((r) => r.attempt <= opts.attempts).length >= opts.attempts;
-    if (finished) finishPoint(records, true);
+    if (finished) finishPoint(records, true, now() - state.startedAt);
+    else progress();
   };
 
-  const finishPoint = (records: readonly AttemptRecord[], here = false) => {
+  const finishPoint = (records: readonly AttemptRecord[], here = false, elapsedMs = 0) => {
     pointsDone++;
     if (here) pointsDoneHere++;
-    if (records.some((r) => r.val_acc === 1)) solved++;
+    const isSolved = records.some((r) => r.val_acc === 1);
+    if (isSolved) solved++;
     const sel = selectErm(records);
+    if (here && records[0]) {
+      recent.unshift({
+        fn: records[0].fn,
+        length: records[0].length,
+        solved: isSolved,
+        attempts: records.length,
+        selectedAttempt: sel?.attempt ?? null,
+        val: sel?.val_acc ?? null,
+        test: sel?.test_acc ?? null,
+        elapsedMs,
+      });
+      recent.length = Math.min(recent.length, 5);
+    }
     if (here && records[0]) {
       deps.logger.info(
         {

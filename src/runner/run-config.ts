@@ -103,8 +103,8 @@ export function readRunSettings(
   const providerAnnounce =
     opts.provider === undefined
       ? hasApiKey
-        ? "provider: openai (OPENAI_API_KEY is set; --provider enumerative for the built-in enumerator)"
-        : "provider: enumerative (OPENAI_API_KEY is not set; set it or pass --provider openai to use a model)"
+        ? "provider: openai (OPENAI_API_KEY is set; see --provider)"
+        : "provider: enumerative (OPENAI_API_KEY is not set; see --provider)"
       : undefined;
   const verbosityRaw = (opts.verbosity as string | undefined) ?? env.TEXT_VERBOSITY ?? "low";
   const candidate = {

@@ -61,14 +61,17 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
   mkdirSync(dirname(paths.jsonl), { recursive: true });
   const release = acquireRunLock(paths.jsonl);
   const controller = new AbortController();
+  // Messages printed while the live display is up go above it.
+  const plain = (message: string): void => {
+    input.stderr.write(message);
+  };
+  let say = plain;
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
-      input.stderr.write(`\nllm-erm: second ${sig}: exiting now\n`);
+      say(`llm-erm: second ${sig}: exiting now\n`);
       process.exit(ExitCode.interrupted);
     }
-    input.stderr.write(
-      `\nllm-erm: ${sig}: stopping; finished attempts are saved (Ctrl-C again to quit at once)\n`,
-    );
+    say(`llm-erm: ${sig}: stopping; finished attempts are kept (Ctrl-C again: quit now)\n`);
     logger.warn({ signal: sig }, "interrupted: no new calls, cancelling calls in flight");
     controller.abort(new Error(sig));
   };
@@ -114,7 +117,15 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     // The verifier logs its own sandbox_protections event (runner.log); stderr gets one line.
     verifier = await input.makeVerifier();
     input.stderr.write(`llm-erm: ${sandboxSummary(verifier.protections)}\n`);
-    const progress = createProgressReporter(input.stderr);
+    const progress = createProgressReporter(input.stderr, {
+      header: {
+        proposer: input.proposer.id,
+        concurrency: input.concurrency,
+        batch: input.batch,
+        sandbox: String(verifier.protections.mode ?? "?"),
+      },
+    });
+    say = (message) => progress.note(message);
     const writer = log;
     const result = await runGrid(
       {
@@ -139,6 +150,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       },
     );
     progress.finish();
+    say = plain;
     // The CSV and summary cover every attempt of this config in the JSONL (all shards' points when
     // the file is shared), regenerated from the JSONL so they always agree with it.
     const byKey = new Map(mine.map((r) => [`${gridPointKey(r)}|${r.attempt}`, r]));
@@ -154,7 +166,8 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     input.stdout.write(`${summaryMarkdown(summary)}\n`);
     const spent = budget.spent;
     input.stderr.write(
-      `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}; artifacts: ${paths.jsonl}, ${paths.csv}, ${paths.summaryCsv}\n`,
+      `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}\n` +
+        `llm-erm: wrote ${paths.jsonl}, ${paths.csv}, ${paths.summaryCsv} (.json), ${paths.log}\n`,
     );
     const exitCode =
       result.status === "interrupted"

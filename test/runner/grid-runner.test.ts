@@ -4,7 +4,7 @@ import type { GridPoint } from "../../src/core/grid.js";
 import { normaliseUsage } from "../../src/proposer/openai-usage.js";
 import type { Proposal, Proposer } from "../../src/proposer/proposer.js";
 import { Budget } from "../../src/runner/budget.js";
-import { type GridRunOptions, runGrid } from "../../src/runner/grid-runner.js";
+import { type GridRunOptions, type ProgressState, runGrid } from "../../src/runner/grid-runner.js";
 import { captureLogger, fakeExtract, fakeParityTask, fakeSplits, fakeVerifier } from "../helpers/fakes.js";
 
 const parity = (x: string) => [...x].filter((c) => c === "1").length % 2;
@@ -238,6 +238,45 @@ describe("runGrid", () => {
     );
     expect(asked).toEqual([2, 4]);
     expect(res.records.map((r) => r.attempt).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it("reports each grid point in flight (phase, attempt, best val) and the finished ones", async () => {
+    const { proposer } = scriptedProposer({ fn_a: [text("almost"), text("right")], fn_b: [text("wrong")] });
+    const states: ProgressState[] = [];
+    await runGrid(
+      {
+        points: pts("fn_a", "fn_b"),
+        attempts: 2,
+        concurrency: 1,
+        batch: 1,
+        testSelectedOnly: false,
+        fingerprint: "fp1",
+      },
+      {
+        proposer,
+        verifier: fakeVerifier(PROGRAMS),
+        extractCode: fakeExtract,
+        prepare: async (p) => ({ task: fakeParityTask, splits: fakeSplits(p.length), prompt: "p" }),
+        append: () => {},
+        prior: [],
+        budget: new Budget({ maxOutputTokens: 100 }),
+        logger: captureLogger(),
+        signal: new AbortController().signal,
+        onProgress: (st) => states.push(st),
+      },
+    );
+    const seen = (fn: string) => states.flatMap((st) => st.active.filter((a) => a.fn === fn));
+    const phases = new Set(seen("fn_a").map((a) => a.phase));
+    expect(phases).toEqual(new Set(["waiting", "proposing", "verifying"]));
+    expect(seen("fn_a").some((a) => a.attempt === 2 && a.bestVal === 0.8)).toBe(true);
+    const last = states.at(-1)!;
+    expect(last.active).toEqual([]);
+    expect(last.recent.map((f) => [f.fn, f.solved, f.attempts, f.selectedAttempt])).toEqual(
+      expect.arrayContaining([
+        ["fn_a", true, 2, 2],
+        ["fn_b", false, 1, 1],
+      ]),
+    );
   });
 
   it("a budget stops new calls cleanly and reports it", async () => {
