@@ -1,7 +1,5 @@
-import { parentPort } from "node:worker_threads";
-import { type BuildJob, runJob } from "./build-job.js";
+import { serveJobs } from "../core/worker-pool.js";
+import { runJob } from "./build-job.js";
 
-/** Worker thread of buildDatasets: builds (or reuses) one dataset per message. */
-parentPort?.on("message", async (job: BuildJob) => {
-  parentPort?.postMessage(await runJob(job));
-});
+/** Worker thread of buildDatasets: builds (or reuses) one dataset per job. */
+serveJobs(runJob);

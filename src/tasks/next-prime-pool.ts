@@ -1,7 +1,5 @@
-import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
 import { getNextPrimeEngine } from "./next-prime-gmp.js";
 
 /**
@@ -18,6 +16,10 @@ let threads = availableParallelism();
  * costs ~0.1-0.3 s once per process). */
 let minParallelMs = 400;
 
+/** The helper threads (at most threads - 1), started on first use and kept; idle ones do not hold the
+ * process open. */
+let helpers: WorkerPool<bigint[], bigint[]> | undefined;
+
 /**
  * threads: how many threads next-prime batches may use (default: the number of cores; 1 = no helpers);
  * buildDatasets lowers it in its workers when they already occupy the cores. minParallelMs: see above.
@@ -26,6 +28,7 @@ export function configureNextPrimes(options: { threads?: number; minParallelMs?:
   const t = options.threads ?? threads;
   if (!Number.isInteger(t) || t < 1) throw new RangeError(`next-prime threads must be >= 1, got ${t}`);
   threads = t;
+  helpers?.resize(Math.max(1, t - 1));
   minParallelMs = options.minParallelMs ?? minParallelMs;
 }
 
@@ -35,56 +38,11 @@ function estimatedMs(n: bigint): number {
   return 0.035 * (bits / 66) ** 2;
 }
 
-interface Helper {
-  readonly worker: Worker;
-  readonly pending: Map<number, { resolve: (p: bigint[]) => void; reject: (e: Error) => void }>;
-}
-
-const helpers: Helper[] = [];
-let nextId = 0;
-
-/** The worker entry: compiled .js next to this module, or the .ts source run through tsx (tests, tsx). */
-function spawnWorker(): Worker {
-  const here = import.meta.url;
-  if (here.endsWith(".js")) return new Worker(new URL("./next-prime-worker.js", here));
-  const require = createRequire(here);
-  const tsxApi = pathToFileURL(
-    require.resolve("tsx/package.json").replace(/package\.json$/, "dist/esm/api/index.mjs"),
-  );
-  const target = new URL("./next-prime-worker.ts", here);
-  const code = `import(${JSON.stringify(tsxApi.href)}).then((m) => { m.register(); return import(${JSON.stringify(target.href)}); });`;
-  return new Worker(code, { eval: true });
-}
-
-function helper(i: number): Helper {
-  let h = helpers[i];
-  if (!h) {
-    const worker = spawnWorker();
-    const pending: Helper["pending"] = new Map();
-    worker.on("message", (m: { id: number; primes: bigint[] }) => {
-      pending.get(m.id)?.resolve(m.primes);
-      pending.delete(m.id);
-      if (pending.size === 0) worker.unref();
-    });
-    worker.on("error", (err) => {
-      for (const p of pending.values()) p.reject(err);
-      pending.clear();
-      helpers[i] = undefined as unknown as Helper;
-    });
-    worker.unref(); // idle helpers never keep the process alive
-    h = { worker, pending };
-    helpers[i] = h;
-  }
-  return h;
-}
-
-function ask(h: Helper, starts: bigint[]): Promise<bigint[]> {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    h.pending.set(id, { resolve, reject });
-    h.worker.ref(); // a batch in flight keeps the process alive
-    h.worker.postMessage({ id, starts });
+function helperPool(): WorkerPool<bigint[], bigint[]> {
+  helpers ??= new WorkerPool(moduleBeside(import.meta.url, "./next-prime-worker"), {
+    size: Math.max(1, threads - 1),
   });
+  return helpers;
 }
 
 /** nextPrime of each start (the smallest prime > start), in order; on several threads when it pays. */
@@ -96,9 +54,8 @@ export async function nextPrimes(starts: readonly bigint[]): Promise<bigint[]> {
   if (t <= 1) return starts.map((s) => engine.nextPrime(s));
   // Contiguous chunks; this thread takes the first while the helpers work on the rest.
   const size = Math.ceil(starts.length / t);
-  const asked = Array.from({ length: t - 1 }, (_, i) =>
-    ask(helper(i), starts.slice((i + 1) * size, (i + 2) * size)),
-  );
+  const chunks = Array.from({ length: t - 1 }, (_, i) => starts.slice((i + 1) * size, (i + 2) * size));
+  const asked = helperPool().run(chunks);
   const own = starts.slice(0, size).map((s) => engine.nextPrime(s));
-  return own.concat(...(await Promise.all(asked)));
+  return own.concat(...(await asked));
 }
