@@ -113,14 +113,20 @@ export function pythonArgs(harness: string): string[] {
   return ["-I", "-S", "-B", "-c", harness];
 }
 
-export function launchFor(
-  tier: SandboxTier,
-  info: PythonInfo,
-  limits: SandboxLimits,
-  harness: string,
-  bwrap: BwrapFeatures,
-  scratch: string,
-): Launch {
+/** What every child of one verifier shares: the tier chosen, the interpreter, the limits, the harness
+ * source, what bwrap can do and the seccomp filter file (when one was built). */
+export interface SandboxSetup {
+  readonly tier: SandboxTier;
+  readonly python: PythonInfo;
+  readonly limits: SandboxLimits;
+  readonly harness: string;
+  readonly bwrap: BwrapFeatures;
+  readonly filterFile: string | undefined;
+}
+
+/** How to start the child for `setup`; tiers without a private /tmp run in `scratch`. */
+export function launchFor(setup: SandboxSetup, scratch: string): Launch {
+  const { tier, python: info, limits, harness, bwrap } = setup;
   const ids = tier.asNobody ? { uid: NOBODY, gid: NOBODY } : {};
   if (tier.mode === "bubblewrap") {
     return {
