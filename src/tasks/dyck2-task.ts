@@ -4,7 +4,7 @@ import { checkCapacity, collectDistinct, StallGuard } from "./sampling.js";
 import type { SampledPool, Task } from "./task.js";
 
 /** At this length the paper allows duplicates. */
-export const DYCK_DUPLICATES_LENGTH = 20;
+const DYCK_DUPLICATES_LENGTH = 20;
 
 /** Bit pairs of the four symbols: "(" 00, ")" 01, "[" 10, "]" 11. */
 const OPEN = ["00", "10"] as const;
@@ -14,7 +14,7 @@ const CLOSE = ["01", "11"] as const;
  * One random valid sequence of L/2 symbols: at each step pick a bracket type; open it when the stack is
  * empty or with probability 1/2, else close the top; finally close what is open.
  */
-export function randomDyck2(rng: RandomSource, length: number): string {
+function randomDyck2(rng: RandomSource, length: number): string {
   const symbols = length / 2;
   const stack: number[] = [];
   const out: string[] = [];
@@ -46,7 +46,7 @@ function corrupted(rng: RandomSource, length: number): string {
 }
 
 /** Valid Dyck-2 words of L/2 symbols: Catalan(L/4) * 2^(L/4). */
-export function countDyck2(length: number): bigint {
+function countDyck2(length: number): bigint {
   const pairs = BigInt(length / 4);
   let catalan = 1n;
   for (let i = 0n; i < pairs; i++) catalan = (catalan * 2n * (2n * i + 1n)) / (i + 2n);

@@ -5,7 +5,7 @@ import type { SampledPool, Task } from "./task.js";
 import { PAPER_LENGTHS } from "./uniform-tasks.js";
 
 /** At this length the paper allows duplicates (only 1024 palindromes exist). */
-export const PALINDROME_DUPLICATES_LENGTH = 20;
+const PALINDROME_DUPLICATES_LENGTH = 20;
 
 const mirror = (half: string, length: number): string =>
   half + [...half.slice(0, Math.floor(length / 2))].reverse().join("");

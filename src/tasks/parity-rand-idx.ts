@@ -20,11 +20,6 @@ function load(): z.infer<typeof IdxFileSchema> {
   return cache;
 }
 
-/** The lengths for which coordinates ship. */
-export function parityIdxLengths(): number[] {
-  return Object.keys(load()).map(Number);
-}
-
 /** The k coordinates of fn_e (k = 3) / fn_f (k = 10) at length L, or undefined when none ship for L. */
 export function parityRandIdx(length: number, k: number): readonly number[] | undefined {
   const idx = load()[String(length)]?.[String(k)];

@@ -5,7 +5,7 @@ import type { SampledPool, Task } from "./task.js";
 import { PAPER_LENGTHS } from "./uniform-tasks.js";
 
 /** Number of bit strings of length L that contain `pattern` (KMP automaton DP, exact). */
-export function countContaining(pattern: string, length: number): bigint {
+function countContaining(pattern: string, length: number): bigint {
   const m = pattern.length;
   const fail = new Array<number>(m).fill(0);
   for (let i = 1, k = 0; i < m; i++) {

@@ -43,7 +43,7 @@ const GROUPS: { product: bigint; primes: number[] }[] = (() => {
 })();
 
 /** base^exp mod m with a fixed 4-bit window (m > 1). */
-export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
+function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   base %= m;
   if (base < 0n) base += m;
   const table: bigint[] = [1n];
@@ -98,7 +98,7 @@ export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
 }
 
 /** floor(sqrt(n)) for n >= 0. */
-export function isqrt(n: bigint): bigint {
+function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
   let x = BigInt(Math.floor(Math.sqrt(Number(n))));
   // Newton steps from the float estimate; converges in a few iterations.
@@ -110,7 +110,7 @@ export function isqrt(n: bigint): bigint {
 }
 
 /** Strong Lucas probable-prime test (Selfridge method A: P = 1, Q = (1 - D) / 4) of odd n > 3, not a square. */
-export function isStrongLucasProbablePrime(n: bigint): boolean {
+function isStrongLucasProbablePrime(n: bigint): boolean {
   let D = 5n;
   for (;;) {
     const j = jacobi(D, n);

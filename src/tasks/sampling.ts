@@ -18,7 +18,7 @@ export function randomBits(rng: RandomSource, length: number): string {
 }
 
 /** The error for asking more distinct examples of a class than exist. */
-export function tooFewDistinct(
+function tooFewDistinct(
   taskId: string,
   length: number,
   what: string,

@@ -29,7 +29,7 @@ export interface Launch {
 export const NOBODY = 65534;
 
 /** The environment the candidate sees: no API keys, no user paths; BLAS/OpenMP kept single-threaded. */
-export function sandboxEnv(home: string): Record<string, string> {
+function sandboxEnv(home: string): Record<string, string> {
   return {
     PATH: "/usr/local/bin:/usr/bin:/bin",
     LANG: "C.UTF-8",
@@ -46,7 +46,7 @@ export function sandboxEnv(home: string): Record<string, string> {
 const ROOT_ENTRIES = ["/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32"];
 
 /** Interpreter directories to bind read-only: outside /usr, not nested in one another, never `/`. */
-export function pythonBinds(info: PythonInfo): string[] {
+function pythonBinds(info: PythonInfo): string[] {
   const dirs = [...new Set(info.dirs)]
     .filter((d) => d !== "/" && d !== "/usr" && !d.startsWith("/usr/"))
     .sort((a, b) => a.length - b.length);
@@ -63,7 +63,7 @@ export interface BwrapFeatures {
   readonly tmpfsSize: boolean;
 }
 
-export function bwrapArgs(
+function bwrapArgs(
   info: PythonInfo,
   limits: SandboxLimits,
   harness: string,
@@ -107,7 +107,7 @@ export function bwrapArgs(
   return args;
 }
 
-export function pythonArgs(harness: string): string[] {
+function pythonArgs(harness: string): string[] {
   // -I: no user site, no PYTHON* variables, no cwd on sys.path; -S: no site.py (sys.path comes from
   // the probe); -B: never write .pyc files.
   return ["-I", "-S", "-B", "-c", harness];

@@ -11,7 +11,7 @@ import { buildSeccompFilter } from "./seccomp-bpf.js";
 import type { SandboxLimits, Verifier, VerifyJob, VerifyResult } from "./types.js";
 import { verifyOne, zeroScores } from "./verify-one.js";
 
-export const DEFAULT_LIMITS: SandboxLimits = {
+const DEFAULT_LIMITS: SandboxLimits = {
   wallMs: 20_000,
   cpuSeconds: 20,
   memoryBytes: 2 * 1024 ** 3,
