@@ -59,15 +59,16 @@ export function moduleBeside(here: string, stem: string): URL {
   return new URL(`${stem}${here.endsWith(".ts") ? ".ts" : ".js"}`, here);
 }
 
-/** A worker for `entry`; a .ts entry is loaded through tsx's API, registered inside the worker. */
-function startWorker(entry: URL): Worker {
-  if (!entry.pathname.endsWith(".ts")) return new Worker(entry);
+/** A worker for `entry` (see `moduleBeside`); a .ts entry is loaded through tsx's API, registered
+ * inside the worker, since a worker does not inherit the parent's loader. */
+export function startWorker(entry: URL, workerData?: unknown): Worker {
+  if (!entry.pathname.endsWith(".ts")) return new Worker(entry, { workerData });
   const require = createRequire(import.meta.url);
   const tsxApi = pathToFileURL(
     require.resolve("tsx/package.json").replace(/package\.json$/, "dist/esm/api/index.mjs"),
   );
   const code = `import(${JSON.stringify(tsxApi.href)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, workerData });
 }
 
 function isPrimitive(v: unknown): boolean {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { moduleBeside, WorkerPool } from "../../src/core/worker-pool.js";
+import { moduleBeside, startWorker, WorkerPool } from "../../src/core/worker-pool.js";
 import { CodedError } from "./fixtures/coded-error.js";
 import type { PoolJob } from "./fixtures/pool-worker.js";
 
@@ -91,5 +91,20 @@ describe("WorkerPool", () => {
     expect(new Set(results.map((r) => r.thread)).size).toBe(1);
     expect(() => p.resize(0)).toThrow(RangeError);
     expect(() => new WorkerPool(entry, { size: 1.5 })).toThrow(/>= 1/);
+  });
+});
+
+describe("startWorker", () => {
+  it("starts a .ts module through tsx and passes it workerData", async () => {
+    const worker = startWorker(moduleBeside(import.meta.url, "./fixtures/data-worker"), { n: 7n, s: "x" });
+    try {
+      const got = await new Promise((resolve, reject) => {
+        worker.once("message", resolve);
+        worker.once("error", reject);
+      });
+      expect(got).toEqual({ n: 7n, s: "x" });
+    } finally {
+      await worker.terminate();
+    }
   });
 });
