@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { GridOptions } from "../cli/grid-options.js";
 import { UsageError } from "../core/errors.js";
+import type { GridPoint } from "../core/grid.js";
 import { getTask, resolveGrid } from "../tasks/registry.js";
 
 /** What identifies a dataset: the task, the length, the split sizes and the base seed. */
@@ -55,16 +56,18 @@ export function checkSpec(spec: DatasetSpec): void {
   if (!Number.isSafeInteger(spec.seed)) throw new UsageError(`--seed must be an integer (got ${spec.seed})`);
 }
 
+/** The dataset of one grid point: its task and length with the grid's split sizes and seed. */
+export function specForPoint(
+  grid: Pick<GridOptions, "trainSize" | "valSize" | "testSize" | "seed">,
+  point: GridPoint,
+): DatasetSpec {
+  const { trainSize, valSize, testSize, seed } = grid;
+  return { fn: point.fn, length: point.length, trainSize, valSize, testSize, seed };
+}
+
 /** One spec per grid point of the options (validated). */
 export function specsForGrid(grid: GridOptions): DatasetSpec[] {
-  const specs = resolveGrid(grid.functions, grid.lengths).map((p) => ({
-    fn: p.fn,
-    length: p.length,
-    trainSize: grid.trainSize,
-    valSize: grid.valSize,
-    testSize: grid.testSize,
-    seed: grid.seed,
-  }));
+  const specs = resolveGrid(grid.functions, grid.lengths).map((p) => specForPoint(grid, p));
   for (const spec of specs) checkSpec(spec);
   return specs;
 }

@@ -6,7 +6,7 @@ import {
   LineFormatError,
   parseExampleLines,
 } from "../../src/dataset/line-format.js";
-import { datasetPath, derivedSeed, seedKey } from "../../src/dataset/spec.js";
+import { datasetPath, derivedSeed, seedKey, specForPoint, specsForGrid } from "../../src/dataset/spec.js";
 
 const spec = (fn: string, length: number, seed = 7, sizes: [number, number, number] = [100, 100, 100]) => ({
   fn,
@@ -15,6 +15,20 @@ const spec = (fn: string, length: number, seed = 7, sizes: [number, number, numb
   valSize: sizes[1],
   testSize: sizes[2],
   seed,
+});
+
+describe("specs of a grid", () => {
+  it("gives each grid point its task and length with the grid's sizes and seed", () => {
+    const grid = { trainSize: 10, valSize: 20, testSize: 30, seed: 5, datasetDir: "d" };
+    expect(specForPoint(grid, { fn: "fn_c", length: 40 })).toEqual(spec("fn_c", 40, 5, [10, 20, 30]));
+    const specs = specsForGrid({ ...grid, functions: ["fn_a", "fn_h"], lengths: [20, 40] });
+    expect(specs.map((s) => `${s.fn}/${s.length}/${s.trainSize}/${s.seed}`)).toEqual([
+      "fn_a/20/10/5",
+      "fn_a/40/10/5",
+      "fn_h/20/10/5",
+      "fn_h/40/10/5",
+    ]);
+  });
 });
 
 describe("derived seeds and paths", () => {
