@@ -1,3 +1,5 @@
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { type Command, Option } from "commander";
 import type { Logger } from "pino";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
@@ -5,7 +7,7 @@ import { ExitCode, UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
 import { buildDatasets } from "../dataset/build-pool.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
-import { createEnumerativeProposer } from "../enumerate/enumerative-proposer.js";
+import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
 import { preflightOpenAI } from "../proposer/openai-preflight.js";
 import { findPrice, loadPriceTable, type Price } from "../proposer/openai-pricing.js";
@@ -14,7 +16,7 @@ import { REASONING_EFFORTS, TOOL_CHOICES, VERBOSITIES } from "../proposer/openai
 import type { Proposer } from "../proposer/proposer.js";
 import { runFingerprint } from "../runner/fingerprint.js";
 import type { PreparedPoint } from "../runner/grid-runner.js";
-import { artifactPaths, readRunSettings } from "../runner/run-config.js";
+import { type ArtifactPaths, artifactPaths, readRunSettings } from "../runner/run-config.js";
 import { createRunLogger } from "../runner/run-logger.js";
 import { runSession } from "../runner/run-session.js";
 import { shardPoints } from "../runner/shard.js";
@@ -208,7 +210,6 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     await runDryRun(grid, process.stdout);
     return ExitCode.ok;
   }
-  if (providerAnnounce) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
   const envOut = {
     ...(typeof opts.outDir === "string" ? { outDir: opts.outDir } : {}),
     ...((opts.outJsonl ?? process.env.OUT_JSONL)
@@ -218,6 +219,8 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     ...(shard ? { shard } : {}),
   };
   const paths = artifactPaths(envOut);
+  ensureOutputDirs(paths, opts);
+  if (providerAnnounce) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
 
   let proposer: Proposer;
   // Made after the pre-flight: a run refused before it starts leaves no runner.log behind.
@@ -261,7 +264,10 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       onEvent: (event, fields) => log.warn({ ...fields, event }, event),
     });
   } else {
-    proposer = createEnumerativeProposer();
+    // One ranked candidate per attempt: --attempts 8 gets the 8 best, not the default 5 and then nothing.
+    proposer = createEnumerativeProposer({
+      proposals: Math.max(DEFAULT_ENUMERATION_BUDGET.proposals, settings.attempts),
+    });
     fingerprintConfig = { proposer: proposer.id, data };
     price = { input: 0, output: 0 };
   }
@@ -352,6 +358,28 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       return ExitCode.damaged;
     }
     throw err;
+  }
+}
+
+/** Creates the artifacts' directories up front, so a bad --out-dir is a usage error naming the flag. */
+function ensureOutputDirs(paths: ArtifactPaths, opts: Record<string, unknown>): void {
+  const flagOf = (file: string) =>
+    file === paths.csv && opts.outCsv !== undefined
+      ? "--out-csv"
+      : opts.outJsonl !== undefined || process.env.OUT_JSONL
+        ? "--out-jsonl"
+        : opts.outDir !== undefined
+          ? "--out-dir"
+          : "the current directory";
+  for (const file of [paths.jsonl, paths.csv]) {
+    const dir = dirname(file);
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new UsageError(`${flagOf(file)}: cannot write artifacts in ${dir} (${code})`);
+    }
   }
 }
 

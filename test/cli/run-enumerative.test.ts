@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
@@ -36,5 +36,24 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
       [3, 3],
     ]);
     expect(new Set(records.map((r) => r.text)).size).toBe(3);
+  });
+
+  it("--attempts above the default 5 gets that many ranked candidates", async () => {
+    const cwd = tempDir();
+    const args = ["run", "--functions", "fn_f", "--lengths", "20", "--attempts", "7", "--test-size", "200"];
+    const res = await runCli(args, cwd, {});
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    expect(records.map((r) => (r.meta as { rank: number }).rank)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it("an --out-dir that cannot be created is a usage error naming the flag, before anything runs", async () => {
+    const cwd = tempDir();
+    writeFileSync(join(cwd, "afile"), "");
+    const res = await runCli(["run", "--functions", "fn_a", "--out-dir", join(cwd, "afile", "x")], cwd, {});
+    expect(res.code).toBe(ExitCode.usage);
+    expect(res.stderr).toMatch(/^llm-erm: --out-dir: cannot write artifacts in .*afile\/x \(ENOTDIR\)$/m);
+    expect(res.stderr).not.toContain("provider:");
+    expect(res.stderr).not.toContain("    at ");
   });
 });
