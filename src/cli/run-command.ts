@@ -297,15 +297,32 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     testSize: grid.testSize,
     seed: grid.seed,
   });
+  // Generating the prime tasks' data can take a while on a first run: say what is happening.
+  const tty = process.stderr.isTTY === true;
+  const dsStarted = performance.now();
+  let generated = 0;
+  let reused = 0;
   try {
     await buildDatasets(points.map(specOf), grid.datasetDir, {
-      onProgress: (r) =>
+      onProgress: (r) => {
+        if (r.reused) reused++;
+        else generated++;
+        if (tty)
+          process.stderr.write(
+            `\r\x1b[2Kllm-erm: datasets ${generated + reused}/${points.length} in ${grid.datasetDir}`,
+          );
         runLog.info(
           { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) },
           r.reused ? "dataset reused" : "dataset generated",
-        ),
+        );
+      },
     });
+    const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
+    process.stderr.write(
+      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused (${secs} s)\n`,
+    );
   } catch (err) {
+    if (tty) process.stderr.write("\n");
     if (err instanceof DatasetDamagedError) {
       runLog.error({ error: err.message }, "damaged dataset");
       process.stderr.write(`llm-erm: ${err.message}\n`);

@@ -17,6 +17,9 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
     const lines = res.stderr.split("\n");
     expect(lines.filter((l) => l.includes("provider: enumerative"))).toHaveLength(1);
     expect(lines.filter((l) => l.startsWith("llm-erm: sandbox: "))).toHaveLength(1);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^llm-erm: datasets ready in datasets: 1 generated, 0 reused \(/),
+    );
     const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
     expect(records[0]).toMatchObject({ attempt: 1, proposer: "enumerative", val_acc: 1 });
     const log = readFileSync(join(cwd, "runner.log"), "utf8");
