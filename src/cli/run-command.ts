@@ -302,6 +302,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const dsStarted = performance.now();
   let generated = 0;
   let reused = 0;
+  if (tty) process.stderr.write(`llm-erm: datasets 0/${points.length} in ${grid.datasetDir}`);
   try {
     await buildDatasets(points.map(specOf), grid.datasetDir, {
       onProgress: (r) => {

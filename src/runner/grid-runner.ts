@@ -264,6 +264,8 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
           progress();
           try {
             const p = await session.next(attempt);
+            // Straight from proposing to verifying: no progress snapshot shows the hand-off as waiting.
+            if (p !== null) state.verifying++;
             return { p, cost: deps.budget.settle(reservation, p?.usage) };
           } catch (err) {
             deps.budget.settle(reservation, undefined);
@@ -288,7 +290,6 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
         inputEstimate = Math.max(inputEstimate, proposal.usage.input_tokens);
       }
       costUsd += answer.cost ?? 0;
-      state.verifying++;
       progress();
       let record: AttemptRecord;
       try {

@@ -269,6 +269,10 @@ describe("runGrid", () => {
     const phases = new Set(seen("fn_a").map((a) => a.phase));
     expect(phases).toEqual(new Set(["waiting", "proposing", "verifying"]));
     expect(seen("fn_a").some((a) => a.attempt === 2 && a.bestVal === 0.8)).toBe(true);
+    // "waiting" means before the first call or between recorded attempts, never a call's hand-off to the sandbox
+    for (const a of [...seen("fn_a"), ...seen("fn_b")]) {
+      if (a.phase === "waiting") expect(a.attempt === 0 || a.bestVal !== null).toBe(true);
+    }
     const last = states.at(-1)!;
     expect(last.active).toEqual([]);
     expect(last.recent.map((f) => [f.fn, f.solved, f.attempts, f.selectedAttempt])).toEqual(
