@@ -100,7 +100,9 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
     );
     meta.response_id = r.id;
     let polls = 0;
+    let cancelled = false;
     const cancel = async (why: string) => {
+      cancelled = true;
       emit("background_cancel", { response_id: r.id, why });
       try {
         await client.responses.cancel(r.id, { timeout: 10_000 });
@@ -108,30 +110,38 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
         emit("background_cancel_failed", { response_id: r.id, error: describeError(err) });
       }
     };
-    while (!isTerminalStatus(r.status)) {
-      if (signal.aborted) {
-        await cancel("aborted");
-        throw new Aborted("aborted");
+    try {
+      while (!isTerminalStatus(r.status)) {
+        if (signal.aborted) throw new Aborted("aborted");
+        if (Date.now() >= deadline) {
+          await cancel("timeout");
+          throw new Error(
+            `timeout: background response ${r.id} still ${r.status} after ${opts.timeoutMs} ms; cancelled`,
+          );
+        }
+        try {
+          await abortableSleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), signal);
+        } catch {
+          continue; // aborted while waiting: handled at the top of the loop
+        }
+        const id = r.id;
+        const retrieve = () =>
+          withChildSignal(signal, (s) =>
+            client.responses.retrieve(id, {}, { signal: s, timeout: rpcTimeout }),
+          );
+        r = await withRetry(retrieve, retry, {
+          signal,
+          onRetry: (info) => emit("retry", info),
+        });
+        polls++;
       }
-      if (Date.now() >= deadline) {
-        await cancel("timeout");
-        throw new Error(
-          `timeout: background response ${r.id} still ${r.status} after ${opts.timeoutMs} ms; cancelled`,
-        );
+    } catch (err) {
+      // Whatever ended the polling (Ctrl-C, even mid-retrieve, or a poll that kept failing), a response
+      // still running on the server keeps costing money: cancel it before giving up on it.
+      if (!cancelled && !isTerminalStatus(r.status)) {
+        await cancel(signal.aborted ? "aborted" : "poll_failed");
       }
-      try {
-        await abortableSleep(Math.min(pollMs, Math.max(0, deadline - Date.now())), signal);
-      } catch {
-        continue; // aborted while waiting: handled at the top of the loop
-      }
-      const id = r.id;
-      const retrieve = () =>
-        withChildSignal(signal, (s) => client.responses.retrieve(id, {}, { signal: s, timeout: rpcTimeout }));
-      r = await withRetry(retrieve, retry, {
-        signal,
-        onRetry: (info) => emit("retry", info),
-      });
-      polls++;
+      throw err;
     }
     meta.polls = polls;
     return r;

@@ -54,6 +54,8 @@ export interface ResponsesServerOptions {
   readonly script: (call: { index: number; prompt: string; body: Record<string, unknown> }) => Reply;
   /** Added before every create answer. */
   readonly latencyMs?: number;
+  /** Added before every background retrieve answer (a poll in flight when the client gives up). */
+  readonly retrieveDelayMs?: number;
   /** Models that `GET /v1/models/{id}` knows; default: any but names starting with `no-such`. */
   readonly models?: readonly string[];
   /** Expected bearer key; other keys get 401. Default: any. */
@@ -281,6 +283,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
       if (req.method === "GET" && retrieve) {
         const id = retrieve[1]!;
         state.retrieves.push(id);
+        if (opts.retrieveDelayMs) await new Promise((r) => setTimeout(r, opts.retrieveDelayMs));
         const entry = background.get(id);
         if (!entry) return send(res, 404, { error: { message: "no such response" } });
         if (entry.cancelled) return send(res, 200, responseJson(id, entry.model, entry.final, "cancelled"));

@@ -31,8 +31,10 @@ async function propose(
   replies: Reply[] | ((i: number) => Reply),
   over: Partial<OpenAIProposerOptions> = {},
   signal?: AbortSignal,
+  serverOpts: { retrieveDelayMs?: number } = {},
 ) {
   server = await startResponsesServer({
+    ...serverOpts,
     script: ({ index }) =>
       typeof replies === "function" ? replies(index) : replies[Math.min(index, replies.length - 1)]!,
   });
@@ -216,6 +218,28 @@ describe("OpenAI proposer over the real SDK and real HTTP", () => {
         [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
         { background: true },
         ac.signal,
+      ),
+    ).rejects.toThrow(/interrupted|abort/);
+    expect(server!.cancels).toHaveLength(1);
+  });
+
+  it("an abort while a poll is in flight still cancels the background response", async () => {
+    const ac = new AbortController();
+    // The server holds every retrieve for 400 ms; abort as soon as the first one has arrived, so the
+    // abort lands inside the SDK's retrieve call rather than between polls.
+    const watch = setInterval(() => {
+      if ((server?.retrieves.length ?? 0) > 0) {
+        clearInterval(watch);
+        ac.abort(new Error("interrupted"));
+      }
+    }, 5);
+    onTestFinished(() => clearInterval(watch));
+    await expect(
+      propose(
+        [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
+        { background: true },
+        ac.signal,
+        { retrieveDelayMs: 400 },
       ),
     ).rejects.toThrow(/interrupted|abort/);
     expect(server!.cancels).toHaveLength(1);
