@@ -99,7 +99,11 @@ export function readGridOptions(opts: Record<string, unknown>): GridOptions {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = `--${String(issue?.path[0] ?? "").replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    throw new UsageError(`${flag}: ${issue?.message ?? "invalid value"}`);
+    // The offending value itself (one element of --lengths, or the whole flag's value).
+    let got: unknown = candidate;
+    for (const k of issue?.path ?? [])
+      got = (got as Record<PropertyKey, unknown> | undefined)?.[k as PropertyKey];
+    throw new UsageError(`${flag}: ${issue?.message ?? "invalid value"}, got ${JSON.stringify(got)}`);
   }
   const grid = parsed.data;
   if (grid.trainSize % 2 !== 0) throw new UsageError(`--train-size must be even (got ${grid.trainSize})`);
