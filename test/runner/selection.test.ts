@@ -26,18 +26,23 @@ describe("ERM selection", () => {
   });
 
   it("no scored attempt beats the selection, and the order of the input does not matter", () => {
+    // The attempts and a shuffle of them (a permutation drawn from the generated data).
+    const arbAttemptsAndShuffle = arbAttempts.chain((xs) =>
+      fc.tuple(fc.constant(xs), fc.shuffledSubarray(xs, { minLength: xs.length, maxLength: xs.length })),
+    );
     fc.assert(
-      fc.property(arbAttempts, fc.infiniteStream(fc.nat()), (xs, _s) => {
+      fc.property(arbAttemptsAndShuffle, ([xs, shuffled]) => {
+        expect(shuffled.map((x) => x.attempt).sort((a, b) => a - b)).toEqual(xs.map((x) => x.attempt));
         const sel = selectErm(xs);
         const scored = xs.filter((x) => x.val_acc !== null);
-        if (scored.length === 0) return sel === undefined;
+        if (scored.length === 0) return sel === undefined && selectErm(shuffled) === undefined;
         for (const x of scored) {
           if ((x.val_acc ?? -1) > (sel!.val_acc ?? -1)) return false;
           if (x.val_acc === sel!.val_acc && (x.train_acc ?? -1) > (sel!.train_acc ?? -1)) return false;
           if (x.val_acc === sel!.val_acc && x.train_acc === sel!.train_acc && x.attempt < sel!.attempt)
             return false;
         }
-        return selectErm([...xs].reverse())?.attempt === sel!.attempt;
+        return selectErm(shuffled)?.attempt === sel!.attempt;
       }),
     );
   });
