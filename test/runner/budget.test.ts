@@ -26,22 +26,95 @@ describe("budget", () => {
     expect(b.tryReserve(1000)).toBeNull();
   });
 
-  it("never lets spent + reserved exceed the limit (any sequence of reserve/settle)", () => {
+  it("never lets spent + reserved exceed the limit, with up to k calls in flight at once", () => {
+    // Limits: 50k tokens and/or 0.35 USD (worst case of one call: input x 1e-6 + 0.1 USD).
+    const maxOutputTokens = 10_000;
+    let runsWithSeveralInFlight = 0;
+    const op = fc.oneof(
+      {
+        arbitrary: fc.record({
+          kind: fc.constant("reserve" as const),
+          input: fc.integer({ min: 0, max: 5000 }),
+        }),
+        weight: 3,
+      },
+      {
+        arbitrary: fc.record({
+          kind: fc.constant("settle" as const),
+          pick: fc.nat(),
+          output: fc.integer({ min: 0, max: maxOutputTokens }),
+        }),
+        weight: 2,
+      },
+    );
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 0, max: 10000 })), {
-          maxLength: 40,
-        }),
-        (calls) => {
-          const b = new Budget({ maxTokens: 50_000, maxOutputTokens: 10_000 });
-          for (const [input, output] of calls) {
-            const r = b.tryReserve(input);
-            if (r === null) break;
-            b.settle(r, normaliseUsage({ input_tokens: input, output_tokens: output }));
+        fc.constantFrom("tokens", "usd", "both"),
+        fc.array(op, { maxLength: 60 }),
+        (limits, ops) => {
+          const maxTokens = limits === "usd" ? Number.POSITIVE_INFINITY : 50_000;
+          const maxCostUsd = limits === "tokens" ? Number.POSITIVE_INFINITY : 0.35;
+          const b = new Budget({
+            maxOutputTokens,
+            price,
+            ...(limits !== "usd" ? { maxTokens } : {}),
+            ...(limits !== "tokens" ? { maxCostUsd } : {}),
+          });
+          // Reservations still open (calls in flight), with the input each was reserved for.
+          const open: { res: NonNullable<ReturnType<Budget["tryReserve"]>>; input: number }[] = [];
+          const reserved = () => ({
+            tokens: open.reduce((s, o) => s + o.res.tokens, 0),
+            usd: open.reduce((s, o) => s + o.res.usd, 0),
+          });
+          let maxOpen = 0;
+          for (const o of ops) {
+            if (o.kind === "reserve") {
+              const wasExhausted = b.exhausted;
+              const before = { spent: b.spent, reserved: reserved() };
+              const r = b.tryReserve(o.input);
+              if (r === null) {
+                // Refused only once exhausted or when the worst case truly does not fit beside the calls in flight.
+                const fits =
+                  before.spent.tokens + before.reserved.tokens + o.input + maxOutputTokens <= maxTokens &&
+                  before.spent.usd +
+                    before.reserved.usd +
+                    (o.input * price.input + maxOutputTokens * price.output) / 1e6 <=
+                    maxCostUsd + 1e-12;
+                expect(wasExhausted || !fits).toBe(true);
+                expect(b.exhausted).toBe(true);
+              } else {
+                expect(wasExhausted).toBe(false);
+                open.push({ res: r, input: o.input });
+                maxOpen = Math.max(maxOpen, open.length);
+              }
+            } else if (open.length > 0) {
+              const [o2] = open.splice(o.pick % open.length, 1);
+              b.settle(o2!.res, normaliseUsage({ input_tokens: o2!.input, output_tokens: o.output }));
+            }
+            const r = reserved();
+            expect(b.spent.tokens + r.tokens).toBeLessThanOrEqual(maxTokens);
+            expect(b.spent.usd + r.usd).toBeLessThanOrEqual(maxCostUsd + 1e-12);
           }
-          return b.spent.tokens <= 50_000;
+          // Settling whatever is still in flight keeps the real spend under the limits too.
+          for (const o2 of open.splice(0)) {
+            b.settle(o2.res, normaliseUsage({ input_tokens: o2.input, output_tokens: maxOutputTokens }));
+          }
+          expect(b.spent.tokens).toBeLessThanOrEqual(maxTokens);
+          expect(b.spent.usd).toBeLessThanOrEqual(maxCostUsd + 1e-12);
+          if (maxOpen >= 2) runsWithSeveralInFlight++;
         },
       ),
     );
+    // The generated runs did keep several reservations open at once (not one reserve/settle at a time).
+    expect(runsWithSeveralInFlight).toBeGreaterThan(10);
+  });
+
+  it("reservations in flight count against the limit before anything is spent", () => {
+    // Three calls fit beside each other (3 x 10.1k tokens <= 50k), none settled yet.
+    const b = new Budget({ maxTokens: 50_000, maxOutputTokens: 10_000 });
+    const open = [b.tryReserve(100), b.tryReserve(100), b.tryReserve(100), b.tryReserve(100)];
+    expect(open.every((r) => r !== null)).toBe(true);
+    expect(b.tryReserve(100)).toBeNull(); // a fifth would make 50.5k in flight
+    expect(b.spent.tokens).toBe(0);
   });
 });
