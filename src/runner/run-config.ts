@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
-import { REASONING_EFFORTS, TOOL_CHOICES, VERBOSITIES } from "../proposer/openai-request.js";
+import { OpenAIRequestConfigSchema } from "../proposer/openai-request.js";
 import { parseShard, type Shard } from "./shard.js";
 
 /** Everything `llm-erm run` needs besides the grid/data flags, after flags and environment are merged. */
@@ -12,13 +12,9 @@ export const RunSettingsSchema = z.object({
   concurrency: z.number().int().positive(),
   batch: z.number().int().positive(),
   timeoutS: z.number().positive(),
-  model: z.string().min(1),
-  maxOutputTokens: z.number().int().positive(),
-  reasoningEffort: z.enum(REASONING_EFFORTS),
-  verbosity: z.enum(VERBOSITIES).optional(),
-  toolChoice: z.enum(TOOL_CHOICES),
-  codeInterpreter: z.boolean(),
-  structuredOutput: z.boolean(),
+  // The request settings (model, max output tokens, effort, verbosity, tool choice, code interpreter,
+  // structured output): one definition, in the proposer's schema.
+  ...OpenAIRequestConfigSchema.shape,
   background: z.boolean(),
   testSelectedOnly: z.boolean(),
   maxCostUsd: z.number().positive().optional(),
