@@ -6,6 +6,7 @@ import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { ExitCode, UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
 import { buildDatasets } from "../dataset/build-pool.js";
+import { specForPoint } from "../dataset/spec.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
@@ -289,14 +290,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
 
   // Build or reuse every dataset of this shard first (worker threads, so the HTTP calls later never
   // wait behind a generator), logging which were reused; each grid point then loads its own from disk.
-  const specOf = (p: GridPoint) => ({
-    fn: p.fn,
-    length: p.length,
-    trainSize: grid.trainSize,
-    valSize: grid.valSize,
-    testSize: grid.testSize,
-    seed: grid.seed,
-  });
+  const specOf = (p: GridPoint) => specForPoint(grid, p);
   // Generating the prime tasks' data can take a while on a first run: say what is happening.
   const tty = process.stderr.isTTY === true;
   const dsStarted = performance.now();
