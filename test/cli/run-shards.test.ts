@@ -1,37 +1,19 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import { ExitCode } from "../../src/core/errors.js";
+import { loopbackEnv as env, smallGrid, useResponsesServer } from "../helpers/loopback-cli.js";
 import { answer, oracleProgram, PROGRAMS } from "../helpers/programs.js";
-import { type ResponsesServer, startResponsesServer } from "../helpers/responses-server.js";
 import { runCli, tempDir } from "../helpers/spawn-cli.js";
 
-let server: ResponsesServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-const env = (url: string) => ({ OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: url });
-const GRID = [
-  "run",
-  "--functions",
-  "fn_a",
-  "fn_b",
-  "--lengths",
-  "20",
-  "25",
-  "--attempts",
-  "2",
-  "--test-size",
-  "200",
-];
+const startServer = useResponsesServer();
+const GRID = smallGrid(2);
 
 describe("concurrency, shards and report", () => {
   it("grid points run concurrently up to --concurrency calls in flight (the Python runner: 1)", async () => {
-    server = await startResponsesServer({
+    const server = await startServer({
       latencyMs: 300,
       script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
     });
@@ -48,7 +30,7 @@ describe("concurrency, shards and report", () => {
   });
 
   it("--shard i/n splits the grid into disjoint files; report merges them into one CSV and summary", async () => {
-    server = await startResponsesServer({
+    const server = await startServer({
       script: ({ prompt }) => ({
         kind: "completed",
         text: answer(oracleProgram(prompt) ?? PROGRAMS.constantZero),
