@@ -1,14 +1,21 @@
+import type { GridPoint } from "../core/grid.js";
 import { buildDatasets } from "../dataset/build-pool.js";
-import { specsForGrid } from "../dataset/spec.js";
+import { checkSpec, specForPoint, specsForGrid } from "../dataset/spec.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
 import type { GridOptions } from "./grid-options.js";
 
 /**
  * `run --dry-run`: builds or reuses each grid point's dataset and prints the prompt the model would get.
- * Needs no API key and calls nothing.
+ * Needs no API key and calls nothing. `points` narrows the grid (e.g. to one `--shard`).
  */
-export async function runDryRun(grid: GridOptions, out: NodeJS.WritableStream): Promise<void> {
-  const results = await buildDatasets(specsForGrid(grid), grid.datasetDir);
+export async function runDryRun(
+  grid: GridOptions,
+  out: NodeJS.WritableStream,
+  points?: readonly GridPoint[],
+): Promise<void> {
+  const specs = points ? points.map((p) => specForPoint(grid, p)) : specsForGrid(grid);
+  for (const spec of specs) checkSpec(spec);
+  const results = await buildDatasets(specs, grid.datasetDir);
   for (const { spec, dataset, reused, path } of results) {
     out.write(
       `=== ${spec.fn} (${dataset.targetName}) L=${spec.length}: dataset ${path} (${reused ? "reused" : "built"}) ===\n`,

@@ -208,7 +208,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const allPoints = resolveGrid(grid.functions, grid.lengths);
   const points = shardPoints(allPoints, shard);
   if (settings.dryRun) {
-    await runDryRun(grid, process.stdout);
+    await runDryRun(grid, process.stdout, points);
     return ExitCode.ok;
   }
   const envOut = {

@@ -98,5 +98,20 @@ describe("run --dry-run with no API key", () => {
     expect(again.stdout).toBe(res.stdout.replace("(built)", "(reused)"));
     expect(server.calls).toEqual([]);
     expect(server.modelChecks).toEqual([]);
+
+    // --shard narrows the dry run to the shard's grid points, as it narrows a real run.
+    const shards = await Promise.all(
+      ["1/2", "2/2"].map((shard) => runCli([...args, "--shard", shard], cwd, env)),
+    );
+    const heads = shards.map((r) => r.stdout.split("\n").filter((l) => l.startsWith("=== ")));
+    expect(shards.map((r) => r.code)).toEqual([ExitCode.ok, ExitCode.ok]);
+    expect(heads[0]!.length + heads[1]!.length).toBe(points.length);
+    expect([...heads[0]!, ...heads[1]!].sort()).toEqual(
+      res.stdout
+        .split("\n")
+        .filter((l) => l.startsWith("=== "))
+        .map((l) => l.replace("(built)", "(reused)"))
+        .sort(),
+    );
   });
 });
