@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ExitCode, UsageError } from "../core/errors.js";
 import { registerCommands } from "./commands.js";
@@ -9,6 +10,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "Learn a hidden rule from labelled strings: propose short Python programs (a model or the built-in " +
         "enumerator), run each in a sandbox, keep the one that validates best.",
     )
+    .version(packageVersion(), "-V, --version", "print the llm-erm version")
     .exitOverride()
     .showHelpAfterError("(run with --help for usage)");
   registerCommands(program);
@@ -29,4 +31,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`llm-erm: ${message}\n`);
     return ExitCode.failure;
   }
+}
+
+/** The version in package.json (one level above both src/ and dist/). */
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8"));
+  return typeof pkg === "object" && pkg !== null && "version" in pkg ? String(pkg.version) : "unknown";
 }
