@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-const UsageSchema = z.object({
+export const UsageSchema = z.object({
   input_tokens: z.number(),
   output_tokens: z.number(),
   total_tokens: z.number(),

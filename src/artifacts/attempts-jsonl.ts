@@ -1,68 +1,15 @@
-import {
-  closeSync,
-  existsSync,
-  fsync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  truncateSync,
-  write,
-  writeSync,
-} from "node:fs";
-import { promisify } from "node:util";
+import { existsSync, rmSync } from "node:fs";
 import { type AttemptRecord, AttemptRecordSchema } from "./attempt-record.js";
-import { DamagedArtifactError } from "./damaged-artifact-error.js";
+import { JsonlAppender, type JsonlRead, readJsonl } from "./jsonl-file.js";
 
-const writeAsync = promisify(write);
-const fsyncAsync = promisify(fsync);
-
-export interface JsonlReadResult {
-  readonly records: AttemptRecord[];
-  /** Bytes of whole, valid lines: a torn last line (a kill mid-write) starts here. */
-  readonly validBytes: number;
-  /** A torn last line was found (and is not in `records`). */
-  readonly tornTail: boolean;
-  /** The last record is whole but its newline is missing. */
-  readonly missingNewline: boolean;
-}
+export type JsonlReadResult = JsonlRead<AttemptRecord>;
 
 /**
  * Reads results_attempts.jsonl. A last line that does not parse is a torn write from a kill and is
  * dropped; a bad line elsewhere is damage and throws, naming the file and line.
  */
 export function readAttemptsJsonl(file: string): JsonlReadResult {
-  if (!existsSync(file)) return { records: [], validBytes: 0, tornTail: false, missingNewline: false };
-  const buf = readFileSync(file);
-  const records: AttemptRecord[] = [];
-  let offset = 0;
-  let lineNo = 0;
-  while (offset < buf.length) {
-    const nl = buf.indexOf(0x0a, offset);
-    const end = nl === -1 ? buf.length : nl;
-    const line = buf.subarray(offset, end).toString("utf8");
-    lineNo++;
-    if (line.trim() !== "") {
-      let problem: string | undefined;
-      try {
-        const r = AttemptRecordSchema.safeParse(JSON.parse(line));
-        if (r.success) records.push(r.data);
-        else
-          problem = `not an attempt record (${r.error.issues[0]?.path.join(".")}: ${r.error.issues[0]?.message})`;
-      } catch (err) {
-        problem = `not valid JSON (${(err as Error).message})`;
-      }
-      if (problem !== undefined) {
-        const isLast = buf.subarray(end).toString("utf8").trim() === "";
-        if (!isLast) throw new DamagedArtifactError(`${file}:${lineNo}: ${problem}`);
-        return { records, validBytes: offset, tornTail: true, missingNewline: false };
-      }
-    }
-    if (nl === -1)
-      return { records, validBytes: buf.length, tornTail: false, missingNewline: line.trim() !== "" };
-    offset = nl + 1;
-  }
-  return { records, validBytes: buf.length, tornTail: false, missingNewline: false };
+  return readJsonl(file, AttemptRecordSchema, "an attempt record");
 }
 
 /** The identity of an attempt across appends: a later record for the same key replaces the earlier. */
@@ -81,74 +28,23 @@ export function latestByAttempt(records: readonly AttemptRecord[]): AttemptRecor
  * Append-only attempt log: every record is written and fsync'ed before `append` returns, so a kill -9
  * loses nothing that finished. Opening truncates a torn tail so the next record starts on its own line.
  */
-export class AttemptLog {
-  private fd: number | null;
+export class AttemptLog extends JsonlAppender {
   readonly existing: AttemptRecord[];
   readonly droppedTornTail: boolean;
 
-  constructor(
-    readonly file: string,
-    opts: { fresh?: boolean } = {},
-  ) {
+  constructor(file: string, opts: { fresh?: boolean } = {}) {
     if (opts.fresh && existsSync(file)) rmSync(file);
     const read = readAttemptsJsonl(file);
-    if (read.tornTail) truncateSync(file, read.validBytes);
+    super(file, read);
     this.existing = read.records;
     this.droppedTornTail = read.tornTail;
-    this.fd = openSync(file, "a");
-    if (read.missingNewline) writeSync(this.fd, "\n");
   }
 
-  append(record: AttemptRecord): void {
-    if (this.fd === null) throw new Error(`${this.file}: attempt log is closed`);
-    const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
-    let written = 0;
-    while (written < line.length) written += writeSync(this.fd, line, written);
-    fsyncSync(this.fd);
+  override append(record: AttemptRecord): void {
+    super.append(record);
   }
 
-  private pending: { line: Buffer; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  private flushing: Promise<void> | null = null;
-
-  /**
-   * As `append`, off the event loop, with group commit: records that arrive while a write is on disk
-   * go out together with one fsync (~4 ms each here; 60 grid points finishing at once would otherwise
-   * queue 60 fsyncs). Resolves once this record is on disk.
-   */
-  appendAsync(record: AttemptRecord): Promise<void> {
-    const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ line, resolve, reject });
-      this.flushing ??= this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.pending.length > 0) {
-      const group = this.pending;
-      this.pending = [];
-      try {
-        if (this.fd === null) throw new Error(`${this.file}: attempt log is closed`);
-        const buf = Buffer.concat(group.map((g) => g.line));
-        let written = 0;
-        while (written < buf.length)
-          written += (await writeAsync(this.fd, buf, written, buf.length - written)).bytesWritten;
-        await fsyncAsync(this.fd);
-        for (const g of group) g.resolve();
-      } catch (err) {
-        for (const g of group) g.reject(err);
-      }
-    }
-    this.flushing = null;
-  }
-
-  /** Waits for pending appendAsync calls. */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
-  }
-
-  close(): void {
-    if (this.fd !== null) closeSync(this.fd);
-    this.fd = null;
+  override appendAsync(record: AttemptRecord): Promise<void> {
+    return super.appendAsync(record);
   }
 }

@@ -1,9 +1,11 @@
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Command, Option } from "commander";
+import { answersPathOf, isAnswersPath, readAnswersJsonl, uncoveredAnswers } from "../artifacts/answer-log.js";
+import type { AnswerRecord } from "../artifacts/answer-record.js";
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
-import { latestByAttempt, readAttemptsJsonl } from "../artifacts/attempts-jsonl.js";
+import { attemptKey, latestByAttempt, readAttemptsJsonl } from "../artifacts/attempts-jsonl.js";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
 import { ExitCode, UsageError } from "../core/errors.js";
@@ -30,20 +32,27 @@ export function registerReportCommand(program: Command): void {
 }
 
 export function reportCommand(files: readonly string[], opts: Record<string, unknown>): number {
-  const inputs =
+  const named =
     files.length > 0
       ? [...files]
       : readdirSync(".")
           .filter((f) => /^results_attempts.*\.jsonl$/.test(f))
           .sort();
+  // An attempt file's answers sidecar (answers a killed run received but did not record) is read
+  // with it; named on its own, it is read as answers, never as attempts.
+  const inputs = named.filter((f) => !isAnswersPath(f));
+  const answerFiles = new Set(named.filter(isAnswersPath));
+  for (const f of inputs) if (existsSync(answersPathOf(f))) answerFiles.add(answersPathOf(f));
   if (inputs.length === 0) throw new UsageError("report: no JSONL given and no results_attempts*.jsonl here");
   const all: AttemptRecord[] = [];
+  const answers: AnswerRecord[] = [];
   try {
     for (const f of inputs) {
       const read = readAttemptsJsonl(f);
       if (read.tornTail) process.stderr.write(`llm-erm: ${f}: ignoring a torn last line\n`);
       all.push(...read.records);
     }
+    for (const f of answerFiles) answers.push(...readAnswersJsonl(f).records);
   } catch (err) {
     if (err instanceof DamagedArtifactError) {
       process.stderr.write(`llm-erm: ${err.message}\n`);
@@ -54,6 +63,14 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
     throw err;
   }
   const records = latestByAttempt(all);
+  const unrecorded = uncoveredAnswers(answers, new Set(records.map(attemptKey)));
+  if (unrecorded.length > 0) {
+    const tokens = unrecorded.reduce((a, r) => a + (r.usage?.total_tokens ?? 0), 0);
+    const usd = unrecorded.reduce((a, r) => a + (r.cost_usd ?? 0), 0);
+    process.stderr.write(
+      `llm-erm: ${unrecorded.length} answer(s) received but not verified yet (${tokens} tokens, ~$${usd.toFixed(4)}; a run stopped while verifying): not in this report; rerun that run's command to verify and record them\n`,
+    );
+  }
   const outCsv = typeof opts.outCsv === "string" ? opts.outCsv : "results_attempts.merged.csv";
   const outSummary = typeof opts.outSummary === "string" ? opts.outSummary : "results_summary.csv";
   const summary = summarise(records);

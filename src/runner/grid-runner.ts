@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
+import { type AnswerRecord, answerOfProposal, proposalOfAnswer } from "../artifacts/answer-record.js";
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
 import { type GridPoint, gridPointKey } from "../core/grid.js";
@@ -87,6 +88,17 @@ export interface GridRunDeps {
   readonly append: (record: AttemptRecord) => void | Promise<void>;
   /** Records already on disk with this run's fingerprint (latest per attempt). */
   readonly prior: readonly AttemptRecord[];
+  /**
+   * Durable write (fsync) of a proposer's answer the moment it arrives, before its verification:
+   * awaited before the candidate goes to the sandbox, so a kill -9 while verifying loses no paid answer.
+   */
+  readonly appendAnswer?: (answer: AnswerRecord) => void | Promise<void>;
+  /**
+   * Answers on disk with this run's fingerprint whose attempt has no record (the run that received
+   * them died while verifying): verified and recorded without asking the proposer again. Their
+   * tokens and cost were spent: the caller's budget already counts them, as `prior` records.
+   */
+  readonly pendingAnswers?: readonly AnswerRecord[];
   readonly budget: Budget;
   readonly logger: RunLogger;
   /** Aborted on Ctrl-C / SIGTERM: no new call starts, calls in flight are cancelled and not recorded. */
@@ -136,6 +148,16 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
     if (!wanted.has(gridPointKey(r))) continue;
     usage = addUsage(usage, r.usage);
     costUsd += r.cost_usd ?? 0;
+  }
+  const answersByPoint = new Map<string, Map<number, AnswerRecord>>();
+  for (const a of deps.pendingAnswers ?? []) {
+    const key = gridPointKey(a);
+    if (!wanted.has(key) || a.config_fingerprint !== opts.fingerprint) continue;
+    const m = answersByPoint.get(key) ?? new Map<number, AnswerRecord>();
+    answersByPoint.set(key, m);
+    m.set(a.attempt, a);
+    if (a.usage) usage = addUsage(usage, a.usage);
+    costUsd += a.cost_usd ?? 0;
   }
   let inFlight = 0;
   let calls = 0;
@@ -195,18 +217,25 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
     const done = new Set(records.map((r) => r.attempt));
     const todo: number[] = [];
     for (let a = 1; a <= opts.attempts; a++) if (!done.has(a)) todo.push(a);
+    // Answered before a crash, never recorded: verified below without a new call (paid for, so even
+    // when a budget is exhausted or the point is already solved).
+    const answered = answersByPoint.get(key) ?? new Map<number, AnswerRecord>();
+    const recover = todo.filter((a) => answered.has(a));
     const needsTest = () => {
       const sel = selectErm(records);
       return opts.testSelectedOnly && sel !== undefined && sel.test_acc === null;
     };
-    if (isSolved() || todo.length === 0) {
+    if ((isSolved() || todo.length === 0) && recover.length === 0) {
       if (records.length > 0)
         deps.logger.info({ ...log, attempts: records.length }, "resume: grid point already done");
       if (!needsTest()) return finishPoint(records);
-    } else if (records.length > 0) {
-      deps.logger.info({ ...log, attempts_done: records.length, todo }, "resume: continuing grid point");
+    } else if (records.length > 0 || recover.length > 0) {
+      deps.logger.info(
+        { ...log, attempts_done: records.length, todo, answered_unrecorded: recover },
+        "resume: continuing grid point",
+      );
     }
-    if (stopStarting()) return;
+    if (deps.signal.aborted || (stopStarting() && recover.length === 0)) return;
 
     let prepared: PreparedPoint;
     try {
@@ -237,6 +266,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
     let exhaustedProposer = false;
     let inputEstimate = estimateInputTokens(prepared.prompt);
     for (const r of records) inputEstimate = Math.max(inputEstimate, r.usage.input_tokens);
+    for (const a of answered.values()) inputEstimate = Math.max(inputEstimate, a.usage?.input_tokens ?? 0);
 
     const runAttempt = async (attempt: number): Promise<void> => {
       const answer = await callLimit(
@@ -291,9 +321,32 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
       }
       costUsd += answer.cost ?? 0;
       progress();
+      try {
+        await deps.appendAnswer?.(
+          answerOfProposal(
+            {
+              fn: point.fn,
+              length: point.length,
+              attempt,
+              proposer: deps.proposer.id,
+              config_fingerprint: opts.fingerprint,
+            },
+            proposal,
+            answer.cost,
+          ),
+        );
+      } catch (err) {
+        state.verifying--;
+        throw err;
+      }
+      await verifyAndRecord(attempt, proposal, answer.cost);
+    };
+
+    /** Verifies an answer (already durable in the answers file) and appends its attempt record. */
+    const verifyAndRecord = async (attempt: number, proposal: Proposal, cost: number | null) => {
       let record: AttemptRecord;
       try {
-        record = await scoreAttempt(point, attempt, prepared, proposal, answer.cost, opts, deps);
+        record = await scoreAttempt(point, attempt, prepared, proposal, cost, opts, deps);
       } finally {
         state.verifying--;
       }
@@ -328,6 +381,21 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
     };
 
     try {
+      for (const attempt of recover) {
+        if (deps.signal.aborted) break;
+        todo.splice(todo.indexOf(attempt), 1);
+        deps.logger.info(
+          { ...log, attempt },
+          "resume: verifying an answer received before the run stopped (no new call)",
+        );
+        state.attempt = Math.max(state.attempt, attempt);
+        state.verifying++;
+        await verifyAndRecord(
+          attempt,
+          proposalOfAnswer(answered.get(attempt)!),
+          answered.get(attempt)!.cost_usd,
+        );
+      }
       while (todo.length > 0 && !isSolved() && !stopStarting() && !exhaustedProposer) {
         const wave = todo.splice(0, batch);
         await Promise.all(wave.map(runAttempt));

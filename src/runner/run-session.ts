@@ -1,9 +1,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
+import { AnswerLog, answersPathOf } from "../artifacts/answer-log.js";
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
-import { AttemptLog, latestByAttempt } from "../artifacts/attempts-jsonl.js";
+import { AttemptLog, attemptKey, latestByAttempt } from "../artifacts/attempts-jsonl.js";
 import { acquireRunLock } from "../artifacts/run-lock.js";
 import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
 import { ExitCode } from "../core/errors.js";
@@ -82,12 +83,20 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     process.on("SIGTERM", onSignal);
   }
   let log: AttemptLog | undefined;
+  let answers: AnswerLog | undefined;
+  // Attempt keys with a record on disk: answers of these need no recovery (compaction drops them).
+  const covered = new Set<string>();
   let verifier: Verifier | undefined;
   try {
     log = new AttemptLog(paths.jsonl, { fresh: input.fresh });
     if (input.fresh) logger.info({ file: paths.jsonl }, "--fresh: starting over");
     if (log.droppedTornTail)
       logger.warn({ file: paths.jsonl }, "dropped a torn last line (a run was killed mid-write)");
+    for (const r of log.existing) covered.add(attemptKey(r));
+    const answersFile = answersPathOf(paths.jsonl);
+    answers = new AnswerLog(answersFile, { fresh: input.fresh, covered });
+    if (answers.droppedTornTail)
+      logger.warn({ file: answersFile }, "dropped a torn last line (a run was killed mid-write)");
     const all = latestByAttempt(log.existing);
     const wanted = new Set(input.points.map(gridPointKey));
     const mine = all.filter((r) => r.config_fingerprint === input.fingerprint);
@@ -106,10 +115,23 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     }
     if (prior.length > 0)
       logger.info({ records: prior.length, file: paths.jsonl }, "resume: reusing finished attempts");
+    const pendingAnswers = answers.pending.filter(
+      (a) => a.config_fingerprint === input.fingerprint && wanted.has(gridPointKey(a)),
+    );
+    if (pendingAnswers.length > 0)
+      logger.info(
+        { answers: pendingAnswers.length, file: answersFile },
+        "resume: answers received but not recorded (the run stopped while verifying): verifying them, no new calls",
+      );
+    // Paid for already: prior attempts and answers waiting for their record.
     const budget = new Budget({
       maxOutputTokens: input.maxOutputTokens,
-      spentUsd: prior.reduce((a, r) => a + (r.cost_usd ?? 0), 0),
-      spentTokens: prior.reduce((a, r) => a + r.usage.total_tokens, 0),
+      spentUsd:
+        prior.reduce((a, r) => a + (r.cost_usd ?? 0), 0) +
+        pendingAnswers.reduce((a, r) => a + (r.cost_usd ?? 0), 0),
+      spentTokens:
+        prior.reduce((a, r) => a + r.usage.total_tokens, 0) +
+        pendingAnswers.reduce((a, r) => a + (r.usage?.total_tokens ?? 0), 0),
       ...(input.maxCostUsd !== undefined ? { maxCostUsd: input.maxCostUsd } : {}),
       ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
       ...(input.price ? { price: input.price } : {}),
@@ -127,6 +149,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     });
     say = (message) => progress.note(message);
     const writer = log;
+    const answerWriter = answers;
     const result = await runGrid(
       {
         points: input.points,
@@ -141,8 +164,13 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
         verifier,
         extractCode: input.extractCode,
         prepare: input.prepare,
-        append: (r) => writer.appendAsync(r),
+        append: async (r) => {
+          await writer.appendAsync(r);
+          covered.add(attemptKey(r));
+        },
+        appendAnswer: (a) => answerWriter.appendAsync(a),
         prior,
+        pendingAnswers,
         budget,
         logger,
         signal: controller.signal,
@@ -199,6 +227,9 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     input.signal?.removeEventListener("abort", forward);
     await log?.flush();
     log?.close();
+    await answers?.flush();
+    // Answers whose attempt records are on disk are dropped; the file is removed when none is left.
+    answers?.compact(covered);
     await verifier?.close();
     release();
   }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
+import { readAnswersJsonl, uncoveredAnswers } from "../../src/artifacts/answer-log.js";
+import { attemptKey, readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import { ExitCode } from "../../src/core/errors.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
 import { type ResponsesServer, startResponsesServer } from "../helpers/responses-server.js";
@@ -46,11 +47,16 @@ describe("crash safety and resume", () => {
     const kept = readAttemptsJsonl(jsonl).records;
     expect(kept.length).toBeGreaterThanOrEqual(3);
     expect(kept.length).toBeLessThan(12);
+    // answers received but still being verified at the kill are not asked again either
+    const unrecorded = uncoveredAnswers(
+      readAnswersJsonl(join(cwd, "results_attempts.answers.jsonl")).records,
+      new Set(kept.map(attemptKey)),
+    ).length;
     const callsBefore = server.calls.length;
 
     const second = await runCli([...GRID, "--concurrency", "2"], cwd, env(server.url));
     expect(second.code).toBe(ExitCode.ok);
-    expect(server.calls.length - callsBefore).toBe(12 - kept.length);
+    expect(server.calls.length - callsBefore).toBe(12 - kept.length - unrecorded);
     const all = readAttemptsJsonl(jsonl).records;
     const keys = all.map((r) => `${r.fn}|${r.length}|${r.attempt}`);
     expect(new Set(keys).size).toBe(12);
@@ -117,15 +123,77 @@ describe("crash safety and resume", () => {
     );
   });
 
+  it("kill -9 while an answer is verified: the rerun verifies and records it without asking again", async () => {
+    // The candidate sleeps 1.5 s on import (well under the sandbox's 20 s wall limit): the answer is
+    // on disk, its verification still running, when the CLI is killed.
+    const slow = `import time\ntime.sleep(1.5)\n${PROGRAMS.constantZero}`;
+    server = await startResponsesServer({ script: () => ({ kind: "completed", text: answer(slow) }) });
+    const cwd = tempDir();
+    const jsonl = join(cwd, "results_attempts.jsonl");
+    const answersFile = join(cwd, "results_attempts.answers.jsonl");
+    const args = ["run", "--functions", "fn_a", "--lengths", "20", "--attempts", "2", "--test-size", "200"];
+    const first = spawnCli([...args, "--concurrency", "1"], cwd, env(server.url));
+    await waitFor(() => lines(answersFile) >= 1);
+    first.child.kill("SIGKILL");
+    expect((await first.done).signal).toBe("SIGKILL");
+    expect(server.calls).toHaveLength(1);
+    expect(lines(jsonl)).toBe(0); // killed mid-verification: no attempt record
+    const [paid, ...more] = readAnswersJsonl(answersFile).records;
+    expect(more).toEqual([]);
+    expect(paid).toMatchObject({ fn: "fn_a", length: 20, attempt: 1, text: answer(slow) });
+    expect(paid!.usage?.total_tokens).toBe(1500);
+    // `report` reads the sidecar as answers (never as attempts) and says one is waiting
+    const report = await runCli(["report"], cwd);
+    expect(report.code).toBe(ExitCode.ok);
+    expect(report.stderr).toMatch(/1 answer\(s\) received but not verified yet \(1500 tokens/);
+    expect(report.stderr).toMatch(/0 attempts from 1 file\(s\)/);
+
+    const second = await runCli([...args, "--concurrency", "1"], cwd, env(server.url));
+    expect(second.code).toBe(ExitCode.ok);
+    // only attempt 2 was asked: attempt 1's answer came from the answers file
+    expect(server.calls).toHaveLength(2);
+    const records = readAttemptsJsonl(jsonl).records;
+    expect(records.map((r) => r.attempt).sort()).toEqual([1, 2]);
+    const recovered = records.find((r) => r.attempt === 1)!;
+    expect(recovered).toMatchObject({
+      text: paid!.text,
+      usage: paid!.usage,
+      cost_usd: paid!.cost_usd,
+      meta: paid!.meta,
+      duration_ms: paid!.duration_ms,
+      outcome: "ok",
+      compile_error: "",
+    });
+    expect(recovered.val_acc).toBeGreaterThan(0);
+    expect(recovered.test_acc).toBeGreaterThan(0);
+    expect(recovered.verify_ms).toBeGreaterThanOrEqual(1500); // it really ran (and slept) in the sandbox
+    // every answer has its record now: the sidecar is gone; the summary counts each call's tokens once
+    expect(existsSync(answersFile)).toBe(false);
+    const summary = JSON.parse(readFileSync(join(cwd, "results_summary.json"), "utf8")) as {
+      attempts: number;
+      input_tokens: number;
+    }[];
+    expect(summary).toMatchObject([{ attempts: 2, input_tokens: 2000 }]);
+    expect(second.stderr).toMatch(/1 new calls, 2 attempts on record, 3000 tokens/);
+  });
+
   it("--fresh starts over", async () => {
     server = await startResponsesServer({
       script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
     });
     const cwd = tempDir();
     const base = ["run", "--functions", "fn_a", "--lengths", "20", "--attempts", "1", "--test-size", "200"];
-    await runCli(base, cwd, env(server.url));
-    await runCli([...base, "--fresh"], cwd, env(server.url));
+    const jsonl = join(cwd, "results_attempts.jsonl");
+    const first = await runCli(base, cwd, env(server.url));
+    expect(first.code).toBe(ExitCode.ok);
+    const [old] = readAttemptsJsonl(jsonl).records;
+    const second = await runCli([...base, "--fresh"], cwd, env(server.url));
+    expect(second.code).toBe(ExitCode.ok);
     expect(server.calls).toHaveLength(2);
-    expect(readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records).toHaveLength(1);
+    const records = readAttemptsJsonl(jsonl).records;
+    expect(records).toHaveLength(1);
+    // the one record left is the second run's answer (the server's second response), not the first's
+    expect(old!.meta?.response_id).toBe("resp_1");
+    expect(records[0]!.meta?.response_id).toBe("resp_2");
   });
 });

@@ -1,10 +1,16 @@
 import { describe, expect, it } from "vitest";
+import type { AnswerRecord } from "../../src/artifacts/answer-record.js";
 import type { AttemptRecord } from "../../src/artifacts/attempt-record.js";
 import type { GridPoint } from "../../src/core/grid.js";
 import { normaliseUsage } from "../../src/proposer/openai-usage.js";
 import type { Proposal, Proposer } from "../../src/proposer/proposer.js";
 import { Budget } from "../../src/runner/budget.js";
-import { type GridRunOptions, type ProgressState, runGrid } from "../../src/runner/grid-runner.js";
+import {
+  type GridRunDeps,
+  type GridRunOptions,
+  type ProgressState,
+  runGrid,
+} from "../../src/runner/grid-runner.js";
 import { captureLogger, fakeExtract, fakeParityTask, fakeSplits, fakeVerifier } from "../helpers/fakes.js";
 
 const parity = (x: string) => [...x].filter((c) => c === "1").length % 2;
@@ -84,7 +90,11 @@ function setup(
     fingerprint: "fp1",
     ...over,
   };
-  const run = (signal = new AbortController().signal, budget = new Budget({ maxOutputTokens: 100 })) =>
+  const run = (
+    signal = new AbortController().signal,
+    budget = new Budget({ maxOutputTokens: 100 }),
+    extra: Partial<GridRunDeps> = {},
+  ) =>
     runGrid(opts, {
       proposer,
       verifier,
@@ -101,6 +111,7 @@ function setup(
       budget,
       logger,
       signal,
+      ...extra,
     });
   return { run, state, verifier, appended, logger };
 }
@@ -320,5 +331,140 @@ describe("runGrid", () => {
     expect(appended[3]!.test_acc).toBe(0.9);
     expect(verifier.jobs.filter((j) => j.splits.test !== undefined)).toHaveLength(1);
     expect(res.records.find((r) => r.attempt === 2)?.test_acc).toBe(appended[3]!.test_acc);
+  });
+
+  it("writes each answer durably before its candidate is verified, with what the record will hold", async () => {
+    const { run, appended, verifier } = setup(pts("fn_a"), { fn_a: [text("wrong"), text("right")] });
+    const events: string[] = [];
+    const answers: AnswerRecord[] = [];
+    const verify = verifier.verify.bind(verifier);
+    verifier.verify = async (job) => {
+      events.push("verify");
+      return verify(job);
+    };
+    await run(undefined, new Budget({ maxOutputTokens: 100, price: { input: 1, output: 2 } }), {
+      appendAnswer: async (a) => {
+        await new Promise((r) => setTimeout(r, 5)); // a slow disk: verification must wait for it
+        events.push(`answer ${a.attempt}`);
+        answers.push(a);
+      },
+      append: (r) => {
+        events.push(`record ${r.attempt}`);
+        appended.push(r);
+      },
+    });
+    expect(events).toEqual(["answer 1", "verify", "record 1", "answer 2", "verify", "record 2"]);
+    for (const [i, a] of answers.entries()) {
+      const r = appended[i]!;
+      expect(a).toMatchObject({
+        fn: r.fn,
+        length: r.length,
+        attempt: r.attempt,
+        proposer: "fake",
+        config_fingerprint: "fp1",
+        text: r.text,
+        usage: r.usage,
+        duration_ms: r.duration_ms,
+        cost_usd: r.cost_usd,
+      });
+      expect(a.cost_usd).toBeCloseTo((100 * 1 + 50 * 2) / 1e6, 12);
+    }
+  });
+
+  it("verifies and records answers received before a crash without asking the proposer again", async () => {
+    const usage = normaliseUsage({ input_tokens: 300, output_tokens: 700 });
+    const pending = (over: Partial<AnswerRecord>): AnswerRecord => ({
+      fn: "fn_a",
+      length: 8,
+      attempt: 2,
+      proposer: "fake",
+      config_fingerprint: "fp1",
+      text: text("almost"),
+      usage,
+      tool_uses: 1,
+      tool_results_chars: 42,
+      incomplete_reason: "max_output_tokens",
+      duration_ms: 1234,
+      meta: { response_id: "resp_9" },
+      cost_usd: 0.5,
+      ts: "2025-01-01T00:00:00.000Z",
+      ...over,
+    });
+    const first = setup(pts("fn_a"), { fn_a: [text("wrong")] }, { attempts: 1 });
+    await first.run();
+    const { run, appended, state } = setup(
+      pts("fn_a", "fn_b"),
+      { fn_a: [text("wrong"), text("wrong"), text("wrong")], fn_b: [text("wrong")] },
+      { attempts: 3 },
+      first.appended,
+    );
+    const progress: ProgressState[] = [];
+    const answers: AnswerRecord[] = [];
+    const res = await run(undefined, undefined, {
+      pendingAnswers: [
+        pending({}),
+        pending({ attempt: 3, text: text("right"), error: "HTTP 500: boom" }), // a failed call, recorded as such
+        pending({ config_fingerprint: "other", attempt: 3 }), // another config's: not ours to recover
+        pending({ fn: "fn_z" }), // a grid point not in this run
+      ],
+      appendAnswer: (a) => {
+        answers.push(a);
+      },
+      onProgress: (s) => progress.push(s),
+    });
+    expect(res.status).toBe("completed");
+    // fn_a: attempts 2 and 3 came from the answers; only fn_b's one attempt was asked
+    expect(state.calls).toEqual([{ fn: "fn_b", attemptsDone: 0 }]);
+    expect(res.newCalls).toBe(1);
+    expect(answers.map((a) => [a.fn, a.attempt])).toEqual([["fn_b", 1]]);
+    const fnA = res.records.filter((r) => r.fn === "fn_a").sort((a, b) => a.attempt - b.attempt);
+    expect(fnA.map((r) => r.attempt)).toEqual([1, 2, 3]);
+    expect(fnA[1]).toMatchObject({
+      text: text("almost"),
+      usage,
+      tool_uses: 1,
+      tool_results_chars: 42,
+      incomplete_reason: "max_output_tokens",
+      duration_ms: 1234,
+      meta: { response_id: "resp_9" },
+      cost_usd: 0.5,
+      val_acc: 0.8,
+      train_acc: 0.9,
+      outcome: "ok",
+    });
+    expect(fnA[2]).toMatchObject({ outcome: "call_error", error: "HTTP 500: boom", val_acc: null });
+    expect(appended.map((r) => `${r.fn}:${r.attempt}`).sort()).toEqual(["fn_a:2", "fn_a:3", "fn_b:1"]);
+    // the run's totals count each pending answer once (prior 150 + two answers 1000 each + one call 150)
+    expect(progress.at(-1)!.usage.total_tokens).toBe(150 + 2 * 1000 + 150);
+    expect(progress.at(-1)!.costUsd).toBeCloseTo(1, 12);
+  });
+
+  it("verifies a pending answer even when the budget allows no new call; not after an interrupt", async () => {
+    const answer: AnswerRecord = {
+      fn: "fn_a",
+      length: 8,
+      attempt: 1,
+      proposer: "fake",
+      config_fingerprint: "fp1",
+      text: text("almost"),
+      usage: null,
+      duration_ms: 1,
+      cost_usd: null,
+      ts: "2025-01-01T00:00:00.000Z",
+    };
+    const broke = setup(pts("fn_a"), { fn_a: [text("right")] });
+    const res = await broke.run(undefined, new Budget({ maxTokens: 10, maxOutputTokens: 100 }), {
+      pendingAnswers: [answer],
+    });
+    expect(res.status).toBe("budget");
+    expect(broke.state.calls).toHaveLength(0);
+    expect(broke.appended.map((r) => [r.attempt, r.val_acc])).toEqual([[1, 0.8]]);
+
+    const ac = new AbortController();
+    ac.abort(new Error("SIGINT"));
+    const stopped = setup(pts("fn_a"), { fn_a: [text("right")] });
+    const res2 = await stopped.run(ac.signal, undefined, { pendingAnswers: [answer] });
+    expect(res2.status).toBe("interrupted");
+    expect(stopped.appended).toEqual([]);
   });
 });

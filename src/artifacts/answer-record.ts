@@ -1,0 +1,71 @@
+import { z } from "zod";
+import type { Proposal } from "../proposer/proposer.js";
+import { UsageSchema } from "./attempt-record.js";
+
+/**
+ * One line of `<jsonl stem>.answers.jsonl`: a proposer's answer, written (fsync'ed) the moment it
+ * arrives, before its candidate is verified. An answer whose attempt record is missing from the JSONL
+ * (a kill -9 during verification) is verified and recorded on resume without asking again.
+ */
+export const AnswerRecordSchema = z.object({
+  fn: z.string(),
+  length: z.number().int(),
+  attempt: z.number().int().positive(),
+  proposer: z.string(),
+  config_fingerprint: z.string(),
+  text: z.string(),
+  /** null when the proposer reported none. */
+  usage: UsageSchema.nullable(),
+  error: z.string().optional(),
+  incomplete_reason: z.string().optional(),
+  tool_uses: z.number().optional(),
+  tool_results_chars: z.number().optional(),
+  duration_ms: z.number(),
+  meta: z.record(z.string(), z.unknown()).optional(),
+  /** What the call cost (null: the model has no price). */
+  cost_usd: z.number().nullable(),
+  ts: z.string(),
+});
+export type AnswerRecord = z.infer<typeof AnswerRecordSchema>;
+
+export interface AnswerIdentity {
+  readonly fn: string;
+  readonly length: number;
+  readonly attempt: number;
+  readonly proposer: string;
+  readonly config_fingerprint: string;
+}
+
+export function answerOfProposal(id: AnswerIdentity, p: Proposal, costUsd: number | null): AnswerRecord {
+  return {
+    fn: id.fn,
+    length: id.length,
+    attempt: id.attempt,
+    proposer: id.proposer,
+    config_fingerprint: id.config_fingerprint,
+    text: p.text,
+    usage: p.usage ? { ...p.usage } : null,
+    ...(p.error !== undefined ? { error: p.error } : {}),
+    ...(p.incompleteReason !== undefined ? { incomplete_reason: p.incompleteReason } : {}),
+    ...(p.toolUses !== undefined ? { tool_uses: p.toolUses } : {}),
+    ...(p.toolResultsChars !== undefined ? { tool_results_chars: p.toolResultsChars } : {}),
+    duration_ms: p.durationMs,
+    ...(p.meta ? { meta: { ...p.meta } } : {}),
+    cost_usd: costUsd,
+    ts: new Date().toISOString(),
+  };
+}
+
+/** The proposal an answer record holds, as the proposer returned it. */
+export function proposalOfAnswer(a: AnswerRecord): Proposal {
+  return {
+    text: a.text,
+    durationMs: a.duration_ms,
+    ...(a.usage ? { usage: a.usage } : {}),
+    ...(a.error !== undefined ? { error: a.error } : {}),
+    ...(a.incomplete_reason !== undefined ? { incompleteReason: a.incomplete_reason } : {}),
+    ...(a.tool_uses !== undefined ? { toolUses: a.tool_uses } : {}),
+    ...(a.tool_results_chars !== undefined ? { toolResultsChars: a.tool_results_chars } : {}),
+    ...(a.meta ? { meta: a.meta } : {}),
+  };
+}
