@@ -1,39 +1,22 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readAnswersJsonl, uncoveredAnswers } from "../../src/artifacts/answer-log.js";
 import { attemptKey, readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import { ExitCode } from "../../src/core/errors.js";
+import { loopbackEnv, smallGrid, useResponsesServer } from "../helpers/loopback-cli.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
-import { type ResponsesServer, startResponsesServer } from "../helpers/responses-server.js";
 import { runCli, spawnCli, tempDir, waitFor } from "../helpers/spawn-cli.js";
 
-let server: ResponsesServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-const env = (url: string) => ({ OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: url });
+const startServer = useResponsesServer();
+const env = loopbackEnv;
 const lines = (file: string) =>
   existsSync(file) ? readFileSync(file, "utf8").split("\n").filter(Boolean).length : 0;
-const GRID = [
-  "run",
-  "--functions",
-  "fn_a",
-  "fn_b",
-  "--lengths",
-  "20",
-  "25",
-  "--attempts",
-  "3",
-  "--test-size",
-  "200",
-];
+const GRID = smallGrid(3);
 
 describe("crash safety and resume", () => {
   it("kill -9 mid-grid loses no finished attempt; the rerun re-asks nothing answered and finishes", async () => {
-    server = await startResponsesServer({
+    const server = await startServer({
       latencyMs: 250,
       script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
     });
@@ -64,7 +47,7 @@ describe("crash safety and resume", () => {
   });
 
   it("Ctrl-C stops cleanly, says how to resume, exits 130; the rerun completes", async () => {
-    server = await startResponsesServer({
+    const server = await startServer({
       latencyMs: 400,
       script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
     });
@@ -86,7 +69,7 @@ describe("crash safety and resume", () => {
   });
 
   it("--max-cost-usd stops before a call that could overspend (exit 3); a larger budget resumes", async () => {
-    server = await startResponsesServer({
+    const server = await startServer({
       script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
     });
     const cwd = tempDir();
@@ -127,7 +110,7 @@ describe("crash safety and resume", () => {
     // The candidate sleeps 1.5 s on import (well under the sandbox's 20 s wall limit): the answer is
     // on disk, its verification still running, when the CLI is killed.
     const slow = `import time\ntime.sleep(1.5)\n${PROGRAMS.constantZero}`;
-    server = await startResponsesServer({ script: () => ({ kind: "completed", text: answer(slow) }) });
+    const server = await startServer({ script: () => ({ kind: "completed", text: answer(slow) }) });
     const cwd = tempDir();
     const jsonl = join(cwd, "results_attempts.jsonl");
     const answersFile = join(cwd, "results_attempts.answers.jsonl");
@@ -178,7 +161,7 @@ describe("crash safety and resume", () => {
   });
 
   it("--fresh starts over", async () => {
-    server = await startResponsesServer({
+    const server = await startServer({
       script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
     });
     const cwd = tempDir();
