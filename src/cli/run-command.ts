@@ -151,6 +151,24 @@ export function registerRunCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        "--enum-max-programs <n>",
+        `enumerator: programs built per grid point (default: ${DEFAULT_ENUMERATION_BUDGET.maxPrograms})`,
+      ).argParser(int("--enum-max-programs")),
+    )
+    .addOption(
+      new Option(
+        "--enum-max-seconds <s>",
+        `enumerator: seconds of search per grid point, a safety net (default: ${DEFAULT_ENUMERATION_BUDGET.maxSeconds})`,
+      ).argParser(positiveNumber("--enum-max-seconds")),
+    )
+    .addOption(
+      new Option(
+        "--enum-max-size <n>",
+        `enumerator: largest program size (default: ${DEFAULT_ENUMERATION_BUDGET.maxSize})`,
+      ).argParser(int("--enum-max-size")),
+    )
+    .addOption(
+      new Option(
         "--max-cost-usd <usd>",
         "stop before a call that could take the estimated cost past this (default: no limit)",
       ).argParser(positiveNumber("--max-cost-usd")),
@@ -266,10 +284,18 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     });
   } else {
     // One ranked candidate per attempt: --attempts 8 gets the 8 best, not the default 5 and then nothing.
-    proposer = createEnumerativeProposer({
+    const budget = {
+      ...DEFAULT_ENUMERATION_BUDGET,
+      ...(settings.enumMaxPrograms ? { maxPrograms: settings.enumMaxPrograms } : {}),
+      ...(settings.enumMaxSeconds ? { maxSeconds: settings.enumMaxSeconds } : {}),
+      ...(settings.enumMaxSize ? { maxSize: settings.enumMaxSize } : {}),
       proposals: Math.max(DEFAULT_ENUMERATION_BUDGET.proposals, settings.attempts),
-    });
-    fingerprintConfig = { proposer: proposer.id, data };
+    };
+    proposer = createEnumerativeProposer(budget);
+    // A different budget is a different baseline: its attempts never mix with this one's on resume.
+    // (proposals follows --attempts and does not change which programs come first, so it is left out.)
+    const { proposals: _proposals, ...searchBudget } = budget;
+    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data };
     price = { input: 0, output: 0 };
   }
   const fingerprint = runFingerprint(fingerprintConfig);

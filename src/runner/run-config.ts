@@ -25,6 +25,10 @@ export const RunSettingsSchema = z.object({
   dryRun: z.boolean(),
   preflight: z.boolean(),
   logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]),
+  // The enumerator's search budget per grid point (undefined: its defaults).
+  enumMaxPrograms: z.number().int().positive().optional(),
+  enumMaxSeconds: z.number().positive().optional(),
+  enumMaxSize: z.number().int().positive().optional(),
 });
 export type RunSettings = z.infer<typeof RunSettingsSchema>;
 
@@ -130,6 +134,9 @@ export function readRunSettings(
     dryRun: opts.dryRun === true || envBool("DRY_RUN") === true,
     preflight: opts.preflight !== false && opts.skipPreflight !== true,
     logLevel: opts.logLevel ?? env.LOG_LEVEL?.toLowerCase() ?? "info",
+    enumMaxPrograms: opts.enumMaxPrograms,
+    enumMaxSeconds: opts.enumMaxSeconds,
+    enumMaxSize: opts.enumMaxSize,
   };
   const parsed = RunSettingsSchema.safeParse(candidate);
   if (!parsed.success) {

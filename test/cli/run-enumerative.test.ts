@@ -50,6 +50,31 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
     expect(records.map((r) => (r.meta as { rank: number }).rank)).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it("--enum-max-size bounds the search; a different budget never resumes the other's attempts", async () => {
+    const cwd = tempDir();
+    const base = ["run", "--functions", "fn_a", "--lengths", "20", "--attempts", "2", "--test-size", "200"];
+    // Parity of the whole string needs size 3 (`x.count('1') % 2`): at size 2 it cannot be found.
+    const small = await runCli([...base, "--enum-max-size", "2"], cwd, {});
+    expect(small.code, small.stderr).toBe(ExitCode.ok);
+    const first = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    expect(first).toHaveLength(2);
+    for (const r of first) {
+      expect(r.meta).toMatchObject({ largest_size_finished: 2 });
+      expect(r.val_acc).toBeLessThan(1);
+    }
+    // The default budget is another baseline: it searches afresh and solves at attempt 1.
+    const full = await runCli(base, cwd, {});
+    expect(full.code, full.stderr).toBe(ExitCode.ok);
+    const all = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    expect(all).toHaveLength(3);
+    expect(all[2]).toMatchObject({ attempt: 1, val_acc: 1 });
+    expect(all[2]!.config_fingerprint).not.toBe(first[0]!.config_fingerprint);
+
+    const bad = await runCli([...base, "--enum-max-size", "0"], cwd, {});
+    expect(bad.code).toBe(ExitCode.usage);
+    expect(bad.stderr).toMatch(/--enum-max-size: expected an integer >= 1, got '0'/);
+  });
+
   it("an --out-dir that cannot be created is a usage error naming the flag, before anything runs", async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "afile"), "");
