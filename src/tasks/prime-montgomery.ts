@@ -21,6 +21,9 @@ const D_OFF = 5 * 8 * MAX_MONT_LIMBS;
 const NINV_OFF = 6 * 8 * MAX_MONT_LIMBS;
 const ONE_OFF = 7 * 8 * MAX_MONT_LIMBS; // R mod N: 1 in Montgomery form
 const MINUS_ONE_OFF = 8 * 8 * MAX_MONT_LIMBS; // N - (R mod N)
+/** The exponent's bits after the leading one, one byte each (0 or 1), most significant first (at most
+ * 28 * MAX_MONT_LIMBS of them: well inside the one 64 KiB page). */
+const E_OFF = 9 * 8 * MAX_MONT_LIMBS;
 
 // --- a minimal WebAssembly encoder --------------------------------------------------------------
 
@@ -65,6 +68,17 @@ const OP = {
   i64LtS: 0x53,
   select: 0x1b,
   end: 0x0b,
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  br: 0x0c,
+  brIf: 0x0d,
+  call: 0x10,
+  localTee: 0x22,
+  i32Load8U: 0x2d,
+  i32Add: 0x6a,
+  i32GeU: 0x4f,
+  void: 0x40,
 } as const;
 
 /** Emits the body of one function; locals are i64. */
@@ -96,8 +110,9 @@ class Body {
   mulAdd(local: number, a: number, b: number): this {
     return this.get(local).load(a).load(b).emit(OP.i64Mul, OP.i64Add).set(local);
   }
-  bytes(localCount: number): number[] {
-    const body = [...(localCount > 0 ? [1, ...uleb(localCount), 0x7e] : [0]), ...this.code, OP.end];
+  /** The encoded body with `localCount` locals of type `type` (0x7e i64, 0x7f i32). */
+  bytes(localCount: number, type = 0x7e): number[] {
+    const body = [...(localCount > 0 ? [1, ...uleb(localCount), type] : [0]), ...this.code, OP.end];
     return [...uleb(body.length), ...body];
   }
 }
@@ -183,6 +198,24 @@ function emitDouble(n: number): Body {
   return f;
 }
 
+/**
+ * pow2(count): for each of the `count` exponent bytes at E_OFF, X = X^2 (and X = 2X when the byte is 1):
+ * the whole left-to-right exponentiation in one call, instead of a JS-to-wasm call per step. Parameter 0
+ * is the count, local 1 the index.
+ */
+function emitPow2(): Body {
+  const f = new Body();
+  const COUNT = 0;
+  const I = 1;
+  f.emit(OP.block, OP.void, OP.loop, OP.void);
+  f.emit(OP.localGet, I, OP.localGet, COUNT, OP.i32GeU, OP.brIf, 1); // i >= count: leave the block
+  f.emit(OP.call, 0); // sqr
+  f.emit(OP.localGet, I, OP.i32Load8U, 0, ...uleb(E_OFF), OP.if, OP.void, OP.call, 1, OP.end); // dbl
+  f.emit(OP.localGet, I, OP.i32Const, 1, OP.i32Add, OP.localSet, I, OP.br, 0);
+  f.emit(OP.end, OP.end);
+  return f;
+}
+
 function section(id: number, content: number[]): number[] {
   return [id, ...uleb(content.length), ...content];
 }
@@ -192,7 +225,7 @@ function name(s: string): number[] {
 }
 
 function buildModule(n: number): Uint8Array {
-  const bodies = [emitSquare(n).bytes(3), emitDouble(n).bytes(3)];
+  const bodies = [emitSquare(n).bytes(3), emitDouble(n).bytes(3), emitPow2().bytes(1, 0x7f)];
   return Uint8Array.from([
     0x00,
     0x61,
@@ -202,11 +235,25 @@ function buildModule(n: number): Uint8Array {
     0x00,
     0x00,
     0x00,
-    ...section(1, [1, 0x60, 0, 0]), // one type: () -> ()
-    ...section(3, [2, 0, 0]), // two functions of that type
+    ...section(1, [2, 0x60, 0, 0, 0x60, 1, 0x7f, 0]), // types: () -> (), (i32) -> ()
+    ...section(3, [3, 0, 0, 1]), // sqr, dbl: () -> (); pow2: (i32) -> ()
     ...section(5, [1, 0x00, 1]), // one memory of one page
-    ...section(7, [3, ...name("mem"), 0x02, 0, ...name("sqr"), 0x00, 0, ...name("dbl"), 0x00, 1]),
-    ...section(10, [2, ...bodies.flat()]),
+    ...section(7, [
+      4,
+      ...name("mem"),
+      0x02,
+      0,
+      ...name("sqr"),
+      0x00,
+      0,
+      ...name("dbl"),
+      0x00,
+      1,
+      ...name("pow2"),
+      0x00,
+      2,
+    ]),
+    ...section(10, [3, ...bodies.flat()]),
   ]);
 }
 
@@ -214,8 +261,10 @@ function buildModule(n: number): Uint8Array {
 
 interface Kernel {
   readonly words: Int32Array;
+  readonly bytes: Uint8Array;
   readonly sqr: () => void;
   readonly dbl: () => void;
+  readonly pow2: (count: number) => void;
 }
 
 const kernels = new Map<number, Kernel>();
@@ -226,7 +275,12 @@ interface WasmApi {
   Instance: new (
     module: object,
   ) => {
-    exports: { mem: { buffer: ArrayBuffer }; sqr: () => void; dbl: () => void };
+    exports: {
+      mem: { buffer: ArrayBuffer };
+      sqr: () => void;
+      dbl: () => void;
+      pow2: (count: number) => void;
+    };
   };
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
@@ -235,7 +289,13 @@ function kernel(n: number): Kernel {
   let k = kernels.get(n);
   if (!k) {
     const e = new wasm.Instance(new wasm.Module(buildModule(n))).exports;
-    k = { words: new Int32Array(e.mem.buffer), sqr: e.sqr, dbl: e.dbl };
+    k = {
+      words: new Int32Array(e.mem.buffer),
+      bytes: new Uint8Array(e.mem.buffer),
+      sqr: e.sqr,
+      dbl: e.dbl,
+      pow2: e.pow2,
+    };
     kernels.set(n, k);
   }
   return k;
@@ -278,7 +338,7 @@ export function isStrongProbablePrime2(n: bigint): boolean {
   const k = Math.ceil(hex.length / 7);
   if (k > MAX_MONT_LIMBS || (n & 1n) === 0n || n <= 3n)
     throw new RangeError(`isStrongProbablePrime2: bad n ${n}`);
-  const { words, sqr, dbl } = kernel(k);
+  const { words, bytes, sqr, pow2 } = kernel(k);
   const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
   writeHexLimbs(words, N_OFF, hex, k);
   words[NINV_OFF / 4] = negInverse(words[0] as number);
@@ -291,10 +351,9 @@ export function isStrongProbablePrime2(n: bigint): boolean {
   let s = 1;
   while (bits.charCodeAt(top - s) === 48) s++;
   writeHexLimbs(words, X_OFF, ((2n * rModN) % n).toString(16), k); // 2 in Montgomery form: d's top bit
-  for (let i = 1; i <= top - s; i++) {
-    sqr();
-    if (bits.charCodeAt(i) === 49) dbl();
-  }
+  const count = top - s;
+  for (let i = 0; i < count; i++) bytes[E_OFF + i] = bits.charCodeAt(i + 1) - 48;
+  pow2(count);
   if (xEquals(words, ONE_OFF, k) || xEquals(words, MINUS_ONE_OFF, k)) return true;
   for (let r = 1; r < s; r++) {
     sqr();
