@@ -1,126 +1,143 @@
 /**
  * Runner benchmark: the paper grid (60 grid points x 5 attempts, every answer wrong so no early stop)
  * through the real OpenAI SDK against a loopback Responses server with a fixed latency per call.
- * Verification is a fake that scores instantly (the sandbox has its own benchmark): this measures
- * the runner's scheduling, HTTP and bookkeeping. Data are synthetic splits of the paper's sizes
- * (100/100/10000) so the memory figure is the paper grid's.
  *
- *   npx tsx benchmarks/runner.bench.ts [latencyMs] [concurrency,...]
+ * Each row runs the grid in a fresh child process (benchmarks/runner-grid-process.ts: `runSession`,
+ * the whole `llm-erm run` after flag parsing, with fsync'ed JSONL + answers sidecar, runner.log, CSV
+ * and summary), so its peak RSS is the runner's own. The server runs in another child
+ * (benchmarks/responses-server-process.ts) unless the row says "in-process" (the old setup, kept for
+ * comparison: server and runner then share one event loop and one RSS). Verification is an instant
+ * fake, except the "sandbox" row: the real sandbox verifier (createVerifier) scoring a trivial
+ * candidate on the paper's 10,200 inputs (100 train + 100 val + 10,000 test) per attempt.
+ *
+ *   npx tsx benchmarks/runner.bench.ts [latencyMs=100] [c1,c2,...=5,20,60] [--no-in-process] [--no-sandbox] [--trace]
+ *
+ * --trace: each runner prints per-attempt phase quantiles (call, answer fsync, verify, record + next).
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { AttemptLog } from "../src/artifacts/attempts-jsonl.js";
-import type { Example } from "../src/core/example.js";
-import { buildPaperPrompt } from "../src/prompt/paper-prompt.js";
-import { createOpenAIProposer } from "../src/proposer/openai-proposer.js";
-import { Budget } from "../src/runner/budget.js";
-import { runGrid } from "../src/runner/grid-runner.js";
-import { getTask, resolveGrid } from "../src/tasks/registry.js";
-import type { Verifier, VerifyJob, VerifyResult } from "../src/verify/types.js";
-import { answer, PROGRAMS } from "../test/helpers/programs.js";
-import { startResponsesServer } from "../test/helpers/responses-server.js";
+import { type ChildProcess, spawn } from "node:child_process";
+import { loadavg } from "node:os";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { resolveGrid } from "../src/tasks/registry.js";
 
-const latencyMs = Number(process.argv[2] ?? 100);
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const flags = new Set(process.argv.slice(2).filter((a) => a.startsWith("--")));
+const latencyMs = Number(args[0] ?? 100);
 const ATTEMPTS = 5;
-const points = resolveGrid(undefined, undefined);
+const GRID_POINTS = resolveGrid(undefined, undefined).length;
+const levels = (args[1] ?? `5,20,${GRID_POINTS}`).split(",").map(Number);
 
-const randomSplits = (length: number, decimal: boolean) => {
-  const alphabet = decimal ? "0123456789" : "01";
-  const make = (n: number): Example[] =>
-    Array.from({ length: n }, (_, i) => ({
-      x: Array.from({ length }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join(""),
-      y: (i % 2) as 0 | 1,
-    }));
-  return { train: make(100), val: make(100), test: make(10_000) };
-};
+const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
-const instantVerifier: Verifier = {
-  protections: { fake: true },
-  async verify(job: VerifyJob): Promise<VerifyResult> {
-    const scores: VerifyResult["scores"] = {};
-    for (const [k, v] of Object.entries(job.splits)) {
-      const half = Math.floor((v?.length ?? 0) / 2);
-      scores[k as "train"] = { correct: half, total: v?.length ?? 0, accuracy: 0.5, exceptions: 0 };
-    }
-    return { kind: "ok", message: "", scores, durationMs: 0 };
-  },
-  async close() {},
-};
-
-const silent = { info() {}, warn() {}, error() {} };
-
-// Made before timing: a real run builds datasets up front in worker threads, then reads them from disk.
-const prepared = new Map(
-  points.map((p) => {
-    const task = getTask(p.fn);
-    const splits = randomSplits(p.length, task.decimal);
-    return [
-      `${p.fn}|${p.length}`,
-      { task, splits, prompt: buildPaperPrompt(splits.train, { decimal: task.decimal, length: p.length }) },
-    ];
-  }),
-);
-
-async function measure(concurrency: number) {
-  const server = await startResponsesServer({
-    latencyMs,
-    script: () => ({ kind: "completed", text: answer(PROGRAMS.constantZero) }),
+const spawnTs = (script: string, argv: string[]): ChildProcess =>
+  spawn(process.execPath, ["--import", "tsx", here(script), ...argv], {
+    cwd: here(".."),
+    stdio: ["pipe", "pipe", "inherit"],
   });
-  const proposer = createOpenAIProposer({
-    apiKey: "sk-bench",
-    baseURL: server.url,
-    model: "gpt-5",
-    maxOutputTokens: 20000,
-    reasoningEffort: "high",
-    verbosity: "low",
-    toolChoice: "auto",
-    codeInterpreter: true,
-    structuredOutput: false,
-    timeoutMs: 60_000,
+
+/** Each call resolves with the next JSON line the child prints on stdout; rejects once it has exited. */
+function jsonLines(child: ChildProcess): () => Promise<Record<string, unknown>> {
+  const queue: Record<string, unknown>[] = [];
+  const waiting: { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void }[] = [];
+  let ended: Error | undefined;
+  const rl = createInterface({ input: child.stdout! });
+  rl.on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    const v = JSON.parse(line) as Record<string, unknown>;
+    const w = waiting.shift();
+    if (w) w.resolve(v);
+    else queue.push(v);
   });
-  const log = new AttemptLog(join(mkdtempSync(join(tmpdir(), "bench-runner-")), "results_attempts.jsonl"));
-  const t0 = performance.now();
-  const res = await runGrid(
-    { points, attempts: ATTEMPTS, concurrency, batch: 1, testSelectedOnly: false, fingerprint: "bench" },
-    {
-      proposer,
-      verifier: instantVerifier,
-      extractCode: (text) => {
-        const v = JSON.parse(text) as { code: string };
-        return { ok: true, code: v.code, via: "json" };
-      },
-      prepare: async (p) => prepared.get(`${p.fn}|${p.length}`)!,
-      append: (r) => log.appendAsync(r),
-      prior: [],
-      budget: new Budget({ maxOutputTokens: 20000 }),
-      logger: silent,
-      signal: new AbortController().signal,
-    },
-  );
-  const wall = performance.now() - t0;
-  log.close();
-  await server.close();
-  const calls = res.newCalls;
-  const limit = concurrency >= points.length ? ATTEMPTS * latencyMs : (calls * latencyMs) / concurrency;
-  return { concurrency, calls, wall, limit, python: calls * latencyMs, maxInFlight: server.maxInFlight };
+  // "close" comes after the last stdout line.
+  rl.on("close", () => {
+    ended = new Error(`${child.spawnargs.slice(2).join(" ")}: ended without a JSON line`);
+    for (const w of waiting.splice(0)) w.reject(ended);
+  });
+  return () =>
+    new Promise((resolve, reject) => {
+      const v = queue.shift();
+      if (v) resolve(v);
+      else if (ended) reject(ended);
+      else waiting.push({ resolve, reject });
+    });
 }
 
-const rows = [];
-const levels = (process.argv[3] ?? `5,20,${points.length}`).split(",").map(Number);
-for (const c of levels) rows.push(await measure(c));
-const rssMb = process.resourceUsage().maxRSS / 1024;
+interface Row {
+  readonly concurrency: number;
+  readonly server: "separate" | "in-process";
+  readonly verifier: "instant" | "sandbox";
+}
+
+async function measure(row: Row) {
+  let server: ChildProcess | undefined;
+  let serverNext: (() => Promise<Record<string, unknown>>) | undefined;
+  let url: string | undefined;
+  if (row.server === "separate") {
+    server = spawnTs("responses-server-process.ts", [String(latencyMs)]);
+    serverNext = jsonLines(server);
+    url = String((await serverNext()).url);
+  }
+  const runner = spawnTs("runner-grid-process.ts", [
+    JSON.stringify({
+      ...(url ? { url } : {}),
+      latencyMs,
+      concurrency: row.concurrency,
+      attempts: ATTEMPTS,
+      verifier: row.verifier,
+      ...(flags.has("--trace") ? { trace: true } : {}),
+    }),
+  ]);
+  const out = (await jsonLines(runner)()) as {
+    exitCode: number;
+    calls: number;
+    wallMs: number;
+    cpuMs: number;
+    maxInFlight: number | null;
+    verifyMsSum: number;
+    maxRssMb: number;
+  };
+  let maxInFlight = out.maxInFlight;
+  if (server && serverNext) {
+    server.stdin!.end();
+    maxInFlight = Number((await serverNext()).maxInFlight);
+  }
+  if (out.exitCode !== 0) throw new Error(`runner exited ${out.exitCode} (${JSON.stringify(row)})`);
+  const calls = out.calls;
+  const limit = row.concurrency >= GRID_POINTS ? ATTEMPTS * latencyMs : (calls * latencyMs) / row.concurrency;
+  // Rounds of calls the limit assumes: attempts per grid point, or calls / concurrency.
+  const waves = row.concurrency >= GRID_POINTS ? ATTEMPTS : calls / row.concurrency;
+  return { ...row, ...out, maxInFlight, limit, waves, python: calls * latencyMs };
+}
+
+const rows: Row[] = levels.map((c) => ({ concurrency: c, server: "separate", verifier: "instant" }));
+if (!flags.has("--no-in-process"))
+  rows.push({ concurrency: GRID_POINTS, server: "in-process", verifier: "instant" });
+if (!flags.has("--no-sandbox")) rows.push({ concurrency: 5, server: "separate", verifier: "sandbox" });
+
+const load0 = loadavg()[0]!;
+const results = [];
+for (const row of rows) {
+  results.push(await measure(row));
+  process.stderr.write(".");
+}
+process.stderr.write("\n");
 
 console.log(
-  `\nPaper grid: ${points.length} grid points x ${ATTEMPTS} attempts, ${latencyMs} ms per call, fsync'ed JSONL, instant verifier.\n`,
+  `\nPaper grid: ${GRID_POINTS} grid points x ${ATTEMPTS} attempts, ${latencyMs} ms per call, every answer wrong (no early stop); runSession with fsync'ed JSONL + answers sidecar. Load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}.\n`,
 );
 console.log(
-  "| --concurrency | calls | max in flight | wall (s) | limit (s) | wall / limit | Python runner, sequential (s) | speed-up vs Python |",
+  "| --concurrency | server | verifier | calls | max in flight | latency (ms) | wall (s) | limit (s) | wall / limit | overhead per wave (ms) | Python runner, sequential (s) | speed-up vs Python | runner CPU (s) | peak RSS of the runner (MB) |",
 );
-console.log("|---|---|---|---|---|---|---|---|");
-for (const r of rows) {
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of results) {
+  const verifier =
+    r.verifier === "sandbox"
+      ? `sandbox, 10,200 inputs (sum ${(r.verifyMsSum / 1000).toFixed(1)} s)`
+      : "instant";
   console.log(
-    `| ${r.concurrency} | ${r.calls} | ${r.maxInFlight} | ${(r.wall / 1000).toFixed(2)} | ${(r.limit / 1000).toFixed(2)} | ${(r.wall / r.limit).toFixed(3)} | ${(r.python / 1000).toFixed(1)} | ${(r.python / r.wall).toFixed(1)}x |`,
+    `| ${r.concurrency} | ${r.server} | ${verifier} | ${r.calls} | ${r.maxInFlight} | ${latencyMs} | ${(r.wallMs / 1000).toFixed(2)} | ${(r.limit / 1000).toFixed(2)} | ${(r.wallMs / r.limit).toFixed(3)} | ${((r.wallMs - r.limit) / r.waves).toFixed(0)} | ${(r.python / 1000).toFixed(1)} | ${(r.python / r.wallMs).toFixed(1)}x | ${(r.cpuMs / 1000).toFixed(1)} | ${r.maxRssMb.toFixed(0)} |`,
   );
 }
-console.log(`\nPeak RSS of the whole benchmark process: ${rssMb.toFixed(0)} MB (limit 300 MB).`);
+console.log(
+  "\nlimit: the slowest grid point's attempts x latency (concurrency >= grid points), else calls x latency / concurrency. Python runner: calls x latency, one at a time (its unsandboxed in-process verification not counted). Peak RSS: the runner process's own maxRSS (sandbox children not included; in-process rows include the server).",
+);
