@@ -8,13 +8,19 @@
  * is exactly BPSW: the same certainty as `isProbablePrime` in primality.ts (no known counterexample, proven
  * below 2^64), with no random bases. Composite survivors almost always stop at the base-2 round, one
  * modular exponentiation, which GMP does 2-4x faster than V8 BigInt.
+ * From 50 hex digits on, GMP is not used: the whole BPSW test (the base-2 round, then the strong Lucas
+ * test with Selfridge's parameters, as primality.ts) runs in the wasm Montgomery kernel (prime-montgomery.ts).
  *
  * The residues of the window's start modulo the sieving primes come from the start split once into
  * 24-bit limbs and a table of 2^(24k) mod p: a few float multiply-adds per prime, no BigInt division.
  */
 import { type GMPFunctions, init } from "gmp-wasm";
 import { nextPrime as nextPrimeBigInt } from "./primality.js";
-import { isStrongProbablePrime2, MAX_MONT_LIMBS } from "./prime-montgomery.js";
+import {
+  isStrongLucasProbablePrimeMont,
+  isStrongProbablePrime2,
+  MAX_MONT_LIMBS,
+} from "./prime-montgomery.js";
 
 /**
  * Odd primes below this bound sieve the window. A residue costs ~1 ns per 24-bit limb of the start; past
@@ -115,8 +121,8 @@ export interface NextPrimeEngine {
 
 /**
  * An engine on a GMP instance. `sieveBound`: odd primes below it sieve the window (at most 2^20, so the
- * residue sums stay exact; default 2^13). `montgomery`: give survivors of 50+ hex digits the wasm base-2 round
- * (prime-montgomery.ts) before GMP's BPSW. Both only change the speed; exported for the benchmark.
+ * residue sums stay exact; default 2^13). `montgomery`: decide survivors of 50+ hex digits by the wasm BPSW
+ * (prime-montgomery.ts) instead of GMP's. Both only change the speed; exported for the benchmark.
  */
 export function createNextPrimeEngine(
   g: GMPFunctions,
@@ -145,12 +151,17 @@ export function createNextPrimeEngine(
       for (;;) {
         sieveWindow(table, hexToLimbs(hex), marks);
         g.mpz_set_string(base, hex, 16);
-        // From ~65 digits on, the wasm Montgomery kernel's base-2 round beats GMP's; below, its JS
-        // overhead does not pay.
+        // From ~65 digits on, the wasm Montgomery kernel's BPSW beats GMP's; below, its JS overhead
+        // does not pay.
         const mont = montgomery && hex.length >= MONT_MIN_HEX && hex.length <= MONT_MAX_HEX;
         for (let i = 0; i < window; i++) {
           if (marks[i]) continue;
-          if (mont && !isStrongProbablePrime2(start + BigInt(2 * i))) continue;
+          if (mont) {
+            // BPSW in the wasm kernel: base-2 strong test, then the strong Lucas test (Selfridge)
+            const c = start + BigInt(2 * i);
+            if (isStrongProbablePrime2(c) && isStrongLucasProbablePrimeMont(c)) return c;
+            continue;
+          }
           g.mpz_add_ui(cand, base, 2 * i);
           if (g.mpz_probab_prime_p(cand, 24) !== 0) return start + BigInt(2 * i);
         }

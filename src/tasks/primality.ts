@@ -110,7 +110,7 @@ function isqrt(n: bigint): bigint {
 }
 
 /** Strong Lucas probable-prime test (Selfridge method A: P = 1, Q = (1 - D) / 4) of odd n > 3, not a square. */
-function isStrongLucasProbablePrime(n: bigint): boolean {
+export function isStrongLucasProbablePrime(n: bigint): boolean {
   let D = 5n;
   for (;;) {
     const j = jacobi(D, n);

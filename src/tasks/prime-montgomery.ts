@@ -9,6 +9,8 @@
  * a constant address. Base 2 needs no multiplications besides squarings: a set exponent bit doubles.
  */
 
+import { jacobi } from "./primality.js";
+
 const LIMB_BITS = 28;
 const MASK = (1 << LIMB_BITS) - 1;
 /** Limb slots per array in memory (8 bytes each); the module handles up to this many limbs. */
@@ -24,6 +26,22 @@ const MINUS_ONE_OFF = 8 * 8 * MAX_MONT_LIMBS; // N - (R mod N)
 /** The exponent's bits after the leading one, one byte each (0 or 1), most significant first (at most
  * 28 * MAX_MONT_LIMBS of them: well inside the one 64 KiB page). */
 const E_OFF = 9 * 8 * MAX_MONT_LIMBS;
+/** Scratch of emitHalfSum. */
+const H_OFF = 13 * 8 * MAX_MONT_LIMBS;
+// The strong Lucas test's state, in Montgomery form: U_k, V_k, Q^k and two temporaries.
+const LU_OFF = 14 * 8 * MAX_MONT_LIMBS;
+const LV_OFF = 15 * 8 * MAX_MONT_LIMBS;
+const LQK_OFF = 16 * 8 * MAX_MONT_LIMBS;
+const LT1_OFF = 19 * 8 * MAX_MONT_LIMBS;
+const LT2_OFF = 20 * 8 * MAX_MONT_LIMBS;
+/** Accumulator of emitSmallMul, and a slot that stays zero. */
+const ACC_OFF = 21 * 8 * MAX_MONT_LIMBS;
+const ZERO_OFF = 22 * 8 * MAX_MONT_LIMBS;
+/** |D| and |Q|'s bits after the leading one (a byte each, up to 64), then their counts and signs. */
+const D_BITS_OFF = 23 * 8 * MAX_MONT_LIMBS;
+const Q_BITS_OFF = D_BITS_OFF + 64;
+const D_COUNT_OFF = 24 * 8 * MAX_MONT_LIMBS; // i32; the sign byte follows at + 4
+const Q_COUNT_OFF = D_COUNT_OFF + 8;
 
 // --- a minimal WebAssembly encoder --------------------------------------------------------------
 
@@ -62,6 +80,7 @@ const OP = {
   i64Sub: 0x7d,
   i64Mul: 0x7e,
   i64And: 0x83,
+  i64Or: 0x84,
   i64Shl: 0x86,
   i64ShrS: 0x87,
   i64ShrU: 0x88,
@@ -76,6 +95,8 @@ const OP = {
   call: 0x10,
   localTee: 0x22,
   i32Load8U: 0x2d,
+  i32Load: 0x28,
+  else: 0x05,
   i32Add: 0x6a,
   i32GeU: 0x4f,
   void: 0x40,
@@ -110,9 +131,13 @@ class Body {
   mulAdd(local: number, a: number, b: number): this {
     return this.get(local).load(a).load(b).emit(OP.i64Mul, OP.i64Add).set(local);
   }
-  /** The encoded body with `localCount` locals of type `type` (0x7e i64, 0x7f i32). */
-  bytes(localCount: number, type = 0x7e): number[] {
-    const body = [...(localCount > 0 ? [1, ...uleb(localCount), type] : [0]), ...this.code, OP.end];
+  /** The encoded body with `localCount` locals of type `type` (0x7e i64, 0x7f i32), then `i32s` i32 locals. */
+  bytes(localCount: number, type = 0x7e, i32s = 0): number[] {
+    const groups = [
+      ...(localCount > 0 ? [[...uleb(localCount), type]] : []),
+      ...(i32s > 0 ? [[...uleb(i32s), 0x7f]] : []),
+    ];
+    const body = [groups.length, ...groups.flat(), ...this.code, OP.end];
     return [...uleb(body.length), ...body];
   }
 }
@@ -121,8 +146,8 @@ const T = 0; // column accumulator
 const P = 1; // sum of cross products, doubled once
 const Q = 2; // scratch
 
-/** After U (n + 1 limbs, value < 2N) is computed: X = U - N if U >= N, else U. */
-function emitConditionalSubtract(f: Body, n: number): void {
+/** After U (n + 1 limbs, value < 2N) is computed: dst = U - N if U >= N, else U (uses D as scratch). */
+function emitConditionalSubtract(f: Body, n: number, dst = X_OFF): void {
   f.i64(0).set(T); // borrow, 0 or -1
   for (let i = 0; i < n; i++) {
     f.get(T)
@@ -139,7 +164,7 @@ function emitConditionalSubtract(f: Body, n: number): void {
     .emit(OP.i64Add)
     .set(T); // negative iff U < N
   for (let i = 0; i < n; i++) {
-    f.store(X_OFF + 8 * i, () =>
+    f.store(dst + 8 * i, () =>
       f
         .load(U_OFF + 8 * i)
         .load(D_OFF + 8 * i)
@@ -150,16 +175,25 @@ function emitConditionalSubtract(f: Body, n: number): void {
   }
 }
 
-/** X = X^2 / R mod N (R = 2^(28n)), by product scanning; M holds the Montgomery quotient digits. */
-function emitSquare(n: number): Body {
-  const f = new Body();
+/**
+ * r = a * b / R mod N (R = 2^(28n)) for a, b < N, by product scanning; M holds the Montgomery quotient
+ * digits. When a and b are the same array (a squaring), each cross product is computed once and doubled.
+ * r may be a or b: they are read only before r is written.
+ */
+function emitMontMul(f: Body, n: number, r: number, a: number, b: number): void {
+  const square = a === b;
   f.i64(0).set(T);
   for (let i = 0; i <= 2 * n - 1; i++) {
-    // X products of column i: 2 * sum_{j < k, j + k = i} X[j] X[k] + X[i/2]^2
-    f.i64(0).set(P);
-    for (let j = Math.max(0, i - n + 1); 2 * j < i; j++) f.mulAdd(P, X_OFF + 8 * j, X_OFF + 8 * (i - j));
-    f.get(T).get(P).i64(1).emit(OP.i64Shl, OP.i64Add).set(T);
-    if (i % 2 === 0 && i / 2 < n) f.mulAdd(T, X_OFF + 4 * i, X_OFF + 4 * i);
+    if (square) {
+      // products of column i: 2 * sum_{j < k, j + k = i} a[j] a[k] + a[i/2]^2
+      f.i64(0).set(P);
+      for (let j = Math.max(0, i - n + 1); 2 * j < i; j++) f.mulAdd(P, a + 8 * j, a + 8 * (i - j));
+      f.get(T).get(P).i64(1).emit(OP.i64Shl, OP.i64Add).set(T);
+      if (i % 2 === 0 && i / 2 < n) f.mulAdd(T, a + 4 * i, a + 4 * i);
+    } else {
+      for (let j = Math.max(0, i - n + 1); j <= Math.min(i, n - 1); j++)
+        f.mulAdd(T, a + 8 * j, b + 8 * (i - j));
+    }
     // M products of column i, M[j] known for j < min(i, n)
     for (let j = Math.max(0, i - n + 1); j < Math.min(i, n); j++)
       f.mulAdd(T, M_OFF + 8 * j, N_OFF + 8 * (i - j));
@@ -175,8 +209,93 @@ function emitSquare(n: number): Body {
     f.get(T).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
   }
   f.store(U_OFF + 8 * n, () => f.get(T));
-  emitConditionalSubtract(f, n);
+  emitConditionalSubtract(f, n, r);
+}
+
+/** X = X^2 / R mod N. */
+function emitSquare(n: number): Body {
+  const f = new Body();
+  emitMontMul(f, n, X_OFF, X_OFF, X_OFF);
   return f;
+}
+
+/** dst = a - b mod N for a, b < N (uses D as scratch). dst may be a or b. */
+function emitSub(f: Body, n: number, dst: number, a: number, b: number): void {
+  f.i64(0).set(T); // borrow, 0 or -1
+  for (let i = 0; i < n; i++) {
+    f.get(T)
+      .load(a + 8 * i)
+      .emit(OP.i64Add)
+      .load(b + 8 * i)
+      .emit(OP.i64Sub)
+      .set(Q);
+    f.store(D_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
+    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrS).set(T);
+  }
+  // T is -1 iff a < b: then add N (T & N[i] is N[i] or 0); the final carry out is dropped.
+  f.i64(0).set(P); // carry
+  for (let i = 0; i < n; i++) {
+    f.get(P)
+      .load(D_OFF + 8 * i)
+      .emit(OP.i64Add)
+      .load(N_OFF + 8 * i)
+      .get(T)
+      .emit(OP.i64And, OP.i64Add)
+      .set(Q);
+    f.store(dst + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
+    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(P);
+  }
+}
+
+/** dst = a + b mod N for a, b < N (uses U and D as scratch). dst may be a or b. */
+function emitAdd(f: Body, n: number, dst: number, a: number, b: number): void {
+  // U = a + b (< 2N, n + 1 limbs), then dst = U mod N
+  f.i64(0).set(T);
+  for (let i = 0; i < n; i++) {
+    f.load(a + 8 * i)
+      .load(b + 8 * i)
+      .emit(OP.i64Add)
+      .get(T)
+      .emit(OP.i64Add)
+      .set(Q);
+    f.store(U_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
+    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
+  }
+  f.store(U_OFF + 8 * n, () => f.get(T));
+  emitConditionalSubtract(f, n, dst);
+}
+
+/** dst = (a + b) / 2 mod N for a, b < N and odd N (uses U, D and H as scratch). dst may be a or b. */
+function emitHalfSum(f: Body, n: number, dst: number, a: number, b: number): void {
+  emitAdd(f, n, H_OFF, a, b);
+  // If H is odd, U = H + N (even, n + 1 limbs), else U = H; then dst = U / 2.
+  f.i64(0).load(H_OFF).i64(1).emit(OP.i64And, OP.i64Sub).set(P); // -1 iff H is odd
+  f.i64(0).set(T);
+  for (let i = 0; i < n; i++) {
+    f.load(H_OFF + 8 * i)
+      .load(N_OFF + 8 * i)
+      .get(P)
+      .emit(OP.i64And, OP.i64Add)
+      .get(T)
+      .emit(OP.i64Add)
+      .set(Q);
+    f.store(U_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
+    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
+  }
+  f.store(U_OFF + 8 * n, () => f.get(T));
+  for (let i = 0; i < n; i++) {
+    f.store(dst + 8 * i, () =>
+      f
+        .load(U_OFF + 8 * i)
+        .i64(1)
+        .emit(OP.i64ShrU)
+        .load(U_OFF + 8 * (i + 1))
+        .i64(1)
+        .emit(OP.i64And)
+        .i64(LIMB_BITS - 1)
+        .emit(OP.i64Shl, OP.i64Or),
+    );
+  }
 }
 
 /** X = 2X mod N. */
@@ -198,22 +317,107 @@ function emitDouble(n: number): Body {
   return f;
 }
 
+/** dst = src. */
+function emitCopy(f: Body, n: number, dst: number, src: number): void {
+  for (let i = 0; i < n; i++) f.store(dst + 8 * i, () => f.load(src + 8 * i));
+}
+
 /**
- * pow2(count): for each of the `count` exponent bytes at E_OFF, X = X^2 (and X = 2X when the byte is 1):
- * the whole left-to-right exponentiation in one call, instead of a JS-to-wasm call per step. Parameter 0
- * is the count, local 1 the index.
+ * dst = c * src mod N for a small integer c (|D| or |Q| of the Lucas test, set per n): |c|'s bits after
+ * its leading one are bytes at `bits`, their count an i32 at `count`, the sign (1: negative) the byte
+ * after it. Binary method with modular doublings and additions: a few linear passes instead of a
+ * Montgomery multiplication. dst may be src. Uses local 3 (i32) as the index.
  */
-function emitPow2(): Body {
+function emitSmallMul(f: Body, n: number, dst: number, src: number, bits: number, count: number): void {
+  const I = 3;
+  emitCopy(f, n, ACC_OFF, src);
+  f.emit(OP.i32Const, 0, OP.localSet, I);
+  f.emit(OP.block, OP.void, OP.loop, OP.void);
+  f.emit(OP.localGet, I, OP.i32Const, 0, OP.i32Load, 2, ...uleb(count), OP.i32GeU, OP.brIf, 1);
+  emitAdd(f, n, ACC_OFF, ACC_OFF, ACC_OFF);
+  f.emit(OP.localGet, I, OP.i32Load8U, 0, ...uleb(bits), OP.if, OP.void);
+  emitAdd(f, n, ACC_OFF, ACC_OFF, src);
+  f.emit(OP.end);
+  f.emit(OP.localGet, I, OP.i32Const, 1, OP.i32Add, OP.localSet, I, OP.br, 0);
+  f.emit(OP.end, OP.end);
+  f.emit(OP.i32Const, 0, OP.i32Load8U, 0, ...uleb(count + 4), OP.if, OP.void);
+  emitSub(f, n, dst, ZERO_OFF, ACC_OFF);
+  f.emit(OP.else);
+  emitCopy(f, n, dst, ACC_OFF);
+  f.emit(OP.end);
+}
+
+/**
+ * A left-to-right ladder over the `count` exponent bytes at E_OFF (parameter 0; local 1 is the index):
+ * for each byte, call the functions `always`, then, when the byte is 1, the functions `ifSet`. The whole
+ * exponentiation is one JS-to-wasm call instead of one per step.
+ */
+function emitLadder(always: readonly number[], ifSet: readonly number[]): Body {
   const f = new Body();
   const COUNT = 0;
   const I = 1;
   f.emit(OP.block, OP.void, OP.loop, OP.void);
   f.emit(OP.localGet, I, OP.localGet, COUNT, OP.i32GeU, OP.brIf, 1); // i >= count: leave the block
-  f.emit(OP.call, 0); // sqr
-  f.emit(OP.localGet, I, OP.i32Load8U, 0, ...uleb(E_OFF), OP.if, OP.void, OP.call, 1, OP.end); // dbl
+  for (const fn of always) f.emit(OP.call, ...uleb(fn));
+  f.emit(OP.localGet, I, OP.i32Load8U, 0, ...uleb(E_OFF), OP.if, OP.void);
+  for (const fn of ifSet) f.emit(OP.call, ...uleb(fn));
+  f.emit(OP.end);
   f.emit(OP.localGet, I, OP.i32Const, 1, OP.i32Add, OP.localSet, I, OP.br, 0);
   f.emit(OP.end, OP.end);
   return f;
+}
+
+/** One generated function of the module: its export name, whether it takes the i32 count, its body. */
+interface WasmFunction {
+  readonly name: string;
+  readonly counted: boolean;
+  readonly body: Body;
+  /** Needs an i32 local after the three i64 ones (emitSmallMul). */
+  readonly index?: boolean;
+}
+
+function body(emit: (f: Body) => void): Body {
+  const f = new Body();
+  emit(f);
+  return f;
+}
+
+/**
+ * The module's functions, in index order (calls refer to these indices).
+ * Base 2: X = 2^e, a set exponent bit is a doubling. Strong Lucas (P = 1): the same ladder as
+ * primality.ts's isStrongLucasProbablePrime on (U_k, V_k, Q^k): k -> 2k is U = UV, V = V^2 - 2Q^k,
+ * Q^k = (Q^k)^2; k -> k + 1 is U = (U + V) / 2, V = (DU + V) / 2, Q^k = Q^k * Q.
+ */
+function moduleFunctions(n: number): WasmFunction[] {
+  const fns: WasmFunction[] = [
+    { name: "sqr", counted: false, body: emitSquare(n) }, // 0
+    { name: "dbl", counted: false, body: emitDouble(n) }, // 1
+    { name: "pow2", counted: true, body: emitLadder([0], [1]) }, // 2
+    { name: "lucUV", counted: false, body: body((f) => emitMontMul(f, n, LU_OFF, LU_OFF, LV_OFF)) }, // 3
+    {
+      name: "lucV2", // 4: V = V^2 - 2 Q^k
+      counted: false,
+      body: body((f) => {
+        emitMontMul(f, n, LT1_OFF, LV_OFF, LV_OFF);
+        emitSub(f, n, LT1_OFF, LT1_OFF, LQK_OFF);
+        emitSub(f, n, LV_OFF, LT1_OFF, LQK_OFF);
+      }),
+    },
+    { name: "lucQ2", counted: false, body: body((f) => emitMontMul(f, n, LQK_OFF, LQK_OFF, LQK_OFF)) }, // 5
+    {
+      name: "lucInc", // 6: k -> k + 1
+      counted: false,
+      index: true,
+      body: body((f) => {
+        emitSmallMul(f, n, LT2_OFF, LU_OFF, D_BITS_OFF, D_COUNT_OFF); // D U
+        emitHalfSum(f, n, LU_OFF, LU_OFF, LV_OFF); // U = (U + V) / 2, V unchanged
+        emitHalfSum(f, n, LV_OFF, LT2_OFF, LV_OFF); // V = (D U_old + V) / 2
+        emitSmallMul(f, n, LQK_OFF, LQK_OFF, Q_BITS_OFF, Q_COUNT_OFF); // Q^k Q
+      }),
+    },
+    { name: "lucas", counted: true, body: emitLadder([3, 4, 5], [6]) }, // 7
+  ];
+  return fns;
 }
 
 function section(id: number, content: number[]): number[] {
@@ -225,46 +429,35 @@ function name(s: string): number[] {
 }
 
 function buildModule(n: number): Uint8Array {
-  const bodies = [emitSquare(n).bytes(3), emitDouble(n).bytes(3), emitPow2().bytes(1, 0x7f)];
+  const fns = moduleFunctions(n);
+  // 3 i64 locals (T, P, Q) in the arithmetic; 1 i32 local (the index) in the ladders
+  const bodies = fns.map((fn) =>
+    fn.counted ? fn.body.bytes(1, 0x7f) : fn.body.bytes(3, 0x7e, fn.index ? 1 : 0),
+  );
+  const exports = fns.flatMap((fn, i) => [...name(fn.name), 0x00, ...uleb(i)]);
   return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [2, 0x60, 0, 0, 0x60, 1, 0x7f, 0]), // types: () -> (), (i32) -> ()
-    ...section(3, [3, 0, 0, 1]), // sqr, dbl: () -> (); pow2: (i32) -> ()
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
+    ...section(1, [2, 0x60, 0, 0, 0x60, 1, 0x7f, 0]), // types: 0 is () -> (), 1 is (i32) -> ()
+    ...section(3, [fns.length, ...fns.map((fn) => (fn.counted ? 1 : 0))]),
     ...section(5, [1, 0x00, 1]), // one memory of one page
-    ...section(7, [
-      4,
-      ...name("mem"),
-      0x02,
-      0,
-      ...name("sqr"),
-      0x00,
-      0,
-      ...name("dbl"),
-      0x00,
-      1,
-      ...name("pow2"),
-      0x00,
-      2,
-    ]),
-    ...section(10, [3, ...bodies.flat()]),
+    ...section(7, [...uleb(fns.length + 1), ...name("mem"), 0x02, 0, ...exports]),
+    ...section(10, [...uleb(fns.length), ...bodies.flat()]),
   ]);
 }
 
 // --- the test ------------------------------------------------------------------------------------
 
-interface Kernel {
+type Exports = {
+  readonly sqr: () => void;
+  readonly pow2: (count: number) => void;
+  readonly lucV2: () => void;
+  readonly lucQ2: () => void;
+  readonly lucas: (count: number) => void;
+};
+
+interface Kernel extends Exports {
   readonly words: Int32Array;
   readonly bytes: Uint8Array;
-  readonly sqr: () => void;
-  readonly dbl: () => void;
-  readonly pow2: (count: number) => void;
 }
 
 const kernels = new Map<number, Kernel>();
@@ -272,16 +465,7 @@ const kernels = new Map<number, Kernel>();
 /** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (
-    module: object,
-  ) => {
-    exports: {
-      mem: { buffer: ArrayBuffer };
-      sqr: () => void;
-      dbl: () => void;
-      pow2: (count: number) => void;
-    };
-  };
+  Instance: new (module: object) => { exports: Exports & { mem: { buffer: ArrayBuffer } } };
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -293,8 +477,10 @@ function kernel(n: number): Kernel {
       words: new Int32Array(e.mem.buffer),
       bytes: new Uint8Array(e.mem.buffer),
       sqr: e.sqr,
-      dbl: e.dbl,
       pow2: e.pow2,
+      lucV2: e.lucV2,
+      lucQ2: e.lucQ2,
+      lucas: e.lucas,
     };
     kernels.set(n, k);
   }
@@ -314,6 +500,19 @@ function writeHexLimbs(words: Int32Array, off: number, hex: string, n: number): 
 function xEquals(words: Int32Array, off: number, n: number): boolean {
   for (let i = 0; i < n; i++) if (words[X_OFF / 4 + 2 * i] !== words[off / 4 + 2 * i]) return false;
   return true;
+}
+
+/** Are the n limbs at `off` all zero? */
+function isZero(words: Int32Array, off: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (words[off / 4 + 2 * i] !== 0) return false;
+  return true;
+}
+
+/** Writes N and -1/N mod 2^28 for a modulus of k limbs with hex digits `hex`. */
+function writeModulus(words: Int32Array, hex: string, k: number): void {
+  writeHexLimbs(words, N_OFF, hex, k);
+  words[NINV_OFF / 4] = negInverse(words[0] as number);
+  words[NINV_OFF / 4 + 1] = 0;
 }
 
 /** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
@@ -340,9 +539,7 @@ export function isStrongProbablePrime2(n: bigint): boolean {
     throw new RangeError(`isStrongProbablePrime2: bad n ${n}`);
   const { words, bytes, sqr, pow2 } = kernel(k);
   const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
-  writeHexLimbs(words, N_OFF, hex, k);
-  words[NINV_OFF / 4] = negInverse(words[0] as number);
-  words[NINV_OFF / 4 + 1] = 0;
+  writeModulus(words, hex, k);
   writeHexLimbs(words, ONE_OFF, rModN.toString(16), k);
   writeHexLimbs(words, MINUS_ONE_OFF, (n - rModN).toString(16), k);
   // n - 1 = d * 2^s, d odd. n - 1 has n's bits with bit 0 cleared, so d's bits are n's bits above s.
@@ -361,4 +558,74 @@ export function isStrongProbablePrime2(n: bigint): boolean {
     if (xEquals(words, ONE_OFF, k)) return false;
   }
   return false;
+}
+
+/**
+ * Strong Lucas probable-prime test with Selfridge's parameters (method A: the first D of 5, -7, 9, -11, ...
+ * with Jacobi (D/n) = -1, P = 1, Q = (1 - D) / 4) of an odd n > 3 with montLimbs(n) > 0 (else a
+ * RangeError), in the wasm kernel: the same test as primality.ts's isStrongLucasProbablePrime, including
+ * its answers for squares (false) and for n with a small factor found by the D search (false). Together
+ * with isStrongProbablePrime2 it is BPSW.
+ */
+export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
+  const hex = n.toString(16);
+  const k = Math.ceil(hex.length / 7);
+  if (k > MAX_MONT_LIMBS || (n & 1n) === 0n || n <= 3n)
+    throw new RangeError(`isStrongLucasProbablePrimeMont: bad n ${n}`);
+  // Selfridge's D. A square n has no D with (D/n) = -1; primality.ts rejects squares first, here they
+  // are looked for only when the search runs long (the answer is false either way).
+  let D = 5n;
+  for (let tries = 0; ; tries++) {
+    const j = jacobi(D, n);
+    if (j === -1) break;
+    if (j === 0 && (D < 0n ? -D : D) !== n) return false;
+    if (tries === 20 && isSquare(n)) return false;
+    D = D > 0n ? -(D + 2n) : -D + 2n;
+  }
+  const Q = (1n - D) / 4n;
+  const { words, bytes, lucV2, lucQ2, lucas } = kernel(k);
+  const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
+  const mont = (v: bigint): string => ((((v % n) + n) * rModN) % n).toString(16);
+  writeModulus(words, hex, k);
+  writeHexLimbs(words, LU_OFF, rModN.toString(16), k); // U_1 = 1
+  writeHexLimbs(words, LV_OFF, rModN.toString(16), k); // V_1 = P = 1
+  writeHexLimbs(words, LQK_OFF, mont(Q), k); // Q^1
+  writeSmall(words, bytes, D, D_BITS_OFF, D_COUNT_OFF);
+  writeSmall(words, bytes, Q, Q_BITS_OFF, Q_COUNT_OFF);
+  // n + 1 = d * 2^s, d odd; the ladder walks d's bits after its leading one.
+  const bits = (n + 1n).toString(2);
+  let s = 0;
+  while (bits.charCodeAt(bits.length - 1 - s) === 48) s++;
+  const count = bits.length - 1 - s;
+  for (let i = 0; i < count; i++) bytes[E_OFF + i] = bits.charCodeAt(i + 1) - 48;
+  lucas(count);
+  if (isZero(words, LU_OFF, k) || isZero(words, LV_OFF, k)) return true;
+  for (let r = 1; r < s; r++) {
+    lucV2();
+    if (isZero(words, LV_OFF, k)) return true;
+    lucQ2();
+  }
+  return false;
+}
+
+/** Writes a small multiplier c (0 < |c| < 2^64) for emitSmallMul. */
+function writeSmall(words: Int32Array, bytes: Uint8Array, c: bigint, bits: number, count: number): void {
+  const b = (c < 0n ? -c : c).toString(2);
+  if (b.length > 64) throw new RangeError(`Lucas parameter ${c} too large`);
+  for (let i = 1; i < b.length; i++) bytes[bits + i - 1] = b.charCodeAt(i) - 48;
+  words[count / 4] = b.length - 1;
+  bytes[count + 4] = c < 0n ? 1 : 0;
+}
+
+/** Is n a perfect square? (Newton's integer square root: one step from the float estimate lands at or
+ * above floor(sqrt(n)), the descent then stops at it.) */
+function isSquare(n: bigint): boolean {
+  let x = BigInt(Math.floor(Math.sqrt(Number(n)))) || 1n;
+  x = (x + n / x) >> 1n;
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) break;
+    x = y;
+  }
+  return x * x === n;
 }

@@ -1,0 +1,95 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isStrongLucasProbablePrime, nextPrime } from "../../src/tasks/primality.js";
+import { isStrongLucasProbablePrimeMont, MAX_MONT_LIMBS } from "../../src/tasks/prime-montgomery.js";
+
+/** The BigInt reference needs a non-square n (primality.ts rejects squares before calling it). */
+function isSquare(n: bigint): boolean {
+  let x = n;
+  let y = (x + 1n) >> 1n;
+  while (y < x) {
+    x = y;
+    y = (x + n / x) >> 1n;
+  }
+  return x * x === n;
+}
+
+const reference = (n: bigint): boolean => !isSquare(n) && isStrongLucasProbablePrime(n);
+
+describe("wasm Montgomery strong Lucas test (Selfridge's parameters)", () => {
+  it("agrees with the BigInt strong Lucas test on odd n of 3 to 448 bits", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 3, max: 28 * MAX_MONT_LIMBS })
+          .chain((bits) => fc.bigInt({ min: 2n ** BigInt(bits - 1), max: 2n ** BigInt(bits) - 1n })),
+        (x) => {
+          const n = x | 1n;
+          if (n <= 3n) return;
+          expect(isStrongLucasProbablePrimeMont(n)).toBe(reference(n));
+        },
+      ),
+      { numRuns: 800 },
+    );
+  });
+
+  it("passes random primes of 5 to 448 bits", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 5, max: 28 * MAX_MONT_LIMBS - 1 })
+          .chain((bits) =>
+            fc.bigInt({ min: 2n ** BigInt(bits - 1), max: 2n ** BigInt(bits) - 2n ** BigInt(bits - 2) }),
+          ),
+        (n) => {
+          expect(isStrongLucasProbablePrimeMont(nextPrime(n))).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("passes strong Lucas pseudoprimes, rejects squares, base-2 pseudoprimes and Carmichael numbers", () => {
+    // the strong Lucas pseudoprimes (Selfridge's method A) below 20000 (OEIS A217255)
+    for (const c of [5459n, 5777n, 10877n, 16109n, 18971n]) {
+      expect(reference(c), String(c)).toBe(true);
+      expect(isStrongLucasProbablePrimeMont(c), String(c)).toBe(true);
+    }
+    // base-2 strong pseudoprimes, Carmichael numbers, squares (whose D search never ends), products
+    const big = (2n ** 89n - 1n) * (2n ** 61n - 1n);
+    for (const c of [
+      2047n,
+      3277n,
+      4033n,
+      561n,
+      1105n,
+      25n,
+      49n,
+      10403n ** 2n,
+      big,
+      (2n ** 127n - 1n) ** 2n,
+    ]) {
+      expect(isStrongLucasProbablePrimeMont(c), String(c)).toBe(reference(c));
+      expect(isStrongLucasProbablePrimeMont(c), String(c)).toBe(false);
+    }
+    for (const p of [5n, 7n, 11n, 13n, 2n ** 61n - 1n, 2n ** 127n - 1n, 10n ** 99n + 289n])
+      expect(isStrongLucasProbablePrimeMont(p), String(p)).toBe(true);
+  });
+
+  it("handles moduli at the limb edges and a large Selfridge D, and refuses what it cannot take", () => {
+    for (const bits of [28n, 56n, 84n, 336n, 448n]) {
+      for (const n of [
+        2n ** bits - 1n,
+        2n ** (bits - 1n) + 1n,
+        2n ** bits - 3n,
+        nextPrime(2n ** (bits - 1n)),
+      ]) {
+        expect(isStrongLucasProbablePrimeMont(n), String(n)).toBe(reference(n));
+      }
+    }
+    // a square of a prime: (D/n) = 1 for every D, the search ends at the squareness check
+    expect(isStrongLucasProbablePrimeMont((2n ** 61n - 1n) ** 2n)).toBe(false);
+    expect(() => isStrongLucasProbablePrimeMont(2n ** 448n + 1n)).toThrow(RangeError);
+    expect(() => isStrongLucasProbablePrimeMont(10n)).toThrow(RangeError);
+  });
+});
