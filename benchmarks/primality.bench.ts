@@ -37,7 +37,7 @@ const approaches: [string, (x: bigint) => bigint][] = [
     const e = createNextPrimeEngine(g, 2 ** b, true);
     const after = b === 13 ? " (after: the default)" : "";
     return [
-      `sieve < 2^${b} + wasm base-2 round (from 50 hex digits) + GMP BPSW${after}`,
+      `sieve < 2^${b} + wasm BPSW: base-2 round + strong Lucas (from 50 hex digits; GMP below)${after}`,
       (x) => e.nextPrime(x),
     ];
   }),
