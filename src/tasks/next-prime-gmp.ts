@@ -1,8 +1,9 @@
 /**
- * Fast next-prime for fn_i / fn_k: a sieve in plain JS Numbers over a window of odd candidates, then GMP
- * (the `gmp-wasm` build of GMP 6.3) on the survivors, in order.
+ * Fast next-prime for fn_i / fn_k: a sieve in plain JS Numbers over a window of odd candidates, then BPSW
+ * on the survivors, in order: GMP's (the `gmp-wasm` build of GMP 6.3) below 50 hex digits, the wasm
+ * kernel's from there on.
  *
- * The decision on each survivor is `mpz_probab_prime_p(c, 24)`: trial division by the primes below
+ * GMP's decision on a survivor is `mpz_probab_prime_p(c, 24)`: trial division by the primes below
  * log2(c), then BPSW (a strong probable-prime test to base 2 plus a strong Lucas test with Selfridge's
  * parameters); GMP documents that it runs `reps - 24` further Miller-Rabin rounds after BPSW, so with 24 it
  * is exactly BPSW: the same certainty as `isProbablePrime` in primality.ts (no known counterexample, proven
