@@ -16,9 +16,13 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { z } from "zod";
 import type { Example } from "../src/core/example.js";
+import type { GridPoint } from "../src/core/grid.js";
+import { specForPoint } from "../src/dataset/spec.js";
+import { loadOrBuildDataset } from "../src/dataset/store.js";
 import { buildPaperPrompt } from "../src/prompt/paper-prompt.js";
 import { createOpenAIProposer } from "../src/proposer/openai-proposer.js";
 import type { Proposer } from "../src/proposer/proposer.js";
+import type { PreparedPoint } from "../src/runner/grid-runner.js";
 import { createRunLogger } from "../src/runner/run-logger.js";
 import { runSession } from "../src/runner/run-session.js";
 import { getTask, resolveGrid } from "../src/tasks/registry.js";
@@ -34,6 +38,8 @@ const Options = z.object({
   concurrency: z.number().int().min(1),
   attempts: z.number().int().min(1),
   verifier: z.enum(["instant", "sandbox"]),
+  /** The paper's datasets (seed 42, 100/100/10,000), built there beforehand; absent: synthetic splits held in memory. */
+  datasetDir: z.string().optional(),
   /** Time each attempt's phases (call, answer fsync, verify, record + next slot) and print quantiles. */
   trace: z.boolean().optional(),
 });
@@ -65,17 +71,35 @@ const instantVerifier: Verifier = {
 };
 
 const points = resolveGrid(undefined, undefined);
-// Made before timing: a real run builds datasets up front in worker threads, then reads them from disk.
-const prepared = new Map(
-  points.map((p) => {
-    const task = getTask(p.fn);
-    const splits = randomSplits(p.length, task.decimal);
-    return [
-      `${p.fn}|${p.length}`,
-      { task, splits, prompt: buildPaperPrompt(splits.train, { decimal: task.decimal, length: p.length }) },
-    ];
-  }),
-);
+const PAPER_SIZES = { trainSize: 100, valSize: 100, testSize: 10_000, seed: 42 };
+// Synthetic: made before timing and held for the whole run (more memory than a real run).
+const synthetic = opts.datasetDir
+  ? undefined
+  : new Map(
+      points.map((p) => {
+        const task = getTask(p.fn);
+        const splits = randomSplits(p.length, task.decimal);
+        return [
+          `${p.fn}|${p.length}`,
+          {
+            task,
+            splits,
+            prompt: buildPaperPrompt(splits.train, { decimal: task.decimal, length: p.length }),
+          },
+        ];
+      }),
+    );
+/** As `llm-erm run`: each grid point loads its dataset from disk when it starts. */
+const prepare = async (p: GridPoint): Promise<PreparedPoint> => {
+  if (synthetic) return synthetic.get(`${p.fn}|${p.length}`)!;
+  const task = getTask(p.fn);
+  const { dataset } = await loadOrBuildDataset(specForPoint(PAPER_SIZES, p), opts.datasetDir!);
+  return {
+    task,
+    splits: dataset,
+    prompt: buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
+  };
+};
 
 const server = opts.url
   ? undefined
@@ -162,7 +186,7 @@ const out = await runSession({
   proposer: opts.trace ? tracedProposer : proposer,
   makeVerifier: async () => (opts.trace ? traced(verifier) : verifier),
   extractCode,
-  prepare: async (p) => prepared.get(`${p.fn}|${p.length}`)!,
+  prepare,
   logger,
   resumeCommand: "bench",
   stdout: sink,

@@ -10,14 +10,20 @@
  * fake, except the "sandbox" row: the real sandbox verifier (createVerifier) scoring a trivial
  * candidate on the paper's 10,200 inputs (100 train + 100 val + 10,000 test) per attempt.
  *
- *   npx tsx benchmarks/runner.bench.ts [latencyMs=100] [c1,c2,...=5,20,60] [--no-in-process] [--no-sandbox] [--trace]
+ *   npx tsx benchmarks/runner.bench.ts [latencyMs=100] [c1,c2,...=5,20,60] [--no-in-process] [--no-sandbox] [--synthetic] [--trace]
  *
+ * Data: the paper's datasets (seed 42, 100/100/10,000), built once into $TMPDIR/llm-erm-bench-datasets
+ * before timing and loaded per grid point as `llm-erm run` does; --synthetic: random splits of the same
+ * sizes made in memory up front (all 60 held at once, so more memory than a real run).
  * --trace: each runner prints per-attempt phase quantiles (call, answer fsync, verify, record + next).
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { loadavg } from "node:os";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { buildDatasets } from "../src/dataset/build-pool.js";
+import { specForPoint } from "../src/dataset/spec.js";
 import { resolveGrid } from "../src/tasks/registry.js";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
@@ -84,6 +90,7 @@ async function measure(row: Row) {
       concurrency: row.concurrency,
       attempts: ATTEMPTS,
       verifier: row.verifier,
+      ...(datasetDir ? { datasetDir } : {}),
       ...(flags.has("--trace") ? { trace: true } : {}),
     }),
   ]);
@@ -114,6 +121,19 @@ if (!flags.has("--no-in-process"))
   rows.push({ concurrency: GRID_POINTS, server: "in-process", verifier: "instant" });
 if (!flags.has("--no-sandbox")) rows.push({ concurrency: 5, server: "separate", verifier: "sandbox" });
 
+// The paper's datasets, built once (reused by later runs) before any timing; --synthetic: random splits in memory.
+const datasetDir = flags.has("--synthetic") ? undefined : join(tmpdir(), "llm-erm-bench-datasets");
+if (datasetDir) {
+  const t = performance.now();
+  const specs = resolveGrid(undefined, undefined).map((p) =>
+    specForPoint({ trainSize: 100, valSize: 100, testSize: 10_000, seed: 42 }, p),
+  );
+  const built = await buildDatasets(specs, datasetDir);
+  process.stderr.write(
+    `datasets in ${datasetDir}: ${built.filter((b) => !b.reused).length} built, ${built.filter((b) => b.reused).length} reused (${((performance.now() - t) / 1000).toFixed(1)} s)\n`,
+  );
+}
+
 const load0 = loadavg()[0]!;
 const results = [];
 for (const row of rows) {
@@ -123,7 +143,7 @@ for (const row of rows) {
 process.stderr.write("\n");
 
 console.log(
-  `\nPaper grid: ${GRID_POINTS} grid points x ${ATTEMPTS} attempts, ${latencyMs} ms per call, every answer wrong (no early stop); runSession with fsync'ed JSONL + answers sidecar. Load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}.\n`,
+  `\nPaper grid: ${GRID_POINTS} grid points x ${ATTEMPTS} attempts, ${latencyMs} ms per call, every answer wrong (no early stop); ${datasetDir ? "paper datasets loaded per grid point" : "synthetic splits in memory"}; runSession with fsync'ed JSONL + answers sidecar. Load average ${load0.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}.\n`,
 );
 console.log(
   "| --concurrency | server | verifier | calls | max in flight | latency (ms) | wall (s) | limit (s) | wall / limit | overhead per wave (ms) | Python runner, sequential (s) | speed-up vs Python | runner CPU (s) | peak RSS of the runner (MB) |",
