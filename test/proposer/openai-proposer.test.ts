@@ -55,6 +55,19 @@ async function propose(
   return { proposal, server, events, proposer };
 }
 
+/** An AbortController that aborts ("interrupted") as soon as the server has seen a retrieve. */
+function abortOnFirstRetrieve(): AbortController {
+  const ac = new AbortController();
+  const watch = setInterval(() => {
+    if ((server?.retrieves.length ?? 0) > 0) {
+      clearInterval(watch);
+      ac.abort(new Error("interrupted"));
+    }
+  }, 5);
+  onTestFinished(() => clearInterval(watch));
+  return ac;
+}
+
 describe("OpenAI proposer over the real SDK and real HTTP", () => {
   it("sends exactly the paper's request and reads text, usage and tool use", async () => {
     const { proposal, server, proposer } = await propose([
@@ -203,16 +216,9 @@ describe("OpenAI proposer over the real SDK and real HTTP", () => {
   });
 
   it("an abort rejects (nothing to record) and cancels a background response", async () => {
-    const ac = new AbortController();
     // Abort once the response exists on the server (it has been polled), not after a fixed delay: on a
     // loaded machine a timer could fire before the create call returned, leaving nothing to cancel.
-    const watch = setInterval(() => {
-      if ((server?.retrieves.length ?? 0) > 0) {
-        clearInterval(watch);
-        ac.abort(new Error("interrupted"));
-      }
-    }, 5);
-    onTestFinished(() => clearInterval(watch));
+    const ac = abortOnFirstRetrieve();
     await expect(
       propose(
         [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
@@ -224,16 +230,9 @@ describe("OpenAI proposer over the real SDK and real HTTP", () => {
   });
 
   it("an abort while a poll is in flight still cancels the background response", async () => {
-    const ac = new AbortController();
-    // The server holds every retrieve for 400 ms; abort as soon as the first one has arrived, so the
-    // abort lands inside the SDK's retrieve call rather than between polls.
-    const watch = setInterval(() => {
-      if ((server?.retrieves.length ?? 0) > 0) {
-        clearInterval(watch);
-        ac.abort(new Error("interrupted"));
-      }
-    }, 5);
-    onTestFinished(() => clearInterval(watch));
+    // The server holds every retrieve for 400 ms: the abort lands inside the SDK's retrieve call
+    // rather than between polls.
+    const ac = abortOnFirstRetrieve();
     await expect(
       propose(
         [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
