@@ -279,8 +279,26 @@ export async function loadDataset(
     }
     splits[split] = examples;
   }
-  if (options.deep === true) checkBalance(path, splits);
+  if (options.deep === true) {
+    checkBalance(path, splits);
+    if (task.allowsDuplicates?.(spec.length) !== true) checkDistinct(path, splits);
+  }
   return toDataset(splits, meta, path);
+}
+
+/** No input appears twice across the three splits (except where the paper allows it). */
+function checkDistinct(path: string, splits: Record<SplitName, Example[]>): void {
+  const seen = new Map<string, string>();
+  for (const split of ["train", "val", "test"] as const) {
+    splits[split].forEach((e, i) => {
+      const here = `${SPLIT_FILES[split]}:${i + 1}`;
+      const first = seen.get(e.x);
+      if (first !== undefined) {
+        throw new DatasetDamagedError(path, here, `input ${e.x} appears again (first at ${first})`);
+      }
+      seen.set(e.x, here);
+    });
+  }
 }
 
 /** Train and val hold exactly half positives; the whole pool is split N/2 positives (floor) and the rest. */

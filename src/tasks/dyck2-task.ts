@@ -67,6 +67,7 @@ export const fnH: Task = {
       ? null
       : "dyck2 needs a positive multiple of 4 (L/2 two-bit symbols forming balanced pairs)",
   label: isDyck2,
+  allowsDuplicates: (length) => length === DYCK_DUPLICATES_LENGTH,
   async sample(rng, length, positives, negatives): Promise<SampledPool> {
     const invalid = (): string | null => {
       const x = corrupted(rng, length);

@@ -25,6 +25,7 @@ export const fnG: Task = {
       ? null
       : "a palindrome task needs L >= 2 (non-palindromes must exist)",
   label: isPalindrome,
+  allowsDuplicates: (length) => length === PALINDROME_DUPLICATES_LENGTH,
   async sample(rng: RandomSource, length, positives, negatives): Promise<SampledPool> {
     const halfLength = Math.ceil(length / 2);
     if (length === PALINDROME_DUPLICATES_LENGTH) {

@@ -19,6 +19,8 @@ export interface Task {
    * "How examples are drawn"). Deterministic in `rng`.
    */
   sample(rng: RandomSource, length: number, positives: number, negatives: number): Promise<SampledPool>;
+  /** True where the paper lets an input appear more than once in a dataset (fn_g and fn_h at L=20). */
+  allowsDuplicates?(length: number): boolean;
 }
 
 export interface SampledPool {

@@ -103,6 +103,29 @@ describe("dataset store", () => {
     await damaged(loadOrBuildDataset(pySpec("fn_b", 20), dir), /train\.txt:5: label \d is wrong/);
   });
 
+  it("deep verification reports an input that appears twice, except where the paper allows it", async () => {
+    cpSync(fixtures, dir, { recursive: true });
+    const path = join(dir, "parity_first_half/L20/seed370982471");
+    // The runner's own files are distinct: deep verification passes as they are.
+    expect((await loadDataset(path, pySpec("fn_b", 20), { deep: true })).test).toHaveLength(100);
+    // Replace a test line by a copy of a train line with the same label: counts, labels and balance stay
+    // right (and runner directories carry no checksums), so only the distinctness check can see it.
+    const train = readFileSync(join(path, "train.txt"), "utf8").split("\n");
+    const testFile = join(path, "test.txt");
+    const test = readFileSync(testFile, "utf8").split("\n");
+    const label = (line: string) => line.slice(-1);
+    const at = test.findIndex((l) => l !== "" && label(l) === label(train[0]!));
+    test[at] = train[0]!;
+    writeFileSync(testFile, test.join("\n"));
+    await damaged(
+      loadDataset(path, pySpec("fn_b", 20), { deep: true }),
+      new RegExp(`test\\.txt:${at + 1}: input \\d+ appears again \\(first at train\\.txt:1\\)`),
+    );
+    // fn_h at L=20 allows duplicates (the paper's sampler): the runner's dyck2 L20 directory passes.
+    const dyck = await loadDataset(join(dir, "dyck2/L20/seed114873176"), pySpec("fn_h", 20), { deep: true });
+    expect(dyck.train).toHaveLength(100);
+  });
+
   it("detects edited, truncated, half-written and miscounted datasets, naming the file", async () => {
     const { path } = await loadOrBuildDataset(spec("fn_c", 30), dir);
     const test = join(path, "test.txt");
