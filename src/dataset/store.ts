@@ -108,7 +108,7 @@ async function buildDataset(
     decimal: task.decimal,
     derived_seed: derivedSeed(spec),
     sizes: { train: spec.trainSize, val: spec.valSize, test: spec.testSize },
-    created_ts: Math.floor(Date.now() / 1000),
+    created_ts: creationTime(),
     generator: GENERATOR,
     sha256: {
       "train.txt": sha256(texts.train),
@@ -284,6 +284,21 @@ export async function loadDataset(
     if (task.allowsDuplicates?.(spec.length) !== true) checkDistinct(path, splits);
   }
   return toDataset(splits, meta, path);
+}
+
+/**
+ * meta.json's created_ts: now, or SOURCE_DATE_EPOCH when set (the reproducible-builds convention), which
+ * makes meta.json byte-identical across runs too, not only the split files.
+ */
+export function creationTime(env: NodeJS.ProcessEnv = process.env): number {
+  const fixed = env.SOURCE_DATE_EPOCH;
+  if (fixed !== undefined && fixed.trim() !== "") {
+    if (!/^\d+$/.test(fixed.trim())) {
+      throw new UsageError(`environment variable SOURCE_DATE_EPOCH: expected whole seconds, got '${fixed}'`);
+    }
+    return Number.parseInt(fixed, 10);
+  }
+  return Math.floor(Date.now() / 1000);
 }
 
 /** No input appears twice across the three splits (except where the paper allows it). */

@@ -6,7 +6,12 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import { buildDatasets } from "../../src/dataset/build-pool.js";
 import type { DatasetSpec } from "../../src/dataset/spec.js";
-import { DatasetDamagedError, loadDataset, loadOrBuildDataset } from "../../src/dataset/store.js";
+import {
+  creationTime,
+  DatasetDamagedError,
+  loadDataset,
+  loadOrBuildDataset,
+} from "../../src/dataset/store.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/ref_datasets", import.meta.url));
 const spec = (fn: string, length: number, seed = 11): DatasetSpec => ({
@@ -74,6 +79,27 @@ describe("dataset store", () => {
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
+  });
+
+  it("with SOURCE_DATE_EPOCH, meta.json is byte-identical too; a malformed one is a usage error", async () => {
+    const other = mkdtempSync(join(tmpdir(), "llm-erm-store-b-"));
+    const saved = process.env.SOURCE_DATE_EPOCH;
+    try {
+      process.env.SOURCE_DATE_EPOCH = "1700000000";
+      const a = await loadOrBuildDataset(spec("fn_a", 20), dir);
+      await new Promise((r) => setTimeout(r, 1100)); // the clock moves on; created_ts must not
+      const b = await loadOrBuildDataset(spec("fn_a", 20), other);
+      const meta = readFileSync(join(a.path, "meta.json"), "utf8");
+      expect(meta).toBe(readFileSync(join(b.path, "meta.json"), "utf8"));
+      expect(JSON.parse(meta).created_ts).toBe(1700000000);
+    } finally {
+      if (saved === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = saved;
+      rmSync(other, { recursive: true, force: true });
+    }
+    expect(() => creationTime({ SOURCE_DATE_EPOCH: "yesterday" })).toThrow(UsageError);
+    const now = Math.floor(Date.now() / 1000);
+    expect(Math.abs(creationTime({}) - now)).toBeLessThanOrEqual(1);
   });
 
   it("finds and reuses a directory written by the Python runner as is", async () => {
