@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { registerDatasetsCommand } from "./datasets-command.js";
 import { registerReportCommand } from "./report-command.js";
+import { registerRescoreCommand } from "./rescore-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerVerifyCommand } from "./verify-command.js";
 
@@ -9,5 +10,6 @@ export function registerCommands(program: Command): void {
   registerDatasetsCommand(program);
   registerRunCommand(program);
   registerReportCommand(program);
+  registerRescoreCommand(program);
   registerVerifyCommand(program);
 }
