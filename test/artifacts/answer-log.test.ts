@@ -131,7 +131,12 @@ describe("answers sidecar", () => {
         toolUses: fc.nat(),
         toolResultsChars: fc.nat(),
         durationMs: fc.double({ min: 0, max: 1e7, noNaN: true }),
-        meta: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.integer(), fc.boolean())),
+        // Meta keys are chosen by our proposers, never by model text; "__proto__" is not a key they use
+        // (and zod's record parsing rightly refuses to copy it onto an object).
+        meta: fc.dictionary(
+          fc.string().filter((k) => k !== "__proto__"),
+          fc.oneof(fc.string(), fc.integer(), fc.boolean()),
+        ),
       },
       { requiredKeys: ["text", "durationMs"] },
     );
