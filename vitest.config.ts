@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    setupFiles: ["test/setup-fast-check.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Sandboxed Python children and loopback servers: two cores, keep the pool small.
