@@ -146,19 +146,24 @@ const T = 0; // column accumulator
 const P = 1; // sum of cross products, doubled once
 const Q = 2; // scratch
 
-/** After U (n + 1 limbs, value < 2N) is computed: dst = U - N if U >= N, else U (uses D as scratch). */
-function emitConditionalSubtract(f: Body, n: number, dst = X_OFF): void {
+/** D = a - b over n limbs, limb by limb; leaves the final borrow (0 or -1) in T. */
+function emitLimbSubtract(f: Body, n: number, a: number, b: number): void {
   f.i64(0).set(T); // borrow, 0 or -1
   for (let i = 0; i < n; i++) {
     f.get(T)
-      .load(U_OFF + 8 * i)
+      .load(a + 8 * i)
       .emit(OP.i64Add)
-      .load(N_OFF + 8 * i)
+      .load(b + 8 * i)
       .emit(OP.i64Sub)
       .set(Q);
     f.store(D_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
     f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrS).set(T);
   }
+}
+
+/** After U (n + 1 limbs, value < 2N) is computed: dst = U - N if U >= N, else U (uses D as scratch). */
+function emitConditionalSubtract(f: Body, n: number, dst = X_OFF): void {
+  emitLimbSubtract(f, n, U_OFF, N_OFF);
   f.get(T)
     .load(U_OFF + 8 * n)
     .emit(OP.i64Add)
@@ -221,17 +226,7 @@ function emitSquare(n: number): Body {
 
 /** dst = a - b mod N for a, b < N (uses D as scratch). dst may be a or b. */
 function emitSub(f: Body, n: number, dst: number, a: number, b: number): void {
-  f.i64(0).set(T); // borrow, 0 or -1
-  for (let i = 0; i < n; i++) {
-    f.get(T)
-      .load(a + 8 * i)
-      .emit(OP.i64Add)
-      .load(b + 8 * i)
-      .emit(OP.i64Sub)
-      .set(Q);
-    f.store(D_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
-    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrS).set(T);
-  }
+  emitLimbSubtract(f, n, a, b);
   // T is -1 iff a < b: then add N (T & N[i] is N[i] or 0); the final carry out is dropped.
   f.i64(0).set(P); // carry
   for (let i = 0; i < n; i++) {
