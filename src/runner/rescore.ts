@@ -119,7 +119,7 @@ export function reselect(rows: readonly RescoreRow[]): ReselectionRow[] {
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
-  return [...groups.values()].map((g) => {
+  const selected = [...groups.values()].map((g): ReselectionRow => {
     const first = g[0] as RescoreRow;
     const pick = (facts: (r: RescoreRow) => ScoreFacts | null) => {
       const scored = g.flatMap((r) => {
@@ -150,6 +150,14 @@ export function reselect(rows: readonly RescoreRow[]): ReselectionRow[] {
       changed,
     };
   });
+  // The summary's order, not the order attempts finished in: by function, longest inputs first.
+  return selected.sort(
+    (a, b) =>
+      a.fn.localeCompare(b.fn) ||
+      b.length - a.length ||
+      a.proposer.localeCompare(b.proposer) ||
+      a.config_fingerprint.localeCompare(b.config_fingerprint),
+  );
 }
 
 /** The re-selection as a Markdown table (stdout of `llm-erm rescore`). */
