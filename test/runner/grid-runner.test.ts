@@ -226,27 +226,8 @@ describe("runGrid", () => {
         },
       }),
     };
-    const res = await runGrid(
-      {
-        points: pts("fn_a"),
-        attempts: 4,
-        concurrency: 2,
-        batch: 2,
-        testSelectedOnly: false,
-        fingerprint: "fp1",
-      },
-      {
-        proposer,
-        verifier: fakeVerifier(PROGRAMS),
-        extractCode: fakeExtract,
-        prepare: async (p) => ({ task: fakeParityTask, splits: fakeSplits(p.length), prompt: "p" }),
-        append: () => {},
-        prior,
-        budget: new Budget({ maxOutputTokens: 100 }),
-        logger: captureLogger(),
-        signal: new AbortController().signal,
-      },
-    );
+    const { run } = setup(pts("fn_a"), {}, { attempts: 4, concurrency: 2, batch: 2 }, prior);
+    const res = await run(undefined, undefined, { proposer });
     expect(asked).toEqual([2, 4]);
     expect(res.records.map((r) => r.attempt).sort()).toEqual([1, 2, 3, 4]);
   });
@@ -254,28 +235,8 @@ describe("runGrid", () => {
   it("reports each grid point in flight (phase, attempt, best val) and the finished ones", async () => {
     const { proposer } = scriptedProposer({ fn_a: [text("almost"), text("right")], fn_b: [text("wrong")] });
     const states: ProgressState[] = [];
-    await runGrid(
-      {
-        points: pts("fn_a", "fn_b"),
-        attempts: 2,
-        concurrency: 1,
-        batch: 1,
-        testSelectedOnly: false,
-        fingerprint: "fp1",
-      },
-      {
-        proposer,
-        verifier: fakeVerifier(PROGRAMS),
-        extractCode: fakeExtract,
-        prepare: async (p) => ({ task: fakeParityTask, splits: fakeSplits(p.length), prompt: "p" }),
-        append: () => {},
-        prior: [],
-        budget: new Budget({ maxOutputTokens: 100 }),
-        logger: captureLogger(),
-        signal: new AbortController().signal,
-        onProgress: (st) => states.push(st),
-      },
-    );
+    const { run } = setup(pts("fn_a", "fn_b"), {}, { attempts: 2, concurrency: 1 });
+    await run(undefined, undefined, { proposer, onProgress: (st) => states.push(st) });
     const seen = (fn: string) => states.flatMap((st) => st.active.filter((a) => a.fn === fn));
     const phases = new Set(seen("fn_a").map((a) => a.phase));
     expect(phases).toEqual(new Set(["waiting", "proposing", "verifying"]));
