@@ -21,6 +21,7 @@ import { specForPoint } from "../src/dataset/spec.js";
 import { loadOrBuildDataset } from "../src/dataset/store.js";
 import { buildPaperPrompt } from "../src/prompt/paper-prompt.js";
 import { createOpenAIProposer } from "../src/proposer/openai-proposer.js";
+import { PAPER_REQUEST_DEFAULTS } from "../src/proposer/openai-request.js";
 import type { Proposer } from "../src/proposer/proposer.js";
 import type { PreparedPoint } from "../src/runner/grid-runner.js";
 import { createRunLogger } from "../src/runner/run-logger.js";
@@ -137,13 +138,8 @@ const sink = new Writable({ write: (_c, _e, cb) => cb() });
 const proposer = createOpenAIProposer({
   apiKey: "sk-bench",
   baseURL: url,
-  model: "gpt-5",
-  maxOutputTokens: 20000,
-  reasoningEffort: "high",
-  verbosity: "low",
-  toolChoice: "auto",
-  codeInterpreter: true,
-  structuredOutput: false,
+  ...PAPER_REQUEST_DEFAULTS,
+  codeInterpreter: true, // as the paper's runs
   timeoutMs: 120_000,
 });
 const openaiProposer = proposer;

@@ -13,7 +13,12 @@ import { buildPaperPrompt } from "../prompt/paper-prompt.js";
 import { preflightOpenAI } from "../proposer/openai-preflight.js";
 import { findPrice, loadPriceTable, type Price } from "../proposer/openai-pricing.js";
 import { createOpenAIProposer } from "../proposer/openai-proposer.js";
-import { REASONING_EFFORTS, TOOL_CHOICES, VERBOSITIES } from "../proposer/openai-request.js";
+import {
+  PAPER_REQUEST_DEFAULTS as PAPER,
+  REASONING_EFFORTS,
+  TOOL_CHOICES,
+  VERBOSITIES,
+} from "../proposer/openai-request.js";
 import type { Proposer } from "../proposer/proposer.js";
 import { runFingerprint } from "../runner/fingerprint.js";
 import type { PreparedPoint } from "../runner/grid-runner.js";
@@ -88,29 +93,29 @@ export function registerRunCommand(program: Command): void {
         "openai | enumerative (default: openai when OPENAI_API_KEY is set, else enumerative)",
       ).argParser(choice("--provider", ["openai", "enumerative"])),
     )
-    .addOption(new Option("--model <name>", "model (default: gpt-5) [env OPENAI_MODEL]"))
+    .addOption(new Option("--model <name>", `model (default: ${PAPER.model}) [env OPENAI_MODEL]`))
     .addOption(
       new Option(
         "--max-output-tokens <n>",
-        "max_output_tokens per call (default: 20000) [env MAX_OUTPUT_TOKENS]",
+        `max_output_tokens per call (default: ${PAPER.maxOutputTokens}) [env MAX_OUTPUT_TOKENS]`,
       ).argParser(int("--max-output-tokens")),
     )
     .addOption(
       new Option(
         "--reasoning-effort <effort>",
-        `${REASONING_EFFORTS.join(" | ")} (default: high) [env REASONING_EFFORT]`,
+        `${REASONING_EFFORTS.join(" | ")} (default: ${PAPER.reasoningEffort}) [env REASONING_EFFORT]`,
       ).argParser(choice("--reasoning-effort", REASONING_EFFORTS)),
     )
     .addOption(
       new Option(
         "--verbosity <v>",
-        `${VERBOSITIES.join(" | ")} | off (default: low) [env TEXT_VERBOSITY]`,
+        `${VERBOSITIES.join(" | ")} | off (default: ${PAPER.verbosity}) [env TEXT_VERBOSITY]`,
       ).argParser(choice("--verbosity", [...VERBOSITIES, "off"])),
     )
     .addOption(
       new Option(
         "--tool-choice <c>",
-        `${TOOL_CHOICES.join(" | ")} (default: auto) [env TOOL_CHOICE]`,
+        `${TOOL_CHOICES.join(" | ")} (default: ${PAPER.toolChoice}) [env TOOL_CHOICE]`,
       ).argParser(choice("--tool-choice", TOOL_CHOICES)),
     )
     .addOption(

@@ -23,6 +23,17 @@ export const OpenAIRequestConfigSchema = z.object({
 });
 export type OpenAIRequestConfig = z.infer<typeof OpenAIRequestConfigSchema>;
 
+/** The paper runner's request defaults (REFERENCE.md "Defaults"); its code interpreter is off by default. */
+export const PAPER_REQUEST_DEFAULTS = {
+  model: "gpt-5",
+  maxOutputTokens: 20000,
+  reasoningEffort: "high",
+  verbosity: "low",
+  toolChoice: "auto",
+  codeInterpreter: false,
+  structuredOutput: false,
+} as const satisfies OpenAIRequestConfig;
+
 /** JSON schema of the free-text contract `{"code": "..."}`, for `--structured-output`. */
 export const CODE_SCHEMA = {
   type: "object",

@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
-import { OpenAIRequestConfigSchema } from "../proposer/openai-request.js";
+import { OpenAIRequestConfigSchema, PAPER_REQUEST_DEFAULTS as PAPER } from "../proposer/openai-request.js";
 import { parseShard, type Shard } from "./shard.js";
 
 /** Everything `llm-erm run` needs besides the grid/data flags, after flags and environment are merged. */
@@ -106,7 +106,7 @@ export function readRunSettings(
         ? "provider: openai (OPENAI_API_KEY is set; see --provider)"
         : "provider: enumerative (OPENAI_API_KEY is not set; see --provider)"
       : undefined;
-  const verbosityRaw = (opts.verbosity as string | undefined) ?? env.TEXT_VERBOSITY ?? "low";
+  const verbosityRaw = (opts.verbosity as string | undefined) ?? env.TEXT_VERBOSITY ?? PAPER.verbosity;
   const candidate = {
     provider,
     attempts: opts.attempts ?? envNumber("ATTEMPTS") ?? 5,
@@ -117,11 +117,11 @@ export function readRunSettings(
       (provider === "enumerative" ? availableParallelism() : 5),
     batch: opts.batch ?? 1,
     timeoutS: opts.timeout ?? envNumber("PER_CALL_TIMEOUT_S") ?? 1200,
-    model: opts.model ?? env.OPENAI_MODEL ?? "gpt-5",
-    maxOutputTokens: opts.maxOutputTokens ?? envNumber("MAX_OUTPUT_TOKENS") ?? 20000,
-    reasoningEffort: opts.reasoningEffort ?? env.REASONING_EFFORT ?? "high",
+    model: opts.model ?? env.OPENAI_MODEL ?? PAPER.model,
+    maxOutputTokens: opts.maxOutputTokens ?? envNumber("MAX_OUTPUT_TOKENS") ?? PAPER.maxOutputTokens,
+    reasoningEffort: opts.reasoningEffort ?? env.REASONING_EFFORT ?? PAPER.reasoningEffort,
     verbosity: verbosityRaw === "off" || verbosityRaw === "" ? undefined : verbosityRaw,
-    toolChoice: opts.toolChoice ?? env.TOOL_CHOICE ?? "auto",
+    toolChoice: opts.toolChoice ?? env.TOOL_CHOICE ?? PAPER.toolChoice,
     codeInterpreter: opts.enableCodeInterpreter === true || envBool("ENABLE_CODE_INTERPRETER") === true,
     structuredOutput: opts.structuredOutput === true,
     background: opts.background === true,

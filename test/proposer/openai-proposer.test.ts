@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createOpenAIProposer, type OpenAIProposerOptions } from "../../src/proposer/openai-proposer.js";
+import { PAPER_REQUEST_DEFAULTS } from "../../src/proposer/openai-request.js";
 import type { Proposal } from "../../src/proposer/proposer.js";
 import { fakeParityTask } from "../helpers/fakes.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
@@ -14,13 +15,8 @@ afterEach(async () => {
 const baseOpts = (url: string, over: Partial<OpenAIProposerOptions> = {}): OpenAIProposerOptions => ({
   apiKey: "sk-test-not-a-real-key",
   baseURL: url,
-  model: "gpt-5",
-  maxOutputTokens: 20000,
-  reasoningEffort: "high",
-  verbosity: "low",
-  toolChoice: "auto",
-  codeInterpreter: true,
-  structuredOutput: false,
+  ...PAPER_REQUEST_DEFAULTS,
+  codeInterpreter: true, // as the paper's runs
   timeoutMs: 5000,
   retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 200 },
   pollIntervalMs: 10,
