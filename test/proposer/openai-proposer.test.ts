@@ -211,32 +211,26 @@ describe("OpenAI proposer over the real SDK and real HTTP", () => {
     expect(server.cancels).toEqual([proposal.meta?.response_id]);
   });
 
-  it("an abort rejects (nothing to record) and cancels a background response", async () => {
-    // Abort once the response exists on the server (it has been polled), not after a fixed delay: on a
-    // loaded machine a timer could fire before the create call returned, leaving nothing to cancel.
-    const ac = abortOnFirstRetrieve();
-    await expect(
-      propose(
-        [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
-        { background: true },
-        ac.signal,
-      ),
-    ).rejects.toThrow(/interrupted|abort/);
-    expect(server!.cancels).toHaveLength(1);
-  });
-
-  it("an abort while a poll is in flight still cancels the background response", async () => {
-    // The server holds every retrieve for 400 ms: the abort lands inside the SDK's retrieve call
-    // rather than between polls.
-    const ac = abortOnFirstRetrieve();
-    await expect(
-      propose(
-        [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
-        { background: true },
-        ac.signal,
-        { retrieveDelayMs: 400 },
-      ),
-    ).rejects.toThrow(/interrupted|abort/);
-    expect(server!.cancels).toHaveLength(1);
-  });
+  // Abort once the response exists on the server (it has been polled), not after a fixed delay: on a
+  // loaded machine a timer could fire before the create call returned, leaving nothing to cancel. With
+  // the server holding each retrieve for 400 ms, the abort lands inside the SDK's retrieve call rather
+  // than between polls.
+  it.each([
+    { when: "between polls", retrieveDelayMs: 0 },
+    { when: "while a poll is in flight", retrieveDelayMs: 400 },
+  ])(
+    "an abort $when rejects (nothing to record) and cancels the background response",
+    async ({ retrieveDelayMs }) => {
+      const ac = abortOnFirstRetrieve();
+      await expect(
+        propose(
+          [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
+          { background: true },
+          ac.signal,
+          { retrieveDelayMs },
+        ),
+      ).rejects.toThrow(/interrupted|abort/);
+      expect(server!.cancels).toHaveLength(1);
+    },
+  );
 });
