@@ -1,0 +1,21 @@
+import fc from "fast-check";
+import { MAX_MONT_LIMBS } from "../../src/tasks/prime-montgomery.js";
+
+/** The widest modulus the wasm kernel takes: 28-bit limbs. */
+const MAX_BITS = 28 * MAX_MONT_LIMBS;
+
+/** Odd n > 3 of 3 to MAX_BITS bits, sizes drawn uniformly (so short and long moduli both show up). */
+export const oddModulus = (): fc.Arbitrary<bigint> =>
+  fc
+    .integer({ min: 3, max: MAX_BITS })
+    .chain((bits) => fc.bigInt({ min: 2n ** BigInt(bits - 1), max: 2n ** BigInt(bits) - 1n }))
+    .map((x) => x | 1n)
+    .filter((n) => n > 3n);
+
+/** A start whose next prime still fits the kernel (5 to MAX_BITS - 1 bits, below the top quarter). */
+export const primeStart = (): fc.Arbitrary<bigint> =>
+  fc
+    .integer({ min: 5, max: MAX_BITS - 1 })
+    .chain((bits) =>
+      fc.bigInt({ min: 2n ** BigInt(bits - 1), max: 2n ** BigInt(bits) - 2n ** BigInt(bits - 2) }),
+    );
