@@ -146,6 +146,18 @@ const T = 0; // column accumulator
 const P = 1; // sum of cross products, doubled once
 const Q = 2; // scratch
 
+/**
+ * Splits the column value in Q: its low LIMB_BITS bits go to memory at `addr`, the rest (the carry, or
+ * with `signed` the borrow, 0 or -1) to local `carry`.
+ */
+function emitSplitLimb(f: Body, addr: number, carry: number, signed = false): void {
+  f.store(addr, () => f.get(Q).i64(MASK).emit(OP.i64And));
+  f.get(Q)
+    .i64(LIMB_BITS)
+    .emit(signed ? OP.i64ShrS : OP.i64ShrU)
+    .set(carry);
+}
+
 /** D = a - b over n limbs, limb by limb; leaves the final borrow (0 or -1) in T. */
 function emitLimbSubtract(f: Body, n: number, a: number, b: number): void {
   f.i64(0).set(T); // borrow, 0 or -1
@@ -156,8 +168,7 @@ function emitLimbSubtract(f: Body, n: number, a: number, b: number): void {
       .load(b + 8 * i)
       .emit(OP.i64Sub)
       .set(Q);
-    f.store(D_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
-    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrS).set(T);
+    emitSplitLimb(f, D_OFF + 8 * i, T, true);
   }
 }
 
@@ -237,8 +248,7 @@ function emitSub(f: Body, n: number, dst: number, a: number, b: number): void {
       .get(T)
       .emit(OP.i64And, OP.i64Add)
       .set(Q);
-    f.store(dst + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
-    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(P);
+    emitSplitLimb(f, dst + 8 * i, P);
   }
 }
 
@@ -253,8 +263,7 @@ function emitAdd(f: Body, n: number, dst: number, a: number, b: number): void {
       .get(T)
       .emit(OP.i64Add)
       .set(Q);
-    f.store(U_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
-    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
+    emitSplitLimb(f, U_OFF + 8 * i, T);
   }
   f.store(U_OFF + 8 * n, () => f.get(T));
   emitConditionalSubtract(f, n, dst);
@@ -274,8 +283,7 @@ function emitHalfSum(f: Body, n: number, dst: number, a: number, b: number): voi
       .get(T)
       .emit(OP.i64Add)
       .set(Q);
-    f.store(U_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
-    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
+    emitSplitLimb(f, U_OFF + 8 * i, T);
   }
   f.store(U_OFF + 8 * n, () => f.get(T));
   for (let i = 0; i < n; i++) {
@@ -304,8 +312,7 @@ function emitDouble(n: number): Body {
       .get(T)
       .emit(OP.i64Add)
       .set(Q);
-    f.store(U_OFF + 8 * i, () => f.get(Q).i64(MASK).emit(OP.i64And));
-    f.get(Q).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
+    emitSplitLimb(f, U_OFF + 8 * i, T);
   }
   f.store(U_OFF + 8 * n, () => f.get(T));
   emitConditionalSubtract(f, n);
