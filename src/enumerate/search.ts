@@ -243,15 +243,32 @@ export function search(
     return tag === 0 ? ints.size[i]! : tag === 1 ? bools.size[i]! : alternatives[i]!.size;
   };
 
+  /**
+   * A program whose behaviour an earlier one already has is pruned from the search, but if that
+   * behaviour fits the training set it stays a candidate: it may differ on new inputs.
+   */
+  const keepAlternative = (
+    dupErr: number,
+    bool: boolean,
+    size: number,
+    op: number,
+    a: number,
+    b: number,
+    p: number,
+  ): void => {
+    if (dupErr !== 0 || zeroChecks >= MAX_ZERO_CHECKS) return;
+    alternatives.push({ bool, size, op, a, b, p });
+    considerZero((alternatives.length - 1) * 4 + 2);
+  };
+  /** A kept program (by its code) goes to the zero-error candidates or to its error bucket. */
+  const file = (err: number, code: number): void => {
+    if (err === 0) {
+      if (zeroChecks < MAX_ZERO_CHECKS) considerZero(code);
+    } else buckets[err]!.push(code);
+  };
   const addInt = (size: number, op: number, a: number, b: number, p: number): void => {
     const id = ints.insert(size, op, a, b, p);
-    if (id < 0) {
-      if (intErr[~id] === 0 && zeroChecks < MAX_ZERO_CHECKS) {
-        alternatives.push({ bool: false, size, op, a, b, p });
-        considerZero((alternatives.length - 1) * 4 + 2);
-      }
-      return;
-    }
+    if (id < 0) return keepAlternative(intErr[~id]!, false, size, op, a, b, p);
     let err = 0;
     for (let i = 0; i < n; i++) {
       const pred = scratchI[i] !== 0 ? 1 : 0;
@@ -260,27 +277,17 @@ export function search(
     }
     intErr.push(err);
     if (onKept) onKept({ type: "int", size, expr: () => intExpr(id) });
-    if (err === 0) {
-      if (zeroChecks < MAX_ZERO_CHECKS) considerZero(id * 4);
-    } else buckets[err]!.push(id * 4);
+    file(err, id * 4);
   };
   const addBool = (size: number, op: number, a: number, b: number, p: number): void => {
     scratchB[W - 1]! &= lastMask;
     const id = bools.insert(size, op, a, b, p);
-    if (id < 0) {
-      if (boolErr[~id] === 0 && zeroChecks < MAX_ZERO_CHECKS) {
-        alternatives.push({ bool: true, size, op, a, b, p });
-        considerZero((alternatives.length - 1) * 4 + 2);
-      }
-      return;
-    }
+    if (id < 0) return keepAlternative(boolErr[~id]!, true, size, op, a, b, p);
     let err = 0;
     for (let w = 0; w < W; w++) err += popcount(scratchB[w]! ^ labels[w]!);
     boolErr.push(err);
     if (onKept) onKept({ type: "bool", size, expr: () => boolExpr(id) });
-    if (err === 0) {
-      if (zeroChecks < MAX_ZERO_CHECKS) considerZero(id * 4 + 1);
-    } else buckets[err]!.push(id * 4 + 1);
+    file(err, id * 4 + 1);
   };
   /** Fills the Bool scratch from a per-example predicate. */
   const fillBool = (pred: (i: number) => boolean): void => {
