@@ -268,7 +268,10 @@ export function search(
   };
   const addInt = (size: number, op: number, a: number, b: number, p: number): void => {
     const id = ints.insert(size, op, a, b, p);
-    if (id < 0) return keepAlternative(intErr[~id]!, false, size, op, a, b, p);
+    if (id < 0) {
+      keepAlternative(intErr[~id]!, false, size, op, a, b, p);
+      return;
+    }
     let err = 0;
     for (let i = 0; i < n; i++) {
       const pred = scratchI[i] !== 0 ? 1 : 0;
@@ -282,7 +285,10 @@ export function search(
   const addBool = (size: number, op: number, a: number, b: number, p: number): void => {
     scratchB[W - 1]! &= lastMask;
     const id = bools.insert(size, op, a, b, p);
-    if (id < 0) return keepAlternative(boolErr[~id]!, true, size, op, a, b, p);
+    if (id < 0) {
+      keepAlternative(boolErr[~id]!, true, size, op, a, b, p);
+      return;
+    }
     let err = 0;
     for (let w = 0; w < W; w++) err += popcount(scratchB[w]! ^ labels[w]!);
     boolErr.push(err);
