@@ -10,6 +10,7 @@
  */
 
 import { jacobi } from "./primality.js";
+import { name, section, sleb, uleb } from "./wasm-encoder.js";
 
 const LIMB_BITS = 28;
 const MASK = (1 << LIMB_BITS) - 1;
@@ -42,32 +43,6 @@ const D_BITS_OFF = 23 * 8 * MAX_MONT_LIMBS;
 const Q_BITS_OFF = D_BITS_OFF + 64;
 const D_COUNT_OFF = 24 * 8 * MAX_MONT_LIMBS; // i32; the sign byte follows at + 4
 const Q_COUNT_OFF = D_COUNT_OFF + 8;
-
-// --- a minimal WebAssembly encoder --------------------------------------------------------------
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
 
 const OP = {
   localGet: 0x20,
@@ -145,6 +120,7 @@ class Body {
 const T = 0; // column accumulator
 const P = 1; // sum of cross products, doubled once
 const Q = 2; // scratch
+const S = 3; // products of a column that do not depend on T (emitMontMul)
 
 /**
  * Splits the column value in Q: its low LIMB_BITS bits go to memory at `addr`, the rest (the carry, or
@@ -200,31 +176,40 @@ function emitMontMul(f: Body, n: number, r: number, a: number, b: number): void 
   const square = a === b;
   f.i64(0).set(T);
   for (let i = 0; i <= 2 * n - 1; i++) {
+    // S: the column's products that do not wait for T, so that only the m_i chain is serial
+    f.i64(0).set(S);
     if (square) {
       // products of column i: 2 * sum_{j < k, j + k = i} a[j] a[k] + a[i/2]^2
       f.i64(0).set(P);
       for (let j = Math.max(0, i - n + 1); 2 * j < i; j++) f.mulAdd(P, a + 8 * j, a + 8 * (i - j));
-      f.get(T).get(P).i64(1).emit(OP.i64Shl, OP.i64Add).set(T);
-      if (i % 2 === 0 && i / 2 < n) f.mulAdd(T, a + 4 * i, a + 4 * i);
+      f.get(P).i64(1).emit(OP.i64Shl).set(S);
+      if (i % 2 === 0 && i / 2 < n) f.mulAdd(S, a + 4 * i, a + 4 * i);
     } else {
       for (let j = Math.max(0, i - n + 1); j <= Math.min(i, n - 1); j++)
-        f.mulAdd(T, a + 8 * j, b + 8 * (i - j));
+        f.mulAdd(S, a + 8 * j, b + 8 * (i - j));
     }
-    // M products of column i, M[j] known for j < min(i, n)
-    for (let j = Math.max(0, i - n + 1); j < Math.min(i, n); j++)
-      f.mulAdd(T, M_OFF + 8 * j, N_OFF + 8 * (i - j));
+    // M products of column i, M[j] known for j < min(i, n); M[i - 1] is still in Q (a load right after
+    // its store would wait on the store)
+    for (let j = Math.max(0, i - n + 1); j < Math.min(i, n); j++) {
+      if (j === i - 1)
+        f.get(S)
+          .get(Q)
+          .load(N_OFF + 8 * (i - j))
+          .emit(OP.i64Mul, OP.i64Add)
+          .set(S);
+      else f.mulAdd(S, M_OFF + 8 * j, N_OFF + 8 * (i - j));
+    }
+    f.get(T).i64(LIMB_BITS).emit(OP.i64ShrU).get(S).emit(OP.i64Add).set(T);
     if (i < n) {
       // M[i] = (T mod W) * (-1/N mod W) mod W makes the column divisible by W
-      f.store(M_OFF + 8 * i, () =>
-        f.get(T).i64(MASK).emit(OP.i64And).load(NINV_OFF).emit(OP.i64Mul).i64(MASK).emit(OP.i64And),
-      );
-      f.mulAdd(T, M_OFF + 8 * i, N_OFF);
+      f.get(T).i64(MASK).emit(OP.i64And).load(NINV_OFF).emit(OP.i64Mul).i64(MASK).emit(OP.i64And).set(Q);
+      f.store(M_OFF + 8 * i, () => f.get(Q));
+      f.get(T).get(Q).load(N_OFF).emit(OP.i64Mul, OP.i64Add).set(T);
     } else {
       f.store(U_OFF + 8 * (i - n), () => f.get(T).i64(MASK).emit(OP.i64And));
     }
-    f.get(T).i64(LIMB_BITS).emit(OP.i64ShrU).set(T);
   }
-  f.store(U_OFF + 8 * n, () => f.get(T));
+  f.store(U_OFF + 8 * n, () => f.get(T).i64(LIMB_BITS).emit(OP.i64ShrU));
   emitConditionalSubtract(f, n, r);
 }
 
@@ -328,10 +313,10 @@ function emitCopy(f: Body, n: number, dst: number, src: number): void {
  * dst = c * src mod N for a small integer c (|D| or |Q| of the Lucas test, set per n): |c|'s bits after
  * its leading one are bytes at `bits`, their count an i32 at `count`, the sign (1: negative) the byte
  * after it. Binary method with modular doublings and additions: a few linear passes instead of a
- * Montgomery multiplication. dst may be src. Uses local 3 (i32) as the index.
+ * Montgomery multiplication. dst may be src. Uses local 4 (i32) as the index.
  */
 function emitSmallMul(f: Body, n: number, dst: number, src: number, bits: number, count: number): void {
-  const I = 3;
+  const I = 4;
   emitCopy(f, n, ACC_OFF, src);
   f.emit(OP.i32Const, 0, OP.localSet, I);
   f.emit(OP.block, OP.void, OP.loop, OP.void);
@@ -422,19 +407,11 @@ function moduleFunctions(n: number): WasmFunction[] {
   return fns;
 }
 
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
-function name(s: string): number[] {
-  return [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
-}
-
 function buildModule(n: number): Uint8Array {
   const fns = moduleFunctions(n);
-  // 3 i64 locals (T, P, Q) in the arithmetic; 1 i32 local (the index) in the ladders
+  // 4 i64 locals (T, P, Q, S) in the arithmetic; 1 i32 local (the index) in the ladders
   const bodies = fns.map((fn) =>
-    fn.counted ? fn.body.bytes(1, 0x7f) : fn.body.bytes(3, 0x7e, fn.index ? 1 : 0),
+    fn.counted ? fn.body.bytes(1, 0x7f) : fn.body.bytes(4, 0x7e, fn.index ? 1 : 0),
   );
   const exports = fns.flatMap((fn, i) => [...name(fn.name), 0x00, ...uleb(i)]);
   return Uint8Array.from([
