@@ -16,6 +16,7 @@
  * 24-bit limbs and a table of 2^(24k) mod p: a few float multiply-adds per prime, no BigInt division.
  */
 import { type GMPFunctions, init } from "gmp-wasm";
+import { BATCH, MAX_PAIR_LIMBS, strongProbablePrime2Batch } from "./base2-pair-kernel.js";
 import { nextPrime as nextPrimeBigInt } from "./primality.js";
 import {
   isStrongLucasProbablePrimeMont,
@@ -37,6 +38,8 @@ const SMALL = 1n << 40n;
 /** Hex lengths (7 per 28-bit limb) at which candidates get the wasm base-2 round before GMP's BPSW. */
 const MONT_MIN_HEX = 7 * 8 - 6;
 const MONT_MAX_HEX = 7 * MAX_MONT_LIMBS - 1;
+/** The SIMD kernel takes numbers below 2^(28 * 16 - 4); the strong Lucas kernel, below 2^(28 * 16). */
+const BATCH_MAX_HEX = Math.floor((28 * MAX_PAIR_LIMBS - 4) / 4);
 
 function oddPrimesBelow(bound: number): Int32Array {
   const composite = new Uint8Array(bound);
@@ -121,14 +124,22 @@ export interface NextPrimeEngine {
 }
 
 /**
+ * How survivors of the sieve are decided: "gmp" is GMP's BPSW on each; "scalar" is the wasm kernel's BPSW
+ * (prime-montgomery.ts) on each from 50 hex digits (GMP below); "batch" is the base-2 round on four
+ * survivors at once in the SIMD kernel (base2-pair-kernel.ts), then the wasm strong Lucas test on the first
+ * that passes. All decide the same; only the speed differs.
+ */
+export type SurvivorTest = "gmp" | "scalar" | "batch";
+
+/**
  * An engine on a GMP instance. `sieveBound`: odd primes below it sieve the window (at most 2^20, so the
- * residue sums stay exact; default 2^13). `montgomery`: decide survivors of 50+ hex digits by the wasm BPSW
- * (prime-montgomery.ts) instead of GMP's. Both only change the speed; exported for the benchmark.
+ * residue sums stay exact; default 2^13). `survivors`: see SurvivorTest (default "batch"). Both only change
+ * the speed; exported for the benchmark.
  */
 export function createNextPrimeEngine(
   g: GMPFunctions,
   sieveBound?: number,
-  montgomery = true,
+  survivors: SurvivorTest = "batch",
 ): NextPrimeEngine {
   if (sieveBound !== undefined && sieveBound > 1 << 20)
     throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
@@ -138,6 +149,40 @@ export function createNextPrimeEngine(
   g.mpz_init(base);
   g.mpz_init(cand);
   let marks = new Uint8Array(0);
+  const batch: bigint[] = [];
+
+  /** The first prime among the window's survivors (start + 2i, unmarked), or undefined. */
+  function firstPrime(start: bigint, hex: string): bigint | undefined {
+    if (survivors === "batch" && hex.length < BATCH_MAX_HEX) {
+      // four survivors per call of the SIMD kernel; the first of them that is prime is the answer
+      for (let i = 0; i < marks.length; ) {
+        batch.length = 0;
+        for (; i < marks.length && batch.length < BATCH; i++)
+          if (!marks[i]) batch.push(start + BigInt(2 * i));
+        if (batch.length === 0) break;
+        const passed = strongProbablePrime2Batch(batch);
+        for (let j = 0; j < batch.length; j++) {
+          const c = batch[j] as bigint;
+          if (passed[j] && isStrongLucasProbablePrimeMont(c)) return c;
+        }
+      }
+      return undefined;
+    }
+    // From ~65 digits on, the scalar wasm kernel's BPSW beats GMP's; below, its JS overhead does not pay.
+    const mont = survivors === "scalar" && hex.length >= MONT_MIN_HEX && hex.length <= MONT_MAX_HEX;
+    g.mpz_set_string(base, hex, 16);
+    for (let i = 0; i < marks.length; i++) {
+      if (marks[i]) continue;
+      if (mont) {
+        const c = start + BigInt(2 * i);
+        if (isStrongProbablePrime2(c) && isStrongLucasProbablePrimeMont(c)) return c;
+        continue;
+      }
+      g.mpz_add_ui(cand, base, 2 * i);
+      if (g.mpz_probab_prime_p(cand, 24) !== 0) return start + BigInt(2 * i);
+    }
+    return undefined;
+  }
 
   return {
     nextPrime(n: bigint): bigint {
@@ -151,21 +196,8 @@ export function createNextPrimeEngine(
       if (marks.length !== window) marks = new Uint8Array(window);
       for (;;) {
         sieveWindow(table, hexToLimbs(hex), marks);
-        g.mpz_set_string(base, hex, 16);
-        // From ~65 digits on, the wasm Montgomery kernel's BPSW beats GMP's; below, its JS overhead
-        // does not pay.
-        const mont = montgomery && hex.length >= MONT_MIN_HEX && hex.length <= MONT_MAX_HEX;
-        for (let i = 0; i < window; i++) {
-          if (marks[i]) continue;
-          if (mont) {
-            // BPSW in the wasm kernel: base-2 strong test, then the strong Lucas test (Selfridge)
-            const c = start + BigInt(2 * i);
-            if (isStrongProbablePrime2(c) && isStrongLucasProbablePrimeMont(c)) return c;
-            continue;
-          }
-          g.mpz_add_ui(cand, base, 2 * i);
-          if (g.mpz_probab_prime_p(cand, 24) !== 0) return start + BigInt(2 * i);
-        }
+        const p = firstPrime(start, hex);
+        if (p !== undefined) return p;
         start += BigInt(2 * window);
         hex = start.toString(16);
       }

@@ -61,4 +61,23 @@ describe("GMP next-prime engine", () => {
     }
     expect(() => createNextPrimeEngine(binding, 2 ** 21)).toThrow(/over 2\^20/);
   });
+
+  it("gives the same primes whichever way survivors are decided (GMP, scalar wasm, SIMD batch)", async () => {
+    const { binding } = await init();
+    const engines = (["gmp", "scalar", "batch"] as const).map((t) =>
+      createNextPrimeEngine(binding, undefined, t),
+    );
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 13, max: 130 })
+          .chain((digits) => fc.bigInt({ min: 10n ** BigInt(digits - 1), max: 10n ** BigInt(digits) - 1n })),
+        (n) => {
+          const expected = nextPrime(n);
+          for (const e of engines) expect(e.nextPrime(n)).toBe(expected);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
 });

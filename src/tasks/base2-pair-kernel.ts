@@ -1,0 +1,418 @@
+/**
+ * Strong probable-prime tests to base 2 of two odd numbers at once, one per 64-bit lane of WebAssembly's
+ * 128-bit SIMD: the next-prime search tests its sieve survivors two by two. The module is generated here
+ * for one limb count (no build step, no dependency), as prime-montgomery.ts's scalar kernel.
+ *
+ * Limbs are 28 bits, stored as pairs of 32-bit words [lane 0, lane 1], so that one
+ * `i64x2.extmul_low_i32x4_u` multiplies a limb of each lane by the other operand's limb of the same lane
+ * (two 56-bit products per instruction, about twice the scalar kernel's products per second here).
+ * Columns of products sum in 64-bit lanes without carries (product scanning).
+ *
+ * Reduction is lazy: with R = 2^(28k) > 16N, a Montgomery squaring of any x < 4N gives a result < 2N, so
+ * no conditional subtraction runs per step, and a set exponent bit doubles the limbs in place (limbs
+ * < 2^29, values < 4N: still inside every bound). Only the final comparisons reduce fully, in JS.
+ */
+import { name, section, sleb, uleb } from "./wasm-encoder.js";
+
+const LIMB_BITS = 28;
+const MASK = 2 ** LIMB_BITS - 1;
+/** The module handles up to this many limbs: numbers up to 28 * 16 - 4 = 444 bits. */
+export const MAX_PAIR_LIMBS = 16;
+/** Lanes per 128-bit vector, and vectors per kernel: their chains interleave to hide each other's latency. */
+const LANES = 2;
+export const GROUPS = 2;
+/** One group's arrays: N, X, the Montgomery digits M (pairs of 32-bit words per limb), -1/N, exponent masks. */
+const GROUP_BYTES = 4096;
+const N_OFF = 0;
+const X_OFF = 8 * MAX_PAIR_LIMBS;
+const M_OFF = 2 * 8 * MAX_PAIR_LIMBS;
+const NINV_OFF = 3 * 8 * MAX_PAIR_LIMBS;
+/** One pair of lane masks per exponent bit (0 or -1 as 32-bit words), most significant bit first. */
+const E_OFF = 4 * 8 * MAX_PAIR_LIMBS;
+const MAX_BITS = LIMB_BITS * MAX_PAIR_LIMBS;
+
+const SIMD = 0xfd;
+const op = {
+  v128Load: [SIMD, 0x00],
+  v128Store: [SIMD, 0x0b],
+  load64Zero: [SIMD, 0x5d],
+  load64Splat: [SIMD, 0x0a],
+  store64Lane: [SIMD, 0x5b],
+  shuffle: [SIMD, 0x0d],
+  v128And: [SIMD, 0x4e],
+  i32x4Add: [SIMD, ...uleb(0xae)],
+  i64x2Add: [SIMD, ...uleb(0xce)],
+  i64x2Shl: [SIMD, ...uleb(0xcb)],
+  i64x2ShrU: [SIMD, ...uleb(0xcd)],
+  extmulLowU: [SIMD, ...uleb(0xde)],
+  i64x2Splat: [SIMD, 0x12],
+} as const;
+// Plain opcodes.
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_CONST = 0x41;
+const I64_CONST = 0x42;
+/** The bytes of i8x16.shuffle that gather 32-bit words 0 and 2 (each 64-bit lane's low word) into lanes 0, 1. */
+const PACK_LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
+
+/** v128 locals of the squaring: one shared constant, then six per group. */
+const K_MASK = 0; // 2^28 - 1 in both lanes
+const LOCALS_PER_GROUP = 6;
+/** The locals and memory of group g. */
+function group(g: number) {
+  const l = 1 + LOCALS_PER_GROUP * g;
+  const base = GROUP_BYTES * g;
+  return {
+    T: l, // column accumulator
+    P: l + 1, // sum of cross products
+    S: l + 2, // products of a column that do not wait for T
+    W: l + 3, // m_i, the Montgomery digit just computed
+    NINV: l + 4, // -1/N mod 2^28, packed
+    N0: l + 5, // N's lowest limb pair
+    n: (j: number) => base + N_OFF + 8 * j,
+    x: (j: number) => base + X_OFF + 8 * j,
+    m: (j: number) => base + M_OFF + 8 * j,
+    ninv: base + NINV_OFF,
+    e: base + E_OFF,
+  };
+}
+
+class SimdBody {
+  readonly code: number[] = [];
+  emit(...bytes: readonly number[]): this {
+    this.code.push(...bytes);
+    return this;
+  }
+  get(local: number): this {
+    return this.emit(LOCAL_GET, ...uleb(local));
+  }
+  set(local: number): this {
+    return this.emit(LOCAL_SET, ...uleb(local));
+  }
+  /** Pushes the pair of 28-bit limbs at a constant address (zero-extended: words 0, 1 of a v128). */
+  limb(addr: number): this {
+    return this.emit(I32_CONST, 0, ...op.load64Zero, 3, ...uleb(addr));
+  }
+  /** local += limb(a) * limb(b), lane by lane. */
+  mulAdd(local: number, a: number, b: number): this {
+    return this.get(local)
+      .limb(a)
+      .limb(b)
+      .emit(...op.extmulLowU, ...op.i64x2Add)
+      .set(local);
+  }
+  /** Packs the two 64-bit lanes on the stack into words 0, 1 (their low 32 bits). */
+  pack(scratch: number): this {
+    this.emit(LOCAL_TEE, scratch).get(scratch);
+    return this.emit(...op.shuffle, ...PACK_LOW_WORDS);
+  }
+  /** Stores words 0, 1 of the v128 computed by `value` at a constant address. */
+  storePair(addr: number, value: () => void): this {
+    this.emit(I32_CONST, 0);
+    value();
+    return this.emit(...op.store64Lane, 3, ...uleb(addr), 0);
+  }
+  bytes(groups: readonly (readonly [number, number])[]): number[] {
+    const locals = [groups.length, ...groups.flatMap(([count, type]) => [...uleb(count), type])];
+    const body = [...locals, ...this.code, 0x0b];
+    return [...uleb(body.length), ...body];
+  }
+}
+
+/**
+ * X = X^2 / R mod N in every lane, lazily (input < 4N with limbs < 2^29; output < 2N with limbs < 2^28),
+ * by product scanning, the groups' columns interleaved. Each output limb U_{i-k} is written over X_{i-k},
+ * which no later column reads.
+ */
+function emitSquare(k: number): SimdBody {
+  const f = new SimdBody();
+  const groups = Array.from({ length: GROUPS }, (_, g) => group(g));
+  f.emit(I64_CONST, ...sleb(MASK), ...op.i64x2Splat).set(K_MASK);
+  for (const g of groups) {
+    f.limb(g.ninv).set(g.NINV);
+    f.limb(g.n(0)).set(g.N0);
+    f.emit(I64_CONST, 0, ...op.i64x2Splat).set(g.T);
+  }
+  for (let i = 0; i <= 2 * k - 1; i++) for (const g of groups) emitColumn(f, k, i, g);
+  return f;
+}
+
+function emitColumn(f: SimdBody, k: number, i: number, g: ReturnType<typeof group>): void {
+  const { T, P, S, W, x } = g;
+  const lo = Math.max(0, i - k + 1);
+  // S = 2 * sum_{j < h, j + h = i} x_j x_h + x_{i/2}^2 + sum_{j < i} m_j n_{i-j}: none of it waits for T
+  f.emit(I64_CONST, 0, ...op.i64x2Splat).set(S);
+  if (2 * lo < i) {
+    f.emit(I64_CONST, 0, ...op.i64x2Splat).set(P);
+    for (let j = lo; 2 * j < i; j++) f.mulAdd(P, x(j), x(i - j));
+    f.get(P)
+      .emit(I32_CONST, 1, ...op.i64x2Shl)
+      .set(S);
+  }
+  if (i % 2 === 0 && i / 2 < k) f.mulAdd(S, x(i / 2), x(i / 2));
+  for (let j = lo; j < Math.min(i, k); j++) {
+    // m_{i-1} is still in W: reading it back from memory would put a store-to-load wait on the chain
+    if (j === i - 1)
+      f.get(S)
+        .get(W)
+        .limb(g.n(i - j))
+        .emit(...op.extmulLowU, ...op.i64x2Add)
+        .set(S);
+    else f.mulAdd(S, g.m(j), g.n(i - j));
+  }
+  f.get(T)
+    .emit(I32_CONST, LIMB_BITS, ...op.i64x2ShrU)
+    .get(S)
+    .emit(...op.i64x2Add)
+    .set(T);
+  if (i < k) {
+    // m_i = (T mod 2^28) * (-1/N) mod 2^28 per lane makes the column divisible by 2^28
+    f.get(T)
+      .pack(W)
+      .get(g.NINV)
+      .emit(...op.extmulLowU)
+      .get(K_MASK)
+      .emit(...op.v128And)
+      .pack(W)
+      .set(W);
+    f.storePair(g.m(i), () => f.get(W));
+    f.get(T)
+      .get(W)
+      .get(g.N0)
+      .emit(...op.extmulLowU, ...op.i64x2Add)
+      .set(T);
+  } else {
+    f.storePair(x(i - k), () =>
+      f
+        .get(T)
+        .get(K_MASK)
+        .emit(...op.v128And)
+        .pack(W),
+    );
+  }
+}
+
+/**
+ * pow2(count): for each of `count` exponent bits, X = X^2, then X = 2X in the lanes whose mask is set.
+ * Locals: the count (i32 parameter), the index (i32), the masks and a limb pair (v128).
+ */
+function emitLadder(k: number, square: number): SimdBody {
+  const f = new SimdBody();
+  const COUNT = 0;
+  const I = 1;
+  const MASKS = 2;
+  const V = 3;
+  f.emit(0x02, 0x40, 0x03, 0x40); // block, loop
+  f.emit(LOCAL_GET, I, LOCAL_GET, COUNT, 0x4f, 0x0d, 1); // i >= count: leave the block
+  f.emit(0x10, ...uleb(square));
+  for (let gi = 0; gi < GROUPS; gi++) {
+    const g = group(gi);
+    f.emit(LOCAL_GET, I, I32_CONST, 3, 0x74, ...op.load64Splat, 3, ...uleb(g.e)).set(MASKS);
+    // two limbs (of both lanes) per v128: x + (x & masks); the slot after an odd k's last limb stays 0
+    for (let j = 0; j < k; j += 2) {
+      f.emit(I32_CONST, 0, I32_CONST, 0, ...op.v128Load, 3, ...uleb(g.x(j)), LOCAL_TEE, V);
+      f.get(V)
+        .get(MASKS)
+        .emit(...op.v128And, ...op.i32x4Add, ...op.v128Store, 3, ...uleb(g.x(j)));
+    }
+  }
+  f.emit(LOCAL_GET, I, I32_CONST, 1, 0x6a, LOCAL_SET, I, 0x0c, 0); // i++, continue
+  f.emit(0x0b, 0x0b);
+  return f;
+}
+
+function buildModule(k: number): Uint8Array {
+  const V128 = 0x7b;
+  const I32 = 0x7f;
+  const bodies = [
+    emitSquare(k).bytes([[1 + LOCALS_PER_GROUP * GROUPS, V128]]),
+    emitLadder(k, 0).bytes([
+      [1, I32],
+      [2, V128],
+    ]),
+  ];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
+    ...section(1, [2, 0x60, 0, 0, 0x60, 1, I32, 0]), // types: 0 is () -> (), 1 is (i32) -> ()
+    ...section(3, [2, 0, 1]),
+    ...section(5, [1, 0x00, 1]), // one memory of one page
+    ...section(7, [3, ...name("mem"), 0x02, 0, ...name("sqr"), 0x00, 0, ...name("pow2"), 0x00, 1]),
+    ...section(10, [2, ...bodies.flat()]),
+  ]);
+}
+
+// --- the test ------------------------------------------------------------------------------------
+
+interface Kernel {
+  readonly words: Int32Array;
+  readonly sqr: () => void;
+  readonly pow2: (count: number) => void;
+}
+
+/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (
+    module: object,
+  ) => {
+    exports: { sqr: () => void; pow2: (count: number) => void; mem: { buffer: ArrayBuffer } };
+  };
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const kernels = new Map<number, Kernel>();
+
+function kernel(k: number): Kernel {
+  let found = kernels.get(k);
+  if (!found) {
+    const e = new wasm.Instance(new wasm.Module(buildModule(k))).exports;
+    found = { words: new Int32Array(e.mem.buffer), sqr: e.sqr, pow2: e.pow2 };
+    kernels.set(k, found);
+  }
+  return found;
+}
+
+/** x as k little-endian 28-bit limbs (7 hex digits each). */
+function toLimbs(x: bigint, k: number): number[] {
+  const hex = x.toString(16);
+  const limbs: number[] = [];
+  for (let i = 0; i < k; i++) {
+    const end = hex.length - 7 * i;
+    limbs.push(end > 0 ? Number.parseInt(hex.slice(Math.max(0, end - 7), end), 16) : 0);
+  }
+  return limbs;
+}
+
+/** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
+function negInverse(a: number): number {
+  let x = a; // correct to 3 bits
+  for (let i = 0; i < 4; i++) x = Math.imul(x, 2 - Math.imul(a, x));
+  return -x & MASK;
+}
+
+/** a >= b, both k limbs. */
+function atLeast(a: readonly number[], b: readonly number[], k: number): boolean {
+  for (let i = k - 1; i >= 0; i--) if (a[i] !== b[i]) return (a[i] as number) > (b[i] as number);
+  return true;
+}
+
+/** a -= b in place (a >= b), k limbs. */
+function subtract(a: number[], b: readonly number[], k: number): void {
+  let borrow = 0;
+  for (let i = 0; i < k; i++) {
+    const v = (a[i] as number) - (b[i] as number) - borrow;
+    borrow = v < 0 ? 1 : 0;
+    a[i] = v + borrow * 2 ** LIMB_BITS;
+  }
+}
+
+function equal(a: readonly number[], b: readonly number[], k: number): boolean {
+  for (let i = 0; i < k; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One lane's number and what its test needs. */
+interface Lane {
+  readonly n: readonly number[];
+  readonly one: readonly number[];
+  readonly minusOne: readonly number[];
+  /** n - 1 = d * 2^s. */
+  readonly s: number;
+  readonly dBits: string;
+  /** undefined while undecided. */
+  result?: boolean;
+}
+
+function lane(n: bigint, k: number): Lane {
+  const limbs = toLimbs(n, k);
+  const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
+  const bits = n.toString(2);
+  let s = 1;
+  while (bits.charCodeAt(bits.length - 1 - s) === 48) s++;
+  return {
+    n: limbs,
+    one: toLimbs(rModN, k),
+    minusOne: toLimbs(n - rModN, k),
+    s,
+    dBits: bits.slice(0, bits.length - s),
+  };
+}
+
+/** Word index of limb i of the array at `off` in lane L (group L >> 1, lane L & 1 of its vectors). */
+function word(L: number, off: number, i: number): number {
+  return (GROUP_BYTES * (L >> 1) + off + 8 * i) / 4 + (L & 1);
+}
+
+/** X of lane L, fully reduced: limbs carried to 28 bits, then N subtracted while X >= N (X < 4N). */
+function reducedX(words: Int32Array, L: number, ln: Lane, k: number): number[] {
+  const x: number[] = [];
+  let carry = 0;
+  for (let i = 0; i < k; i++) {
+    const v = (words[word(L, X_OFF, i)] as number) + carry;
+    x.push(v & MASK);
+    carry = Math.floor(v / 2 ** LIMB_BITS);
+  }
+  while (atLeast(x, ln.n, k)) subtract(x, ln.n, k);
+  return x;
+}
+
+/** The limb count for numbers below 2^bits: R = 2^(28k) must exceed 16N. */
+export function pairLimbs(bits: number): number {
+  return Math.ceil((bits + 4) / LIMB_BITS);
+}
+
+/** How many numbers one call tests at once. */
+export const BATCH = LANES * GROUPS;
+
+/**
+ * Strong probable-prime tests to base 2 of 1 to 4 odd numbers > 3 below 2^(28 * 16 - 4) (else a
+ * RangeError), run together, one per lane: their answers in order; false means composite, true prime or
+ * a base-2 strong pseudoprime.
+ */
+export function strongProbablePrime2Batch(ns: readonly bigint[]): boolean[] {
+  if (ns.length < 1 || ns.length > BATCH)
+    throw new RangeError(`strongProbablePrime2Batch: ${ns.length} numbers`);
+  let bits = 0;
+  for (const n of ns) {
+    if ((n & 1n) === 0n || n <= 3n) throw new RangeError(`strongProbablePrime2Batch: bad n ${n}`);
+    bits = Math.max(bits, n.toString(2).length);
+  }
+  const k = pairLimbs(bits);
+  if (k > MAX_PAIR_LIMBS) throw new RangeError(`strongProbablePrime2Batch: over ${MAX_BITS - 4} bits`);
+  const { words, sqr, pow2 } = kernel(k);
+  // idle lanes repeat the first number
+  const lanes = Array.from({ length: BATCH }, (_, L) => lane(ns[L] ?? (ns[0] as bigint), k));
+  const count = Math.max(...lanes.map((ln) => ln.dBits.length));
+  for (let L = 0; L < BATCH; L++) {
+    const ln = lanes[L] as Lane;
+    for (let i = 0; i < MAX_PAIR_LIMBS; i++) {
+      words[word(L, N_OFF, i)] = ln.n[i] ?? 0;
+      // X = 1 in Montgomery form; the slots above the top limb read as zero (the doubling pass touches
+      // the one after an odd k's last limb)
+      words[word(L, X_OFF, i)] = ln.one[i] ?? 0;
+    }
+    words[word(L, NINV_OFF, 0)] = negInverse(ln.n[0] as number);
+    // the exponent d, right-aligned to `count` bits: leading zero bits keep X = 1
+    const pad = count - ln.dBits.length;
+    for (let i = 0; i < count; i++)
+      words[word(L, E_OFF, i)] = i >= pad && ln.dBits.charCodeAt(i - pad) === 49 ? -1 : 0;
+  }
+  pow2(count);
+  // x = 2^d: n passes if x = 1 or x = -1, or x^(2^r) = -1 for some 0 < r < s (x^(2^r) = 1 first: fails)
+  const maxS = Math.max(...lanes.map((ln) => ln.s));
+  for (let r = 0; r < maxS; r++) {
+    if (r > 0) sqr();
+    for (let L = 0; L < ns.length; L++) {
+      const ln = lanes[L] as Lane;
+      if (ln.result !== undefined) continue;
+      if (r >= ln.s) {
+        ln.result = false;
+        continue;
+      }
+      const x = reducedX(words, L, ln, k);
+      if (equal(x, ln.minusOne, k) || (r === 0 && equal(x, ln.one, k))) ln.result = true;
+      else if (equal(x, ln.one, k)) ln.result = false;
+    }
+  }
+  return ns.map((_, L) => lanes[L]?.result ?? false);
+}
