@@ -27,9 +27,7 @@ const MINUS_ONE_OFF = 8 * 8 * MAX_MONT_LIMBS; // N - (R mod N)
 /** The exponent's bits after the leading one, one byte each (0 or 1), most significant first (at most
  * 28 * MAX_MONT_LIMBS of them: well inside the one 64 KiB page). */
 const E_OFF = 9 * 8 * MAX_MONT_LIMBS;
-/** Scratch of emitHalfSum. */
-const H_OFF = 13 * 8 * MAX_MONT_LIMBS;
-// The strong Lucas test's state, in Montgomery form: U_k, V_k, Q^k and two temporaries.
+// The strong Lucas test's state, in Montgomery form: V_{k+1} (LU), V_k, Q^k and two temporaries.
 const LU_OFF = 14 * 8 * MAX_MONT_LIMBS;
 const LV_OFF = 15 * 8 * MAX_MONT_LIMBS;
 const LQK_OFF = 16 * 8 * MAX_MONT_LIMBS;
@@ -38,11 +36,9 @@ const LT2_OFF = 20 * 8 * MAX_MONT_LIMBS;
 /** Accumulator of emitSmallMul, and a slot that stays zero. */
 const ACC_OFF = 21 * 8 * MAX_MONT_LIMBS;
 const ZERO_OFF = 22 * 8 * MAX_MONT_LIMBS;
-/** |D| and |Q|'s bits after the leading one (a byte each, up to 64), then their counts and signs. */
-const D_BITS_OFF = 23 * 8 * MAX_MONT_LIMBS;
-const Q_BITS_OFF = D_BITS_OFF + 64;
-const D_COUNT_OFF = 24 * 8 * MAX_MONT_LIMBS; // i32; the sign byte follows at + 4
-const Q_COUNT_OFF = D_COUNT_OFF + 8;
+/** |Q|'s bits after the leading one (a byte each, up to 64), then their count and Q's sign. */
+const Q_BITS_OFF = 23 * 8 * MAX_MONT_LIMBS;
+const Q_COUNT_OFF = 24 * 8 * MAX_MONT_LIMBS; // i32; the sign byte follows at + 4
 
 const OP = {
   localGet: 0x20,
@@ -254,38 +250,6 @@ function emitAdd(f: Body, n: number, dst: number, a: number, b: number): void {
   emitConditionalSubtract(f, n, dst);
 }
 
-/** dst = (a + b) / 2 mod N for a, b < N and odd N (uses U, D and H as scratch). dst may be a or b. */
-function emitHalfSum(f: Body, n: number, dst: number, a: number, b: number): void {
-  emitAdd(f, n, H_OFF, a, b);
-  // If H is odd, U = H + N (even, n + 1 limbs), else U = H; then dst = U / 2.
-  f.i64(0).load(H_OFF).i64(1).emit(OP.i64And, OP.i64Sub).set(P); // -1 iff H is odd
-  f.i64(0).set(T);
-  for (let i = 0; i < n; i++) {
-    f.load(H_OFF + 8 * i)
-      .load(N_OFF + 8 * i)
-      .get(P)
-      .emit(OP.i64And, OP.i64Add)
-      .get(T)
-      .emit(OP.i64Add)
-      .set(Q);
-    emitSplitLimb(f, U_OFF + 8 * i, T);
-  }
-  f.store(U_OFF + 8 * n, () => f.get(T));
-  for (let i = 0; i < n; i++) {
-    f.store(dst + 8 * i, () =>
-      f
-        .load(U_OFF + 8 * i)
-        .i64(1)
-        .emit(OP.i64ShrU)
-        .load(U_OFF + 8 * (i + 1))
-        .i64(1)
-        .emit(OP.i64And)
-        .i64(LIMB_BITS - 1)
-        .emit(OP.i64Shl, OP.i64Or),
-    );
-  }
-}
-
 /** X = 2X mod N. */
 function emitDouble(n: number): Body {
   const f = new Body();
@@ -310,7 +274,7 @@ function emitCopy(f: Body, n: number, dst: number, src: number): void {
 }
 
 /**
- * dst = c * src mod N for a small integer c (|D| or |Q| of the Lucas test, set per n): |c|'s bits after
+ * dst = c * src mod N for a small integer c (Q of the Lucas test, set per n): |c|'s bits after
  * its leading one are bytes at `bits`, their count an i32 at `count`, the sign (1: negative) the byte
  * after it. Binary method with modular doublings and additions: a few linear passes instead of a
  * Montgomery multiplication. dst may be src. Uses local 4 (i32) as the index.
@@ -336,10 +300,14 @@ function emitSmallMul(f: Body, n: number, dst: number, src: number, bits: number
 
 /**
  * A left-to-right ladder over the `count` exponent bytes at E_OFF (parameter 0; local 1 is the index):
- * for each byte, call the functions `always`, then, when the byte is 1, the functions `ifSet`. The whole
- * exponentiation is one JS-to-wasm call instead of one per step.
+ * for each byte, call the functions `always`, then, when the byte is 1, the functions `ifSet`, else the
+ * functions `ifClear`. The whole exponentiation is one JS-to-wasm call instead of one per step.
  */
-function emitLadder(always: readonly number[], ifSet: readonly number[]): Body {
+function emitLadder(
+  always: readonly number[],
+  ifSet: readonly number[],
+  ifClear: readonly number[] = [],
+): Body {
   const f = new Body();
   const COUNT = 0;
   const I = 1;
@@ -348,6 +316,10 @@ function emitLadder(always: readonly number[], ifSet: readonly number[]): Body {
   for (const fn of always) f.emit(OP.call, ...uleb(fn));
   f.emit(OP.localGet, I, OP.i32Load8U, 0, ...uleb(E_OFF), OP.if, OP.void);
   for (const fn of ifSet) f.emit(OP.call, ...uleb(fn));
+  if (ifClear.length > 0) {
+    f.emit(OP.else);
+    for (const fn of ifClear) f.emit(OP.call, ...uleb(fn));
+  }
   f.emit(OP.end);
   f.emit(OP.localGet, I, OP.i32Const, 1, OP.i32Add, OP.localSet, I, OP.br, 0);
   f.emit(OP.end, OP.end);
@@ -371,38 +343,59 @@ function body(emit: (f: Body) => void): Body {
 
 /**
  * The module's functions, in index order (calls refer to these indices).
- * Base 2: X = 2^e, a set exponent bit is a doubling. Strong Lucas (P = 1): the same ladder as
- * primality.ts's isStrongLucasProbablePrime on (U_k, V_k, Q^k): k -> 2k is U = UV, V = V^2 - 2Q^k,
- * Q^k = (Q^k)^2; k -> k + 1 is U = (U + V) / 2, V = (DU + V) / 2, Q^k = Q^k * Q.
+ * Base 2: X = 2^e, a set exponent bit is a doubling. Strong Lucas (P = 1): a ladder on (V_k, V_{k+1}, Q^k)
+ * in LV, LU, LQK (U is not carried: U_d = (2 V_{d+1} - V_d) / D at the end). Each step first makes
+ * T1 = V_k V_{k+1} - Q^k = V_{2k+1}; then k -> 2k is V = V_k^2 - 2Q^k, LU = T1, Q^k = (Q^k)^2, and
+ * k -> 2k + 1 is LU = V_{k+1}^2 - 2Q^{k+1}, V = T1, Q^k = (Q^k)^2 Q. With Q = -1 (D = 5, half of all
+ * primes), Q^k is 1 or -1 by k's parity: set, not squared.
  */
 function moduleFunctions(n: number): WasmFunction[] {
   const fns: WasmFunction[] = [
     { name: "sqr", counted: false, body: emitSquare(n) }, // 0
     { name: "dbl", counted: false, body: emitDouble(n) }, // 1
     { name: "pow2", counted: true, body: emitLadder([0], [1]) }, // 2
-    { name: "lucUV", counted: false, body: body((f) => emitMontMul(f, n, LU_OFF, LU_OFF, LV_OFF)) }, // 3
+    {
+      name: "lucVV", // 3: T1 = V_k V_{k+1} - Q^k
+      counted: false,
+      body: body((f) => {
+        emitMontMul(f, n, LT1_OFF, LV_OFF, LU_OFF);
+        emitSub(f, n, LT1_OFF, LT1_OFF, LQK_OFF);
+      }),
+    },
     {
       name: "lucV2", // 4: V = V^2 - 2 Q^k
       counted: false,
       body: body((f) => {
-        emitMontMul(f, n, LT1_OFF, LV_OFF, LV_OFF);
-        emitSub(f, n, LT1_OFF, LT1_OFF, LQK_OFF);
-        emitSub(f, n, LV_OFF, LT1_OFF, LQK_OFF);
+        emitMontMul(f, n, LT2_OFF, LV_OFF, LV_OFF);
+        emitSub(f, n, LT2_OFF, LT2_OFF, LQK_OFF);
+        emitSub(f, n, LV_OFF, LT2_OFF, LQK_OFF);
       }),
     },
     { name: "lucQ2", counted: false, body: body((f) => emitMontMul(f, n, LQK_OFF, LQK_OFF, LQK_OFF)) }, // 5
     {
-      name: "lucInc", // 6: k -> k + 1
+      name: "lucOdd", // 6: LU = LU^2 - 2 Q^{k+1} (Q^{k+1} = Q Q^k, in T2), V = T1
       counted: false,
       index: true,
       body: body((f) => {
-        emitSmallMul(f, n, LT2_OFF, LU_OFF, D_BITS_OFF, D_COUNT_OFF); // D U
-        emitHalfSum(f, n, LU_OFF, LU_OFF, LV_OFF); // U = (U + V) / 2, V unchanged
-        emitHalfSum(f, n, LV_OFF, LT2_OFF, LV_OFF); // V = (D U_old + V) / 2
-        emitSmallMul(f, n, LQK_OFF, LQK_OFF, Q_BITS_OFF, Q_COUNT_OFF); // Q^k Q
+        emitSmallMul(f, n, LT2_OFF, LQK_OFF, Q_BITS_OFF, Q_COUNT_OFF);
+        emitMontMul(f, n, LU_OFF, LU_OFF, LU_OFF);
+        emitSub(f, n, LU_OFF, LU_OFF, LT2_OFF);
+        emitSub(f, n, LU_OFF, LU_OFF, LT2_OFF);
+        emitCopy(f, n, LV_OFF, LT1_OFF);
       }),
     },
-    { name: "lucas", counted: true, body: emitLadder([3, 4, 5], [6]) }, // 7
+    { name: "lucEven", counted: false, body: body((f) => emitCopy(f, n, LU_OFF, LT1_OFF)) }, // 7: LU = T1
+    {
+      name: "lucQmul", // 8: Q^k = Q^k Q
+      counted: false,
+      index: true,
+      body: body((f) => emitSmallMul(f, n, LQK_OFF, LQK_OFF, Q_BITS_OFF, Q_COUNT_OFF)),
+    },
+    { name: "lucQone", counted: false, body: body((f) => emitCopy(f, n, LQK_OFF, ONE_OFF)) }, // 9: Q^k = 1
+    { name: "lucQneg", counted: false, body: body((f) => emitCopy(f, n, LQK_OFF, MINUS_ONE_OFF)) }, // 10: -1
+    { name: "lucas", counted: true, body: emitLadder([3], [6, 5, 8], [4, 7, 5]) }, // 11
+    { name: "lucasQm1", counted: true, body: emitLadder([3], [6, 10], [4, 7, 9]) }, // 12: Q = -1
+    { name: "lucUd", counted: false, body: body((f) => emitAdd(f, n, LT1_OFF, LU_OFF, LU_OFF)) }, // 13
   ];
   return fns;
 }
@@ -432,6 +425,8 @@ type Exports = {
   readonly lucV2: () => void;
   readonly lucQ2: () => void;
   readonly lucas: (count: number) => void;
+  readonly lucasQm1: (count: number) => void;
+  readonly lucUd: () => void;
 };
 
 interface Kernel extends Exports {
@@ -460,6 +455,8 @@ function kernel(n: number): Kernel {
       lucV2: e.lucV2,
       lucQ2: e.lucQ2,
       lucas: e.lucas,
+      lucasQm1: e.lucasQm1,
+      lucUd: e.lucUd,
     };
     kernels.set(n, k);
   }
@@ -478,6 +475,12 @@ function writeHexLimbs(words: Int32Array, off: number, hex: string, n: number): 
 /** X == the limbs stored at `off`? */
 function xEquals(words: Int32Array, off: number, n: number): boolean {
   for (let i = 0; i < n; i++) if (words[X_OFF / 4 + 2 * i] !== words[off / 4 + 2 * i]) return false;
+  return true;
+}
+
+/** Are the n limbs at `a` and at `b` the same? */
+function equals(words: Int32Array, a: number, b: number, n: number): boolean {
+  for (let i = 0; i < n; i++) if (words[a / 4 + 2 * i] !== words[b / 4 + 2 * i]) return false;
   return true;
 }
 
@@ -562,14 +565,15 @@ export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
     D = D > 0n ? -(D + 2n) : -D + 2n;
   }
   const Q = (1n - D) / 4n;
-  const { words, bytes, lucV2, lucQ2, lucas } = kernel(k);
+  const { words, bytes, lucV2, lucQ2, lucas, lucasQm1, lucUd } = kernel(k);
   const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
   const mont = (v: bigint): string => ((((v % n) + n) * rModN) % n).toString(16);
   writeModulus(words, hex, k);
-  writeHexLimbs(words, LU_OFF, rModN.toString(16), k); // U_1 = 1
+  writeHexLimbs(words, ONE_OFF, rModN.toString(16), k);
+  writeHexLimbs(words, MINUS_ONE_OFF, (n - rModN).toString(16), k);
   writeHexLimbs(words, LV_OFF, rModN.toString(16), k); // V_1 = P = 1
+  writeHexLimbs(words, LU_OFF, mont(1n - 2n * Q), k); // V_2 = P^2 - 2Q
   writeHexLimbs(words, LQK_OFF, mont(Q), k); // Q^1
-  writeSmall(words, bytes, D, D_BITS_OFF, D_COUNT_OFF);
   writeSmall(words, bytes, Q, Q_BITS_OFF, Q_COUNT_OFF);
   // n + 1 = d * 2^s, d odd; the ladder walks d's bits after its leading one.
   const bits = (n + 1n).toString(2);
@@ -577,8 +581,11 @@ export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
   while (bits.charCodeAt(bits.length - 1 - s) === 48) s++;
   const count = bits.length - 1 - s;
   for (let i = 0; i < count; i++) bytes[E_OFF + i] = bits.charCodeAt(i + 1) - 48;
-  lucas(count);
-  if (isZero(words, LU_OFF, k) || isZero(words, LV_OFF, k)) return true;
+  if (Q === -1n) lucasQm1(count);
+  else lucas(count);
+  // U_d = 0 iff 2 V_{d+1} = V_d (D is prime to n: (D/n) = -1)
+  lucUd();
+  if (equals(words, LT1_OFF, LV_OFF, k) || isZero(words, LV_OFF, k)) return true;
   for (let r = 1; r < s; r++) {
     lucV2();
     if (isZero(words, LV_OFF, k)) return true;
