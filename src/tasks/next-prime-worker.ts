@@ -1,6 +1,7 @@
 import { serveJobs } from "../core/worker-pool.js";
 import { getNextPrimeEngine } from "./next-prime-gmp.js";
+import { type ChunkJob, runChunks } from "./next-prime-pool.js";
 
-/** Helper thread of next-prime-pool: answers each batch of starts with their next primes, in order. */
+/** Helper thread of next-prime-pool: claims chunks of a job's starts and answers their next primes. */
 const engine = await getNextPrimeEngine();
-serveJobs((starts: bigint[]) => starts.map((s) => engine.nextPrime(s)));
+serveJobs((job: ChunkJob) => runChunks(engine, job));
