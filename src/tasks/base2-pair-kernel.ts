@@ -27,7 +27,7 @@ const N_OFF = 0;
 const X_OFF = 8 * MAX_PAIR_LIMBS;
 const M_OFF = 2 * 8 * MAX_PAIR_LIMBS;
 const NINV_OFF = 3 * 8 * MAX_PAIR_LIMBS;
-/** One pair of lane masks per exponent bit (0 or -1 as 32-bit words), most significant bit first. */
+/** The exponent d of each lane, as N: pairs of 28-bit limbs. */
 const E_OFF = 4 * 8 * MAX_PAIR_LIMBS;
 const MAX_BITS = LIMB_BITS * MAX_PAIR_LIMBS;
 
@@ -41,6 +41,9 @@ const op = {
   shuffle: [SIMD, 0x0d],
   v128And: [SIMD, 0x4e],
   i32x4Add: [SIMD, ...uleb(0xae)],
+  i32x4ShrU: [SIMD, ...uleb(0xad)],
+  i32x4Neg: [SIMD, ...uleb(0xa1)],
+  i32x4Splat: [SIMD, 0x11],
   i64x2Add: [SIMD, ...uleb(0xce)],
   i64x2Shl: [SIMD, ...uleb(0xcb)],
   i64x2ShrU: [SIMD, ...uleb(0xcd)],
@@ -55,6 +58,8 @@ const I32_CONST = 0x41;
 const I64_CONST = 0x42;
 /** The bytes of i8x16.shuffle that gather 32-bit words 0 and 2 (each 64-bit lane's low word) into lanes 0, 1. */
 const PACK_LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
+/** The bytes of i8x16.shuffle that repeat the low 64 bits (words 0, 1) in the high ones. */
+const REPEAT_LOW_HALF = [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7];
 
 /** v128 locals of the squaring: one shared constant, then six per group. */
 const K_MASK = 0; // 2^28 - 1 in both lanes
@@ -194,21 +199,30 @@ function emitColumn(f: SimdBody, k: number, i: number, g: ReturnType<typeof grou
 }
 
 /**
- * pow2(count): for each of `count` exponent bits, X = X^2, then X = 2X in the lanes whose mask is set.
- * Locals: the count (i32 parameter), the index (i32), the masks and a limb pair (v128).
+ * pow2(count): for each of the exponents' low `count` bits, most significant first, X = X^2, then X = 2X in
+ * the lanes whose bit is set. Locals: the count (i32 parameter); the limb index q and the bit b in it of
+ * the current bit (i32); the lane masks and a limb pair (v128).
  */
 function emitLadder(k: number, square: number): SimdBody {
   const f = new SimdBody();
   const COUNT = 0;
-  const I = 1;
-  const MASKS = 2;
-  const V = 3;
+  const Q = 1;
+  const B = 2;
+  const MASKS = 3;
+  const V = 4;
+  const I32_SUB = 0x6b;
+  // position count - 1: q = (count - 1) / 28, b = (count - 1) % 28
+  f.emit(LOCAL_GET, COUNT, I32_CONST, 1, I32_SUB, I32_CONST, LIMB_BITS, 0x6e, LOCAL_SET, Q);
+  f.emit(LOCAL_GET, COUNT, I32_CONST, 1, I32_SUB, I32_CONST, LIMB_BITS, 0x70, LOCAL_SET, B);
   f.emit(0x02, 0x40, 0x03, 0x40); // block, loop
-  f.emit(LOCAL_GET, I, LOCAL_GET, COUNT, 0x4f, 0x0d, 1); // i >= count: leave the block
+  f.emit(LOCAL_GET, Q, I32_CONST, 0, 0x48, 0x0d, 1); // q < 0: every bit done, leave the block
   f.emit(0x10, ...uleb(square));
   for (let gi = 0; gi < GROUPS; gi++) {
     const g = group(gi);
-    f.emit(LOCAL_GET, I, I32_CONST, 3, 0x74, ...op.load64Splat, 3, ...uleb(g.e)).set(MASKS);
+    // masks = -((d >> b) & 1) per lane, in words 0, 1 and again in 2, 3
+    f.emit(LOCAL_GET, Q, I32_CONST, 3, 0x74, ...op.load64Zero, 3, ...uleb(g.e));
+    f.emit(LOCAL_GET, B, ...op.i32x4ShrU, I32_CONST, 1, ...op.i32x4Splat, ...op.v128And, ...op.i32x4Neg);
+    f.emit(LOCAL_TEE, MASKS, LOCAL_GET, MASKS, ...op.shuffle, ...REPEAT_LOW_HALF).set(MASKS);
     // two limbs (of both lanes) per v128: x + (x & masks); the slot after an odd k's last limb stays 0
     for (let j = 0; j < k; j += 2) {
       f.emit(I32_CONST, 0, I32_CONST, 0, ...op.v128Load, 3, ...uleb(g.x(j)), LOCAL_TEE, V);
@@ -217,7 +231,11 @@ function emitLadder(k: number, square: number): SimdBody {
         .emit(...op.v128And, ...op.i32x4Add, ...op.v128Store, 3, ...uleb(g.x(j)));
     }
   }
-  f.emit(LOCAL_GET, I, I32_CONST, 1, 0x6a, LOCAL_SET, I, 0x0c, 0); // i++, continue
+  // the next bit: b - 1, or bit 27 of limb q - 1
+  f.emit(LOCAL_GET, B, I32_CONST, 1, I32_SUB, LOCAL_SET, B);
+  f.emit(LOCAL_GET, B, I32_CONST, 0, 0x48, 0x04, 0x40); // if b < 0
+  f.emit(I32_CONST, LIMB_BITS - 1, LOCAL_SET, B, LOCAL_GET, Q, I32_CONST, 1, I32_SUB, LOCAL_SET, Q);
+  f.emit(0x0b, 0x0c, 0); // end if; continue
   f.emit(0x0b, 0x0b);
   return f;
 }
@@ -228,7 +246,7 @@ function buildModule(k: number): Uint8Array {
   const bodies = [
     emitSquare(k).bytes([[1 + LOCALS_PER_GROUP * GROUPS, V128]]),
     emitLadder(k, 0).bytes([
-      [1, I32],
+      [2, I32],
       [2, V128],
     ]),
   ];
@@ -272,9 +290,8 @@ function kernel(k: number): Kernel {
   return found;
 }
 
-/** x as k little-endian 28-bit limbs (7 hex digits each). */
-function toLimbs(x: bigint, k: number): number[] {
-  const hex = x.toString(16);
+/** A number's hex digits as k little-endian 28-bit limbs (7 hex digits each). */
+function hexLimbs(hex: string, k: number): number[] {
   const limbs: number[] = [];
   for (let i = 0; i < k; i++) {
     const end = hex.length - 7 * i;
@@ -316,26 +333,39 @@ interface Lane {
   readonly n: readonly number[];
   readonly one: readonly number[];
   readonly minusOne: readonly number[];
-  /** n - 1 = d * 2^s. */
+  /** n - 1 = d * 2^s, d odd. */
   readonly s: number;
-  readonly dBits: string;
+  readonly d: readonly number[];
+  readonly dBits: number;
   /** undefined while undecided. */
   result?: boolean;
 }
 
-function lane(n: bigint, k: number): Lane {
-  const limbs = toLimbs(n, k);
-  const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
-  const bits = n.toString(2);
-  let s = 1;
-  while (bits.charCodeAt(bits.length - 1 - s) === 48) s++;
-  return {
-    n: limbs,
-    one: toLimbs(rModN, k),
-    minusOne: toLimbs(n - rModN, k),
-    s,
-    dBits: bits.slice(0, bits.length - s),
-  };
+/** Bits of a number given its hex digits. */
+function bitLength(hex: string): number {
+  return 4 * (hex.length - 1) + (32 - Math.clz32(Number.parseInt(hex[0] ?? "0", 16)));
+}
+
+function lane(n: bigint, hex: string, k: number): Lane {
+  const limbs = hexLimbs(hex, k);
+  const one = hexLimbs(((1n << BigInt(LIMB_BITS * k)) % n).toString(16), k);
+  const minusOne = [...limbs];
+  subtract(minusOne, one, k);
+  // n - 1 (n odd: its low limb less one, no borrow) = d * 2^s
+  const d = [...limbs];
+  d[0] = (d[0] as number) - 1;
+  let s = 0;
+  while (d[Math.floor(s / LIMB_BITS)] === 0) s += LIMB_BITS;
+  const low = d[s / LIMB_BITS] as number;
+  s += 31 - Math.clz32(low & -low);
+  const q = Math.floor(s / LIMB_BITS);
+  const b = s % LIMB_BITS;
+  for (let i = 0; i < k; i++) {
+    const lo = (d[i + q] ?? 0) >>> b;
+    const hi = b === 0 ? 0 : ((d[i + q + 1] ?? 0) << (LIMB_BITS - b)) & MASK;
+    d[i] = lo | hi;
+  }
+  return { n: limbs, one, minusOne, s, d, dBits: bitLength(hex) - s };
 }
 
 /** Word index of limb i of the array at `off` in lane L (group L >> 1, lane L & 1 of its vectors). */
@@ -373,16 +403,23 @@ export function strongProbablePrime2Batch(ns: readonly bigint[]): boolean[] {
   if (ns.length < 1 || ns.length > BATCH)
     throw new RangeError(`strongProbablePrime2Batch: ${ns.length} numbers`);
   let bits = 0;
-  for (const n of ns) {
+  const hexes = ns.map((n) => {
     if ((n & 1n) === 0n || n <= 3n) throw new RangeError(`strongProbablePrime2Batch: bad n ${n}`);
-    bits = Math.max(bits, n.toString(2).length);
-  }
+    const hex = n.toString(16);
+    bits = Math.max(bits, bitLength(hex));
+    return hex;
+  });
   const k = pairLimbs(bits);
   if (k > MAX_PAIR_LIMBS) throw new RangeError(`strongProbablePrime2Batch: over ${MAX_BITS - 4} bits`);
   const { words, sqr, pow2 } = kernel(k);
   // idle lanes repeat the first number
-  const lanes = Array.from({ length: BATCH }, (_, L) => lane(ns[L] ?? (ns[0] as bigint), k));
-  const count = Math.max(...lanes.map((ln) => ln.dBits.length));
+  const lanes = Array.from({ length: BATCH }, (_, L) =>
+    L < ns.length
+      ? lane(ns[L] as bigint, hexes[L] as string, k)
+      : lane(ns[0] as bigint, hexes[0] as string, k),
+  );
+  let count = 0;
+  for (const ln of lanes) count = Math.max(count, ln.dBits);
   for (let L = 0; L < BATCH; L++) {
     const ln = lanes[L] as Lane;
     for (let i = 0; i < MAX_PAIR_LIMBS; i++) {
@@ -390,12 +427,10 @@ export function strongProbablePrime2Batch(ns: readonly bigint[]): boolean[] {
       // X = 1 in Montgomery form; the slots above the top limb read as zero (the doubling pass touches
       // the one after an odd k's last limb)
       words[word(L, X_OFF, i)] = ln.one[i] ?? 0;
+      // d, whose bits above its own length read as zero: they keep X = 1
+      words[word(L, E_OFF, i)] = ln.d[i] ?? 0;
     }
     words[word(L, NINV_OFF, 0)] = negInverse(ln.n[0] as number);
-    // the exponent d, right-aligned to `count` bits: leading zero bits keep X = 1
-    const pad = count - ln.dBits.length;
-    for (let i = 0; i < count; i++)
-      words[word(L, E_OFF, i)] = i >= pad && ln.dBits.charCodeAt(i - pad) === 49 ? -1 : 0;
   }
   pow2(count);
   // x = 2^d: n passes if x = 1 or x = -1, or x^(2^r) = -1 for some 0 < r < s (x^(2^r) = 1 first: fails)
