@@ -121,6 +121,19 @@ function sieveWindow(
 export interface NextPrimeEngine {
   /** The smallest prime strictly greater than n (sympy's nextprime), as primality.ts's nextPrime. */
   nextPrime(n: bigint): bigint;
+  /** nextPrime of each n, in order: with the SIMD kernel, several searches share its lanes. */
+  nextPrimes(ns: readonly bigint[]): bigint[];
+}
+
+/** One next-prime search in progress: a window of odd candidates start + 2i, sieved into `marks`. */
+interface Search {
+  /** Its place in the output. */
+  readonly index: number;
+  start: bigint;
+  hex: string;
+  readonly marks: Uint8Array;
+  /** The next window position to look at. */
+  i: number;
 }
 
 /**
@@ -184,23 +197,120 @@ export function createNextPrimeEngine(
     return undefined;
   }
 
-  return {
-    nextPrime(n: bigint): bigint {
-      if (n < SMALL) return nextPrimeBigInt(n);
-      let start = n + 1n;
-      if ((start & 1n) === 0n) start++;
-      let hex = start.toString(16);
-      if (hex.length > (MAX_LIMBS - 1) * 6) return nextPrimeBigInt(n);
-      // About 1.5 ln(n) odd candidates (ln n ~ 2.77 per hex digit): nearly always one window suffices.
-      const window = Math.max(64, Math.ceil(hex.length * 2.77 * 1.5));
-      if (marks.length !== window) marks = new Uint8Array(window);
-      for (;;) {
-        sieveWindow(table, hexToLimbs(hex), marks);
-        const p = firstPrime(start, hex);
-        if (p !== undefined) return p;
-        start += BigInt(2 * window);
-        hex = start.toString(16);
+  /** The odd number after n, its hex digits and the window size for it. */
+  function firstOdd(n: bigint): { start: bigint; hex: string; window: number } {
+    let start = n + 1n;
+    if ((start & 1n) === 0n) start++;
+    const hex = start.toString(16);
+    // About 1.5 ln(n) odd candidates (ln n ~ 2.77 per hex digit): nearly always one window suffices.
+    return { start, hex, window: Math.max(64, Math.ceil(hex.length * 2.77 * 1.5)) };
+  }
+
+  function nextPrime(n: bigint): bigint {
+    if (n < SMALL) return nextPrimeBigInt(n);
+    let { start, hex, window } = firstOdd(n);
+    if (hex.length > (MAX_LIMBS - 1) * 6) return nextPrimeBigInt(n);
+    if (marks.length !== window) marks = new Uint8Array(window);
+    for (;;) {
+      sieveWindow(table, hexToLimbs(hex), marks);
+      const p = firstPrime(start, hex);
+      if (p !== undefined) return p;
+      start += BigInt(2 * window);
+      hex = start.toString(16);
+    }
+  }
+
+  /** Moves s to its next survivor (to later windows if need be); false if it left the kernel's range. */
+  function advance(s: Search): boolean {
+    for (;;) {
+      while (s.i < s.marks.length && s.marks[s.i]) s.i++;
+      if (s.i < s.marks.length) return true;
+      s.start += BigInt(2 * s.marks.length);
+      s.hex = s.start.toString(16);
+      if (s.hex.length >= BATCH_MAX_HEX) return false;
+      sieveWindow(table, hexToLimbs(s.hex), s.marks);
+      s.i = 0;
+    }
+  }
+
+  /**
+   * Several searches at once, each round testing up to four survivors in the SIMD kernel's lanes: one from
+   * each open search, then (when fewer than four are open) further survivors of the same windows, taken
+   * in turn. A search ends at its first survivor that passes the base-2 round and the strong Lucas test;
+   * the lanes of its later survivors were spent for nothing. Starts are taken in order of size, so that a
+   * batch's numbers mostly share a limb count.
+   */
+  function nextPrimesBatched(ns: readonly bigint[], out: bigint[], indices: number[]): void {
+    indices.sort((a, b) => (ns[a] as bigint).toString(16).length - (ns[b] as bigint).toString(16).length);
+    const open: Search[] = [];
+    let next = 0;
+    const cands: bigint[] = [];
+    const owners: Search[] = [];
+    const positions: number[] = [];
+    for (;;) {
+      while (open.length < BATCH && next < indices.length) {
+        const index = indices[next++] as number;
+        const { start, hex, window } = firstOdd(ns[index] as bigint);
+        const s: Search = { index, start, hex, marks: new Uint8Array(window), i: 0 };
+        sieveWindow(table, hexToLimbs(hex), s.marks);
+        open.push(s);
       }
+      if (open.length === 0) return;
+      cands.length = 0;
+      owners.length = 0;
+      positions.length = 0;
+      for (let j = 0; j < open.length; ) {
+        const s = open[j] as Search;
+        if (advance(s)) {
+          j++;
+          continue;
+        }
+        // past the kernel's numbers (near 2^444): the rest of this search goes the one-by-one way
+        out[s.index] = nextPrime(s.start - 1n);
+        open.splice(j, 1);
+      }
+      // one survivor from each open search, then more from the same windows, in turn
+      const taken = open.map((s) => s.i);
+      for (let more = true; cands.length < BATCH && more; ) {
+        more = false;
+        for (let j = 0; j < open.length && cands.length < BATCH; j++) {
+          const s = open[j] as Search;
+          let i = taken[j] as number;
+          while (i < s.marks.length && s.marks[i]) i++;
+          if (i >= s.marks.length) continue;
+          cands.push(s.start + BigInt(2 * i));
+          owners.push(s);
+          positions.push(i);
+          taken[j] = i + 1;
+          more = true;
+        }
+      }
+      if (cands.length === 0) continue;
+      const passed = strongProbablePrime2Batch(cands);
+      const done = new Set<Search>();
+      for (let j = 0; j < cands.length; j++) {
+        const s = owners[j] as Search;
+        if (done.has(s)) continue;
+        if (passed[j] && isStrongLucasProbablePrimeMont(cands[j] as bigint)) {
+          out[s.index] = cands[j] as bigint;
+          done.add(s);
+        } else s.i = (positions[j] as number) + 1;
+      }
+      for (let j = open.length - 1; j >= 0; j--) if (done.has(open[j] as Search)) open.splice(j, 1);
+    }
+  }
+
+  return {
+    nextPrime,
+    nextPrimes(ns: readonly bigint[]): bigint[] {
+      const out: bigint[] = new Array(ns.length);
+      const batched: number[] = [];
+      ns.forEach((n, i) => {
+        if (survivors === "batch" && n >= SMALL && n.toString(16).length < BATCH_MAX_HEX) batched.push(i);
+        else out[i] = nextPrime(n);
+      });
+      nextPrimesBatched(ns, out, batched);
+      return out;
     },
   };
 }

@@ -34,7 +34,7 @@ export function runChunks(engine: NextPrimeEngine, job: ChunkJob): ChunkResult {
     const c = Atomics.add(counter, 0, 1);
     if (c >= total) return out;
     out.chunks.push(c);
-    out.primes.push(job.starts.slice(c * CHUNK, (c + 1) * CHUNK).map((s) => engine.nextPrime(s)));
+    out.primes.push(engine.nextPrimes(job.starts.slice(c * CHUNK, (c + 1) * CHUNK)));
   }
 }
 
@@ -77,7 +77,7 @@ export async function nextPrimes(starts: readonly bigint[]): Promise<bigint[]> {
   const first = starts[0];
   const work = first === undefined ? 0 : starts.length * estimatedMs(first);
   const t = work < minParallelMs ? 1 : Math.min(threads, Math.ceil(starts.length / CHUNK));
-  if (t <= 1) return starts.map((s) => engine.nextPrime(s));
+  if (t <= 1) return engine.nextPrimes(starts);
   const job: ChunkJob = { starts, counter: new SharedArrayBuffer(4) };
   const asked = helperPool().run(Array.from({ length: t - 1 }, () => job));
   const results = [runChunks(engine, job)];

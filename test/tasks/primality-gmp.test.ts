@@ -80,4 +80,36 @@ describe("GMP next-prime engine", () => {
       { numRuns: 100 },
     );
   });
+
+  it("answers many starts at once as one by one, whatever their sizes and order (searches share lanes)", async () => {
+    const engine = await getNextPrimeEngine();
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc
+            .integer({ min: 1, max: 140 })
+            .chain((digits) =>
+              fc.bigInt({
+                min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
+                max: 10n ** BigInt(digits) - 1n,
+              }),
+            ),
+          { maxLength: 12 },
+        ),
+        (ns) => {
+          expect(engine.nextPrimes(ns)).toEqual(ns.map(nextPrime));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // a gap longer than a window, searched next to others
+    expect(engine.nextPrimes([1693182318746371n, 10n ** 30n, 2n ** 127n - 2n])).toEqual([
+      1693182318747503n,
+      nextPrime(10n ** 30n),
+      2n ** 127n - 1n,
+    ]);
+    // a search whose window runs past 2^440, where the SIMD kernel's numbers end, goes on one by one
+    const edge = 2n ** 440n - 3n;
+    expect(engine.nextPrimes([edge, 10n ** 40n])).toEqual([nextPrime(edge), nextPrime(10n ** 40n)]);
+  });
 });
