@@ -86,14 +86,12 @@ describe("GMP next-prime engine", () => {
     fc.assert(
       fc.property(
         fc.array(
-          fc
-            .integer({ min: 1, max: 140 })
-            .chain((digits) =>
-              fc.bigInt({
-                min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
-                max: 10n ** BigInt(digits) - 1n,
-              }),
-            ),
+          fc.integer({ min: 1, max: 140 }).chain((digits) =>
+            fc.bigInt({
+              min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
+              max: 10n ** BigInt(digits) - 1n,
+            }),
+          ),
           { maxLength: 12 },
         ),
         (ns) => {
