@@ -29,6 +29,10 @@ const M_OFF = 2 * 8 * MAX_PAIR_LIMBS;
 const NINV_OFF = 3 * 8 * MAX_PAIR_LIMBS;
 /** The exponent d of each lane, as N: pairs of 28-bit limbs. */
 const E_OFF = 4 * 8 * MAX_PAIR_LIMBS;
+/** X and N in reverse limb order (XR[t] = X[k - 1 - t]): a 16-byte load then holds X[h], X[h - 1], the
+ * partners of X[j], X[j + 1] in a column, so one load of each side feeds two products. */
+const XR_OFF = 5 * 8 * MAX_PAIR_LIMBS;
+const NR_OFF = 6 * 8 * MAX_PAIR_LIMBS;
 const MAX_BITS = LIMB_BITS * MAX_PAIR_LIMBS;
 
 const SIMD = 0xfd;
@@ -48,6 +52,7 @@ const op = {
   i64x2Shl: [SIMD, ...uleb(0xcb)],
   i64x2ShrU: [SIMD, ...uleb(0xcd)],
   extmulLowU: [SIMD, ...uleb(0xde)],
+  extmulHighU: [SIMD, ...uleb(0xdf)],
   i64x2Splat: [SIMD, 0x12],
 } as const;
 // Plain opcodes.
@@ -61,23 +66,26 @@ const PACK_LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
 /** The bytes of i8x16.shuffle that repeat the low 64 bits (words 0, 1) in the high ones. */
 const REPEAT_LOW_HALF = [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7];
 
-/** v128 locals of the squaring: one shared constant, then six per group. */
+/** v128 locals of the squaring: one shared constant, two scratch pairs, then three per group. */
 const K_MASK = 0; // 2^28 - 1 in both lanes
-const LOCALS_PER_GROUP = 6;
-/** The locals and memory of group g. */
-function group(g: number) {
-  const l = 1 + LOCALS_PER_GROUP * g;
+const A2 = 1; // two limbs of one side of a column (scratch)
+const B2 = 2; // their partners (scratch)
+const SHARED_LOCALS = 3;
+const LOCALS_PER_GROUP = 3;
+/** The locals and memory of group g (k limbs). */
+function group(g: number, k: number) {
+  const l = SHARED_LOCALS + LOCALS_PER_GROUP * g;
   const base = GROUP_BYTES * g;
   return {
     T: l, // column accumulator
-    P: l + 1, // sum of cross products
-    S: l + 2, // products of a column that do not wait for T
-    W: l + 3, // m_i, the Montgomery digit just computed
-    NINV: l + 4, // -1/N mod 2^28, packed
-    N0: l + 5, // N's lowest limb pair
+    S: l + 1, // products of a column that do not wait for T
+    W: l + 2, // m_i, the Montgomery digit just computed (or the output limb pair)
     n: (j: number) => base + N_OFF + 8 * j,
     x: (j: number) => base + X_OFF + 8 * j,
     m: (j: number) => base + M_OFF + 8 * j,
+    /** The address in XR of X[h], and in NR of N[h]. */
+    xr: (h: number) => base + XR_OFF + 8 * (k - 1 - h),
+    nr: (h: number) => base + NR_OFF + 8 * (k - 1 - h),
     ninv: base + NINV_OFF,
     e: base + E_OFF,
   };
@@ -107,6 +115,18 @@ class SimdBody {
       .emit(...op.extmulLowU, ...op.i64x2Add)
       .set(local);
   }
+  /**
+   * local += a[0] * b[0] + a[1] * b[1], lane by lane, where a[0], a[1] are the limb pairs at `a` and
+   * a + 8, and b[0], b[1] those at `b` and b + 8: one 16-byte load of each side.
+   */
+  mulAdd2(local: number, a: number, b: number): this {
+    this.get(local).emit(I32_CONST, 0, ...op.v128Load, 3, ...uleb(a), LOCAL_TEE, A2);
+    this.emit(I32_CONST, 0, ...op.v128Load, 3, ...uleb(b), LOCAL_TEE, B2);
+    this.emit(...op.extmulLowU, ...op.i64x2Add)
+      .get(A2)
+      .get(B2);
+    return this.emit(...op.extmulHighU, ...op.i64x2Add).set(local);
+  }
   /** Packs the two 64-bit lanes on the stack into words 0, 1 (their low 32 bits). */
   pack(scratch: number): this {
     this.emit(LOCAL_TEE, scratch).get(scratch);
@@ -132,11 +152,9 @@ class SimdBody {
  */
 function emitSquare(k: number): SimdBody {
   const f = new SimdBody();
-  const groups = Array.from({ length: GROUPS }, (_, g) => group(g));
+  const groups = Array.from({ length: GROUPS }, (_, g) => group(g, k));
   f.emit(I64_CONST, ...sleb(MASK), ...op.i64x2Splat).set(K_MASK);
   for (const g of groups) {
-    f.limb(g.ninv).set(g.NINV);
-    f.limb(g.n(0)).set(g.N0);
     f.emit(I64_CONST, 0, ...op.i64x2Splat).set(g.T);
   }
   for (let i = 0; i <= 2 * k - 1; i++) for (const g of groups) emitColumn(f, k, i, g);
@@ -144,28 +162,33 @@ function emitSquare(k: number): SimdBody {
 }
 
 function emitColumn(f: SimdBody, k: number, i: number, g: ReturnType<typeof group>): void {
-  const { T, P, S, W, x } = g;
+  const { T, S, W, x, xr } = g;
   const lo = Math.max(0, i - k + 1);
   // S = 2 * sum_{j < h, j + h = i} x_j x_h + x_{i/2}^2 + sum_{j < i} m_j n_{i-j}: none of it waits for T
   f.emit(I64_CONST, 0, ...op.i64x2Splat).set(S);
   if (2 * lo < i) {
-    f.emit(I64_CONST, 0, ...op.i64x2Splat).set(P);
-    for (let j = lo; 2 * j < i; j++) f.mulAdd(P, x(j), x(i - j));
-    f.get(P)
+    // x_j x_{i-j} + x_{j+1} x_{i-j-1} per pair of loads, then a last single product if one is left
+    let j = lo;
+    for (; 2 * (j + 1) < i; j += 2) f.mulAdd2(S, x(j), xr(i - j));
+    if (2 * j < i) f.mulAdd(S, x(j), x(i - j));
+    f.get(S)
       .emit(I32_CONST, 1, ...op.i64x2Shl)
       .set(S);
   }
   if (i % 2 === 0 && i / 2 < k) f.mulAdd(S, x(i / 2), x(i / 2));
-  for (let j = lo; j < Math.min(i, k); j++) {
-    // m_{i-1} is still in W: reading it back from memory would put a store-to-load wait on the chain
-    if (j === i - 1)
-      f.get(S)
-        .get(W)
-        .limb(g.n(i - j))
-        .emit(...op.extmulLowU, ...op.i64x2Add)
-        .set(S);
-    else f.mulAdd(S, g.m(j), g.n(i - j));
-  }
+  // m_j n_{i-j} for j < min(i, k): m_{i-1} is still in W (reading it back from memory would put a
+  // store-to-load wait on the chain); the others come from memory, two per pair of loads
+  const top = Math.min(i, k);
+  const fromMemory = i - 1 < top ? i - 1 : top;
+  let j = lo;
+  for (; j + 1 < fromMemory; j += 2) f.mulAdd2(S, g.m(j), g.nr(i - j));
+  if (j < fromMemory) f.mulAdd(S, g.m(j), g.n(i - j));
+  if (fromMemory < top)
+    f.get(S)
+      .get(W)
+      .limb(g.n(1))
+      .emit(...op.extmulLowU, ...op.i64x2Add)
+      .set(S);
   f.get(T)
     .emit(I32_CONST, LIMB_BITS, ...op.i64x2ShrU)
     .get(S)
@@ -175,7 +198,7 @@ function emitColumn(f: SimdBody, k: number, i: number, g: ReturnType<typeof grou
     // m_i = (T mod 2^28) * (-1/N) mod 2^28 per lane makes the column divisible by 2^28
     f.get(T)
       .pack(W)
-      .get(g.NINV)
+      .limb(g.ninv)
       .emit(...op.extmulLowU)
       .get(K_MASK)
       .emit(...op.v128And)
@@ -184,17 +207,17 @@ function emitColumn(f: SimdBody, k: number, i: number, g: ReturnType<typeof grou
     f.storePair(g.m(i), () => f.get(W));
     f.get(T)
       .get(W)
-      .get(g.N0)
+      .limb(g.n(0))
       .emit(...op.extmulLowU, ...op.i64x2Add)
       .set(T);
   } else {
-    f.storePair(x(i - k), () =>
-      f
-        .get(T)
-        .get(K_MASK)
-        .emit(...op.v128And)
-        .pack(W),
-    );
+    f.get(T)
+      .get(K_MASK)
+      .emit(...op.v128And)
+      .pack(W)
+      .set(W);
+    f.storePair(x(i - k), () => f.get(W));
+    f.storePair(xr(i - k), () => f.get(W));
   }
 }
 
@@ -218,17 +241,20 @@ function emitLadder(k: number, square: number): SimdBody {
   f.emit(LOCAL_GET, Q, I32_CONST, 0, 0x48, 0x0d, 1); // q < 0: every bit done, leave the block
   f.emit(0x10, ...uleb(square));
   for (let gi = 0; gi < GROUPS; gi++) {
-    const g = group(gi);
+    const g = group(gi, k);
     // masks = -((d >> b) & 1) per lane, in words 0, 1 and again in 2, 3
     f.emit(LOCAL_GET, Q, I32_CONST, 3, 0x74, ...op.load64Zero, 3, ...uleb(g.e));
     f.emit(LOCAL_GET, B, ...op.i32x4ShrU, I32_CONST, 1, ...op.i32x4Splat, ...op.v128And, ...op.i32x4Neg);
     f.emit(LOCAL_TEE, MASKS, LOCAL_GET, MASKS, ...op.shuffle, ...REPEAT_LOW_HALF).set(MASKS);
     // two limbs (of both lanes) per v128: x + (x & masks); the slot after an odd k's last limb stays 0
-    for (let j = 0; j < k; j += 2) {
-      f.emit(I32_CONST, 0, I32_CONST, 0, ...op.v128Load, 3, ...uleb(g.x(j)), LOCAL_TEE, V);
-      f.get(V)
-        .get(MASKS)
-        .emit(...op.v128And, ...op.i32x4Add, ...op.v128Store, 3, ...uleb(g.x(j)));
+    // (XR too: its k limbs start at xr(k - 1))
+    for (const at of [g.x(0), g.xr(k - 1)]) {
+      for (let j = 0; j < k; j += 2) {
+        f.emit(I32_CONST, 0, I32_CONST, 0, ...op.v128Load, 3, ...uleb(at + 8 * j), LOCAL_TEE, V);
+        f.get(V)
+          .get(MASKS)
+          .emit(...op.v128And, ...op.i32x4Add, ...op.v128Store, 3, ...uleb(at + 8 * j));
+      }
     }
   }
   // the next bit: b - 1, or bit 27 of limb q - 1
@@ -244,7 +270,7 @@ function buildModule(k: number): Uint8Array {
   const V128 = 0x7b;
   const I32 = 0x7f;
   const bodies = [
-    emitSquare(k).bytes([[1 + LOCALS_PER_GROUP * GROUPS, V128]]),
+    emitSquare(k).bytes([[SHARED_LOCALS + LOCALS_PER_GROUP * GROUPS, V128]]),
     emitLadder(k, 0).bytes([
       [2, I32],
       [2, V128],
@@ -429,6 +455,9 @@ export function strongProbablePrime2Batch(ns: readonly bigint[]): boolean[] {
       words[word(L, X_OFF, i)] = ln.one[i] ?? 0;
       // d, whose bits above its own length read as zero: they keep X = 1
       words[word(L, E_OFF, i)] = ln.d[i] ?? 0;
+      // XR and NR: limb k - 1 - i at slot i, zero above k
+      words[word(L, XR_OFF, i)] = i < k ? (ln.one[k - 1 - i] as number) : 0;
+      words[word(L, NR_OFF, i)] = i < k ? (ln.n[k - 1 - i] as number) : 0;
     }
     words[word(L, NINV_OFF, 0)] = negInverse(ln.n[0] as number);
   }
