@@ -25,10 +25,16 @@ import {
 } from "./prime-montgomery.js";
 
 /**
- * Odd primes below this bound sieve the window. A residue costs ~1 ns per 24-bit limb of the start; past
- * ~2^13 it saves less wasm/GMP testing than it costs (benchmarks/primality.bench.ts: 2^11..2^18).
+ * Odd primes below a bound that grows with the numbers sieve the window: a prime's residue costs ~1 ns
+ * per 24-bit limb of the start, and saves a base-2 round on a survivor with probability ~1/p, a round
+ * whose cost grows as bits^2 (more survivors are tested, too, at more bits). Measured best on these
+ * machines (benchmarks/primality.bench.ts): 2^9 at 20 digits, 2^10 at 30, 2^11 at 50, 2^12-2^13 at 100:
+ * about 2^9 (bits / 67)^1.5, clamped to [2^8, 2^14].
  */
-const DEFAULT_SIEVE_BOUND = 1 << 13;
+function sieveBoundFor(bits: number): number {
+  return Math.min(2 ** 14, Math.max(2 ** 8, 2 ** 9 * (bits / 67) ** 1.5));
+}
+const MAX_SIEVE_BOUND = 2 ** 14;
 const LIMB_BITS = 24;
 const LIMB = 2 ** LIMB_BITS;
 /** Starts up to this many limbs use the table; longer starts (over ~1000 digits) fall back to BigInt. */
@@ -93,13 +99,15 @@ function sieveWindow(
   { primes, pow, inv, sums }: SieveTable,
   limbs: readonly number[],
   marks: Uint8Array,
+  count = primes.length,
 ): void {
-  const m = primes.length;
+  const stride = primes.length;
+  const m = Math.min(count, stride);
   const w = marks.length;
-  sums.fill(0);
+  sums.fill(0, 0, m);
   for (let k = 0; k < limbs.length; k++) {
     const limb = limbs[k] as number;
-    const row = k * m;
+    const row = k * stride;
     for (let j = 0; j < m; j++) sums[j] = (sums[j] as number) + limb * (pow[row + j] as number);
   }
   marks.fill(0);
@@ -134,6 +142,9 @@ interface Search {
   readonly marks: Uint8Array;
   /** The next window position to look at. */
   i: number;
+  /** Scratch of a round: the position after the last survivor put in the batch. */
+  taken: number;
+  done: boolean;
 }
 
 /**
@@ -146,8 +157,8 @@ export type SurvivorTest = "gmp" | "scalar" | "batch";
 
 /**
  * An engine on a GMP instance. `sieveBound`: odd primes below it sieve the window (at most 2^20, so the
- * residue sums stay exact; default 2^13). `survivors`: see SurvivorTest (default "batch"). Both only change
- * the speed; exported for the benchmark.
+ * residue sums stay exact; default: sieveBoundFor the numbers' size). `survivors`: see SurvivorTest
+ * (default "batch"). Both only change the speed; exported for the benchmark.
  */
 export function createNextPrimeEngine(
   g: GMPFunctions,
@@ -156,7 +167,21 @@ export function createNextPrimeEngine(
 ): NextPrimeEngine {
   if (sieveBound !== undefined && sieveBound > 1 << 20)
     throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
-  const table = sieveTable(sieveBound ?? DEFAULT_SIEVE_BOUND);
+  const table = sieveTable(sieveBound ?? MAX_SIEVE_BOUND);
+  /** How many of the table's primes sieve a window of numbers with `hexDigits` hex digits. */
+  const counts = new Map<number, number>();
+  const primeCount = (hexDigits: number): number => {
+    let c = counts.get(hexDigits);
+    if (c === undefined) {
+      const bound = sieveBound ?? sieveBoundFor(4 * hexDigits);
+      c = table.primes.findIndex((p) => p >= bound);
+      if (c < 0) c = table.primes.length;
+      counts.set(hexDigits, c);
+    }
+    return c;
+  };
+  const sieve = (hex: string, marks: Uint8Array): void =>
+    sieveWindow(table, hexToLimbs(hex), marks, primeCount(hex.length));
   const base = g.mpz_t();
   const cand = g.mpz_t();
   g.mpz_init(base);
@@ -212,7 +237,7 @@ export function createNextPrimeEngine(
     if (hex.length > (MAX_LIMBS - 1) * 6) return nextPrimeBigInt(n);
     if (marks.length !== window) marks = new Uint8Array(window);
     for (;;) {
-      sieveWindow(table, hexToLimbs(hex), marks);
+      sieve(hex, marks);
       const p = firstPrime(start, hex);
       if (p !== undefined) return p;
       start += BigInt(2 * window);
@@ -228,7 +253,7 @@ export function createNextPrimeEngine(
       s.start += BigInt(2 * s.marks.length);
       s.hex = s.start.toString(16);
       if (s.hex.length >= BATCH_MAX_HEX) return false;
-      sieveWindow(table, hexToLimbs(s.hex), s.marks);
+      sieve(s.hex, s.marks);
       s.i = 0;
     }
   }
@@ -241,18 +266,22 @@ export function createNextPrimeEngine(
    * batch's numbers mostly share a limb count.
    */
   function nextPrimesBatched(ns: readonly bigint[], out: bigint[], indices: number[]): void {
-    indices.sort((a, b) => (ns[a] as bigint).toString(16).length - (ns[b] as bigint).toString(16).length);
+    const firsts = indices.map((index) => ({ index, ...firstOdd(ns[index] as bigint) }));
+    firsts.sort((a, b) => a.hex.length - b.hex.length);
     const open: Search[] = [];
+    /** Marks arrays of ended searches, for reuse. */
+    const spare: Uint8Array[] = [];
     let next = 0;
     const cands: bigint[] = [];
     const owners: Search[] = [];
     const positions: number[] = [];
     for (;;) {
-      while (open.length < BATCH && next < indices.length) {
-        const index = indices[next++] as number;
-        const { start, hex, window } = firstOdd(ns[index] as bigint);
-        const s: Search = { index, start, hex, marks: new Uint8Array(window), i: 0 };
-        sieveWindow(table, hexToLimbs(hex), s.marks);
+      while (open.length < BATCH && next < firsts.length) {
+        const { index, start, hex, window } = firsts[next++] as (typeof firsts)[number];
+        let marks = spare.pop();
+        if (marks?.length !== window) marks = new Uint8Array(window);
+        const s: Search = { index, start, hex, marks, i: 0, taken: 0, done: false };
+        sieve(hex, s.marks);
         open.push(s);
       }
       if (open.length === 0) return;
@@ -262,6 +291,7 @@ export function createNextPrimeEngine(
       for (let j = 0; j < open.length; ) {
         const s = open[j] as Search;
         if (advance(s)) {
+          s.taken = s.i;
           j++;
           continue;
         }
@@ -270,33 +300,36 @@ export function createNextPrimeEngine(
         open.splice(j, 1);
       }
       // one survivor from each open search, then more from the same windows, in turn
-      const taken = open.map((s) => s.i);
       for (let more = true; cands.length < BATCH && more; ) {
         more = false;
         for (let j = 0; j < open.length && cands.length < BATCH; j++) {
           const s = open[j] as Search;
-          let i = taken[j] as number;
+          let i = s.taken;
           while (i < s.marks.length && s.marks[i]) i++;
           if (i >= s.marks.length) continue;
           cands.push(s.start + BigInt(2 * i));
           owners.push(s);
           positions.push(i);
-          taken[j] = i + 1;
+          s.taken = i + 1;
           more = true;
         }
       }
       if (cands.length === 0) continue;
       const passed = strongProbablePrime2Batch(cands);
-      const done = new Set<Search>();
       for (let j = 0; j < cands.length; j++) {
         const s = owners[j] as Search;
-        if (done.has(s)) continue;
+        if (s.done) continue;
         if (passed[j] && isStrongLucasProbablePrimeMont(cands[j] as bigint)) {
           out[s.index] = cands[j] as bigint;
-          done.add(s);
+          s.done = true;
         } else s.i = (positions[j] as number) + 1;
       }
-      for (let j = open.length - 1; j >= 0; j--) if (done.has(open[j] as Search)) open.splice(j, 1);
+      for (let j = open.length - 1; j >= 0; j--) {
+        const s = open[j] as Search;
+        if (!s.done) continue;
+        spare.push(s.marks);
+        open.splice(j, 1);
+      }
     }
   }
 
