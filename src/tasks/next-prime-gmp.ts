@@ -23,18 +23,22 @@ import {
   isStrongProbablePrime2,
   MAX_MONT_LIMBS,
 } from "./prime-montgomery.js";
+import { createWasmSieve } from "./sieve-kernel.js";
 
 /**
- * Odd primes below a bound that grows with the numbers sieve the window: a prime's residue costs ~1 ns
- * per 24-bit limb of the start, and saves a base-2 round on a survivor with probability ~1/p, a round
- * whose cost grows as bits^2 (more survivors are tested, too, at more bits). Measured best on these
- * machines (benchmarks/primality.bench.ts): 2^9 at 20 digits, 2^10 at 30, 2^11 at 50, 2^12-2^13 at 100:
- * about 2^9 (bits / 67)^1.5, clamped to [2^8, 2^14].
+ * Odd primes below a bound that grows with the numbers sieve the window: a prime's residue costs ~0.3 ns
+ * per 24-bit limb of the start in the wasm sieve, and saves a base-2 round on a survivor with probability
+ * ~1/p, a round whose cost grows as bits^2 (and more survivors are tested at more bits). Measured best on
+ * these machines (benchmarks/primality.bench.ts): 2^11 at 20-30 digits, 2^13 at 50, 2^15 at 100, with a
+ * flat optimum: 2^11 (bits / 100)^2, clamped to [2^10, 2^16].
  */
 function sieveBoundFor(bits: number): number {
-  return Math.min(2 ** 14, Math.max(2 ** 8, 2 ** 9 * (bits / 67) ** 1.5));
+  return Math.min(2 ** 16, Math.max(2 ** 10, 2 ** 11 * (bits / 100) ** 2));
 }
-const MAX_SIEVE_BOUND = 2 ** 14;
+const MAX_SIEVE_BOUND = 2 ** 16;
+/** Starts up to this many 24-bit limbs (about 290 digits) are sieved by the wasm sieve (sieve-kernel.ts),
+ * longer ones by the plain-JS sieveWindow here. */
+const WASM_SIEVE_LIMBS = 40;
 const LIMB_BITS = 24;
 const LIMB = 2 ** LIMB_BITS;
 /** Starts up to this many limbs use the table; longer starts (over ~1000 digits) fall back to BigInt. */
@@ -68,8 +72,7 @@ interface SieveTable {
   readonly sums: Float64Array;
 }
 
-function sieveTable(bound: number): SieveTable {
-  const primes = oddPrimesBelow(bound);
+function sieveTable(primes: Int32Array): SieveTable {
   const m = primes.length;
   const pow = new Float64Array(m * MAX_LIMBS);
   for (let j = 0; j < m; j++) {
@@ -167,21 +170,28 @@ export function createNextPrimeEngine(
 ): NextPrimeEngine {
   if (sieveBound !== undefined && sieveBound > 1 << 20)
     throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
-  const table = sieveTable(sieveBound ?? MAX_SIEVE_BOUND);
-  /** How many of the table's primes sieve a window of numbers with `hexDigits` hex digits. */
+  const primes = oddPrimesBelow(sieveBound ?? MAX_SIEVE_BOUND);
+  const wasmSieve = createWasmSieve(primes, WASM_SIEVE_LIMBS);
+  /** The plain-JS sieve's table, for starts longer than the wasm sieve takes (built on first need). */
+  let table: SieveTable | undefined;
+  /** How many of the primes sieve a window of numbers with `hexDigits` hex digits. */
   const counts = new Map<number, number>();
   const primeCount = (hexDigits: number): number => {
     let c = counts.get(hexDigits);
     if (c === undefined) {
       const bound = sieveBound ?? sieveBoundFor(4 * hexDigits);
-      c = table.primes.findIndex((p) => p >= bound);
-      if (c < 0) c = table.primes.length;
+      c = primes.findIndex((p) => p >= bound);
+      if (c < 0) c = primes.length;
       counts.set(hexDigits, c);
     }
     return c;
   };
-  const sieve = (hex: string, marks: Uint8Array): void =>
-    sieveWindow(table, hexToLimbs(hex), marks, primeCount(hex.length));
+  const sieve = (hex: string, marks: Uint8Array): void => {
+    const limbs = hexToLimbs(hex);
+    const count = primeCount(hex.length);
+    if (limbs.length <= WASM_SIEVE_LIMBS) wasmSieve.sieve(limbs, count, marks);
+    else sieveWindow((table ??= sieveTable(primes)), limbs, marks, count);
+  };
   const base = g.mpz_t();
   const cand = g.mpz_t();
   g.mpz_init(base);

@@ -107,6 +107,9 @@ describe("GMP next-prime engine", () => {
       2n ** 127n - 1n,
     ]);
     // a search whose window runs past 2^440, where the SIMD kernel's numbers end, goes on one by one
+    // past the wasm sieve's 40 limbs (960 bits), the plain-JS sieve
+    const long = 10n ** 300n + 12345n;
+    expect(engine.nextPrime(long)).toBe(nextPrime(long));
     const edge = 2n ** 440n - 3n;
     expect(engine.nextPrimes([edge, 10n ** 40n])).toEqual([nextPrime(edge), nextPrime(10n ** 40n)]);
   });
