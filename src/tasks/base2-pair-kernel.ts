@@ -179,7 +179,7 @@ function emitColumn(f: SimdBody, k: number, i: number, g: ReturnType<typeof grou
   // m_j n_{i-j} for j < min(i, k): m_{i-1} is still in W (reading it back from memory would put a
   // store-to-load wait on the chain); the others come from memory, two per pair of loads
   const top = Math.min(i, k);
-  const fromMemory = i - 1 < top ? i - 1 : top;
+  const fromMemory = Math.min(i - 1, top);
   let j = lo;
   for (; j + 1 < fromMemory; j += 2) f.mulAdd2(S, g.m(j), g.nr(i - j));
   if (j < fromMemory) f.mulAdd(S, g.m(j), g.n(i - j));

@@ -189,8 +189,12 @@ export function createNextPrimeEngine(
   const sieve = (hex: string, marks: Uint8Array): void => {
     const limbs = hexToLimbs(hex);
     const count = primeCount(hex.length);
-    if (limbs.length <= WASM_SIEVE_LIMBS) wasmSieve.sieve(limbs, count, marks);
-    else sieveWindow((table ??= sieveTable(primes)), limbs, marks, count);
+    if (limbs.length <= WASM_SIEVE_LIMBS) {
+      wasmSieve.sieve(limbs, count, marks);
+      return;
+    }
+    table ??= sieveTable(primes);
+    sieveWindow(table, limbs, marks, count);
   };
   const base = g.mpz_t();
   const cand = g.mpz_t();
