@@ -6,7 +6,7 @@
  */
 import { init } from "gmp-wasm";
 import { createRandom } from "../src/core/random.js";
-import { createNextPrimeEngine } from "../src/tasks/next-prime-gmp.js";
+import { createNextPrimeEngine } from "../src/tasks/next-prime-engine.js";
 import { nextPrime } from "../src/tasks/primality.js";
 
 const nFlag = process.argv.indexOf("--n");

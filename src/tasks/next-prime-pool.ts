@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
-import { getNextPrimeEngine, type NextPrimeEngine } from "./next-prime-gmp.js";
+import { getNextPrimeEngine, type NextPrimeEngine } from "./next-prime-engine.js";
 
 /**
  * Next primes of many starts on several threads: this one plus helper worker threads, each with its own
@@ -73,13 +73,14 @@ function helperPool(): WorkerPool<ChunkJob, ChunkResult> {
 
 /** nextPrime of each start (the smallest prime > start), in order; on several threads when it pays. */
 export async function nextPrimes(starts: readonly bigint[]): Promise<bigint[]> {
-  const engine = await getNextPrimeEngine();
   const first = starts[0];
   const work = first === undefined ? 0 : starts.length * estimatedMs(first);
   const t = work < minParallelMs ? 1 : Math.min(threads, Math.ceil(starts.length / CHUNK));
-  if (t <= 1) return engine.nextPrimes(starts);
+  if (t <= 1) return (await getNextPrimeEngine()).nextPrimes(starts);
+  // the helpers first: a thread takes ~0.1 s to start
   const job: ChunkJob = { starts, counter: new SharedArrayBuffer(4) };
   const asked = helperPool().run(Array.from({ length: t - 1 }, () => job));
+  const engine = await getNextPrimeEngine();
   const results = [runChunks(engine, job)];
   // Every chunk is claimed once this thread's loop ends: if it answered them all, the helpers (maybe
   // still starting up; they will find nothing left) need not be awaited.

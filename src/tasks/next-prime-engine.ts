@@ -1,23 +1,24 @@
 /**
- * Fast next-prime for fn_i / fn_k: a sieve in plain JS Numbers over a window of odd candidates, then BPSW
- * on the survivors, in order: GMP's (the `gmp-wasm` build of GMP 6.3) below 50 hex digits, the wasm
- * kernel's from there on.
+ * Fast next-prime for fn_i / fn_k: sympy's nextprime (the smallest prime > n) with BPSW's certainty.
  *
- * GMP's decision on a survivor is `mpz_probab_prime_p(c, 24)`: trial division by the primes below
- * log2(c), then BPSW (a strong probable-prime test to base 2 plus a strong Lucas test with Selfridge's
- * parameters); GMP documents that it runs `reps - 24` further Miller-Rabin rounds after BPSW, so with 24 it
- * is exactly BPSW: the same certainty as `isProbablePrime` in primality.ts (no known counterexample, proven
- * below 2^64), with no random bases. Composite survivors almost always stop at the base-2 round, one
- * modular exponentiation, which GMP does 2-4x faster than V8 BigInt.
- * From 50 hex digits on, GMP is not used: the whole BPSW test (the base-2 round, then the strong Lucas
- * test with Selfridge's parameters, as primality.ts) runs in the wasm Montgomery kernel (prime-montgomery.ts).
+ * From 2^40 to 2^440, each search sieves a window of odd candidates (sieve-kernel.ts: the small odd primes
+ * below a bound that grows with the numbers), then decides its survivors in order: a strong probable-prime
+ * test to base 2 on four survivors at once in the SIMD kernel (base2-pair-kernel.ts), and on the first
+ * that passes, the strong Lucas test with Selfridge's parameters (prime-montgomery.ts). That pair is BPSW:
+ * the same test as `isProbablePrime` in primality.ts (no known counterexample, proven below 2^64), with no
+ * random bases. Composite survivors almost always stop at the base-2 round. `nextPrimes` runs several
+ * searches at once, one survivor of each per lane.
  *
- * The residues of the window's start modulo the sieving primes come from the start split once into
- * 24-bit limbs and a table of 2^(24k) mod p: a few float multiply-adds per prime, no BigInt division.
+ * Past 2^440 (beyond the kernels), survivors go to GMP's `mpz_probab_prime_p(c, 24)` (the `gmp-wasm` build
+ * of GMP 6.3: trial division, then BPSW; GMP documents `reps - 24` further Miller-Rabin rounds, none with
+ * 24), or to the BigInt BPSW while GMP is still loading; below 2^40, to primality.ts.
+ *
+ * The residues of a window's start modulo the sieving primes come from the start split once into 24-bit
+ * limbs and a table of 2^(24k) mod p: a few float multiply-adds per prime, no BigInt division.
  */
 import { type GMPFunctions, init } from "gmp-wasm";
 import { BATCH, MAX_PAIR_LIMBS, strongProbablePrime2Batch } from "./base2-pair-kernel.js";
-import { nextPrime as nextPrimeBigInt } from "./primality.js";
+import { isProbablePrime, nextPrime as nextPrimeBigInt } from "./primality.js";
 import {
   isStrongLucasProbablePrimeMont,
   isStrongProbablePrime2,
@@ -164,7 +165,7 @@ export type SurvivorTest = "gmp" | "scalar" | "batch";
  * (default "batch"). Both only change the speed; exported for the benchmark.
  */
 export function createNextPrimeEngine(
-  g: GMPFunctions,
+  gmp: GMPFunctions | (() => GMPFunctions | undefined),
   sieveBound?: number,
   survivors: SurvivorTest = "batch",
 ): NextPrimeEngine {
@@ -196,10 +197,19 @@ export function createNextPrimeEngine(
     table ??= sieveTable(primes);
     sieveWindow(table, limbs, marks, count);
   };
-  const base = g.mpz_t();
-  const cand = g.mpz_t();
-  g.mpz_init(base);
-  g.mpz_init(cand);
+  /** GMP and two numbers on it, once GMP is there (getNextPrimeEngine does not wait for it). */
+  let onGmp: { g: GMPFunctions; base: number; cand: number } | undefined;
+  const gmpNow = () => {
+    if (onGmp) return onGmp;
+    const g = typeof gmp === "function" ? gmp() : gmp;
+    if (!g) return undefined;
+    const base = g.mpz_t();
+    const cand = g.mpz_t();
+    g.mpz_init(base);
+    g.mpz_init(cand);
+    onGmp = { g, base, cand };
+    return onGmp;
+  };
   let marks = new Uint8Array(0);
   const batch: bigint[] = [];
 
@@ -222,16 +232,19 @@ export function createNextPrimeEngine(
     }
     // From ~65 digits on, the scalar wasm kernel's BPSW beats GMP's; below, its JS overhead does not pay.
     const mont = survivors === "scalar" && hex.length >= MONT_MIN_HEX && hex.length <= MONT_MAX_HEX;
-    g.mpz_set_string(base, hex, 16);
+    const lib = mont ? undefined : gmpNow();
+    lib?.g.mpz_set_string(lib.base, hex, 16);
     for (let i = 0; i < marks.length; i++) {
       if (marks[i]) continue;
-      if (mont) {
-        const c = start + BigInt(2 * i);
-        if (isStrongProbablePrime2(c) && isStrongLucasProbablePrimeMont(c)) return c;
+      if (lib) {
+        lib.g.mpz_add_ui(lib.cand, lib.base, 2 * i);
+        if (lib.g.mpz_probab_prime_p(lib.cand, 24) !== 0) return start + BigInt(2 * i);
         continue;
       }
-      g.mpz_add_ui(cand, base, 2 * i);
-      if (g.mpz_probab_prime_p(cand, 24) !== 0) return start + BigInt(2 * i);
+      // the wasm kernel's BPSW; or, while GMP is still loading, the BigInt one (the same test)
+      const c = start + BigInt(2 * i);
+      if (mont ? isStrongProbablePrime2(c) && isStrongLucasProbablePrimeMont(c) : isProbablePrime(c))
+        return c;
     }
     return undefined;
   }
@@ -362,10 +375,22 @@ export function createNextPrimeEngine(
   };
 }
 
-let enginePromise: Promise<NextPrimeEngine> | undefined;
+let engine: NextPrimeEngine | undefined;
 
-/** The engine of this thread (GMP is instantiated once per thread, ~0.1 s). */
-export function getNextPrimeEngine(): Promise<NextPrimeEngine> {
-  enginePromise ??= init().then((lib) => createNextPrimeEngine(lib.binding));
-  return enginePromise;
+/**
+ * The engine of this thread. GMP (~30 ms to instantiate) only serves numbers past the SIMD kernel's 440
+ * bits, so it loads in the background; until it is there, such numbers get the BigInt BPSW test.
+ */
+export async function getNextPrimeEngine(): Promise<NextPrimeEngine> {
+  if (!engine) {
+    let binding: GMPFunctions | undefined;
+    init().then(
+      (lib) => {
+        binding = lib.binding;
+      },
+      () => undefined, // GMP failed to load: the BigInt test stays
+    );
+    engine = createNextPrimeEngine(() => binding);
+  }
+  return engine;
 }

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { init } from "gmp-wasm";
 import { describe, expect, it } from "vitest";
-import { createNextPrimeEngine, getNextPrimeEngine } from "../../src/tasks/next-prime-gmp.js";
+import { createNextPrimeEngine, getNextPrimeEngine } from "../../src/tasks/next-prime-engine.js";
 import { isProbablePrime, nextPrime } from "../../src/tasks/primality.js";
 
-describe("GMP next-prime engine", () => {
+describe("next-prime engine", () => {
   it("agrees with the BigInt BPSW nextPrime on random starts of 1 to 120 digits", async () => {
     const engine = await getNextPrimeEngine();
     fc.assert(
@@ -112,5 +112,14 @@ describe("GMP next-prime engine", () => {
     expect(engine.nextPrime(long)).toBe(nextPrime(long));
     const edge = 2n ** 440n - 3n;
     expect(engine.nextPrimes([edge, 10n ** 40n])).toEqual([nextPrime(edge), nextPrime(10n ** 40n)]);
+  });
+
+  it("decides numbers past the kernels by the BigInt BPSW until GMP is there, with the same answers", () => {
+    const withoutGmp = createNextPrimeEngine(() => undefined);
+    for (const n of [2n ** 450n + 12345n, 10n ** 140n]) expect(withoutGmp.nextPrime(n)).toBe(nextPrime(n));
+    expect(withoutGmp.nextPrimes([10n ** 30n, 2n ** 450n])).toEqual([
+      nextPrime(10n ** 30n),
+      nextPrime(2n ** 450n),
+    ]);
   });
 });
