@@ -438,17 +438,17 @@ export function strongProbablePrime2Batch(ns: readonly bigint[]): boolean[] {
   const k = pairLimbs(bits);
   if (k > MAX_PAIR_LIMBS) throw new RangeError(`strongProbablePrime2Batch: over ${MAX_BITS - 4} bits`);
   const { words, sqr, pow2 } = kernel(k);
-  // idle lanes repeat the first number
+  // idle lanes repeat the first number (their answers are not read)
+  const first = lane(ns[0] as bigint, hexes[0] as string, k);
   const lanes = Array.from({ length: BATCH }, (_, L) =>
-    L < ns.length
-      ? lane(ns[L] as bigint, hexes[L] as string, k)
-      : lane(ns[0] as bigint, hexes[0] as string, k),
+    L === 0 || L >= ns.length ? first : lane(ns[L] as bigint, hexes[L] as string, k),
   );
   let count = 0;
   for (const ln of lanes) count = Math.max(count, ln.dBits);
   for (let L = 0; L < BATCH; L++) {
     const ln = lanes[L] as Lane;
-    for (let i = 0; i < MAX_PAIR_LIMBS; i++) {
+    // slots above k stay zero once written (each limb count has its own module and memory)
+    for (let i = 0; i <= k && i < MAX_PAIR_LIMBS; i++) {
       words[word(L, N_OFF, i)] = ln.n[i] ?? 0;
       // X = 1 in Montgomery form; the slots above the top limb read as zero (the doubling pass touches
       // the one after an odd k's last limb)
