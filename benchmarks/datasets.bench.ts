@@ -58,7 +58,9 @@ try {
   console.log(`| CPU time, whole grid (all threads) | ${(gridCpu / 1000).toFixed(2)} s |`);
   console.log(`| sum of per-dataset wall times | ${(cpu / 1000).toFixed(2)} s |`);
   console.log(`| datasets over 1 s (wall, in their thread) | ${results.filter((r) => r.ms > 1000).length} |`);
-  console.log(`| one next-prime at 100 digits, BigInt BPSW (primality.ts), CPU | ${perPrime.toFixed(2)} ms |`);
+  console.log(
+    `| one next-prime at 100 digits, BigInt BPSW (primality.ts), CPU | ${perPrime.toFixed(2)} ms |`,
+  );
   console.log(
     `| one next-prime at 100 digits, the engine (wasm sieve, SIMD base-2 rounds, wasm Lucas), CPU | ${perPrimeFast.toFixed(2)} ms |`,
   );
