@@ -7,9 +7,11 @@
  * it is the steadier number (wall time on an idle machine is about CPU / cores when the work spreads).
  * Run: npx tsx benchmarks/datasets.bench.ts [--jobs N] [--grid-only]
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createRandom } from "../src/core/random.js";
 import { buildDatasets } from "../src/dataset/build-pool.js";
 import { generateSplits } from "../src/dataset/generate.js";
@@ -17,6 +19,20 @@ import { specsForGrid } from "../src/dataset/spec.js";
 import { getNextPrimeEngine } from "../src/tasks/next-prime-engine.js";
 import { configureNextPrimes } from "../src/tasks/next-prime-pool.js";
 import { nextPrime } from "../src/tasks/primality.js";
+
+const cli = fileURLToPath(new URL("../bin/llm-erm.js", import.meta.url));
+
+/** CPU seconds (user + system) of this process's waited-for children, from /proc (Linux; else NaN). */
+function childCpuSeconds(): number {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // after the name: state is field 3, so cutime (16) and cstime (17) are at 13 and 14 here
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 const jobsFlag = process.argv.indexOf("--jobs");
 const jobs = jobsFlag > 0 ? Number(process.argv[jobsFlag + 1]) : availableParallelism();
@@ -73,6 +89,32 @@ try {
   );
 
   if (!gridOnly) {
+    // What a user runs: the compiled CLI (dist, built here first), in a fresh process each time, so the
+    // times include Node's start, module loading and the worker threads' start-up.
+    execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+    console.log("\n### Through the compiled CLI, `llm-erm datasets build` in a fresh process (wall)\n");
+    console.log("| datasets | process wall s | user + sys CPU s |\n|---|---|---|");
+    for (const [label, args] of [
+      ["the whole paper grid (60)", []],
+      ["fn_i L=100 alone", ["--functions", "fn_i", "--lengths", "100"]],
+      ["fn_k L=100 alone", ["--functions", "fn_k", "--lengths", "100"]],
+      ["fn_k L=50 alone", ["--functions", "fn_k", "--lengths", "50"]],
+    ] as const) {
+      const out = mkdtempSync(join(tmpdir(), "llm-erm-bench-cli-"));
+      try {
+        const c0 = childCpuSeconds();
+        const w0 = performance.now();
+        execFileSync(process.execPath, [cli, "datasets", "build", "--dataset-dir", out, ...args], {
+          stdio: "ignore",
+        });
+        const wall = (performance.now() - w0) / 1000;
+        const cpu = childCpuSeconds() - c0;
+        console.log(`| ${label} | ${wall.toFixed(2)} | ${Number.isNaN(cpu) ? "n/a" : cpu.toFixed(2)} |`);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+
     console.log("\n### Prime datasets built alone (this thread; wall and CPU of all threads)\n");
     console.log("| fn | L | next-prime threads | wall ms | CPU ms |\n|---|---|---|---|---|");
     for (const [fn, length] of [
