@@ -10,6 +10,8 @@ import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 export interface RandomSource {
   /** Uniform integer in [0, n), n >= 1 and n <= 2^32. */
   int(n: number): number;
+  /** Uniform 32-bit unsigned integer: the same draw as int(2^32), whose low k bits are int(2^k). */
+  uint32(): number;
   /** Uniform bigint in [lo, hi] inclusive. */
   bigint(lo: bigint, hi: bigint): bigint;
   /** Uniform float in [0, 1). */
@@ -31,6 +33,9 @@ export function createRandom(seed: number): RandomSource {
   };
   return {
     int,
+    // uniformInt over a power-of-two range up to 2^32 takes one draw, never rejected, and keeps its low
+    // bits (pure-rand's uniformIntInternal): next() + 2^31, as here.
+    uint32: () => gen.next() + 2 ** 31,
     bigint: (lo, hi) => {
       if (hi < lo) throw new RangeError(`RandomSource.bigint: empty range [${lo}, ${hi}]`);
       return uniformBigInt(gen, lo, hi);

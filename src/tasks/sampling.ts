@@ -8,14 +8,21 @@ export function randomBits(rng: RandomSource, length: number): string {
   let remaining = length;
   while (remaining > 0) {
     const take = Math.min(32, remaining);
-    out += rng
-      .int(2 ** take)
-      .toString(2)
-      .padStart(take, "0");
+    // int(2^take) is the low `take` bits of one 32-bit draw: written 8 bits at a time from a table
+    const v = rng.uint32();
+    for (let shift = take - 8; shift > -8; shift -= 8) {
+      const bits = shift >= 0 ? 8 : 8 + shift;
+      out += BYTE_STRINGS[bits]?.[(v >>> Math.max(0, shift)) & ((1 << bits) - 1)] as string;
+    }
     remaining -= take;
   }
   return out;
 }
+
+/** BYTE_STRINGS[w][x]: x as w binary digits (w = 1..8). */
+const BYTE_STRINGS: readonly (readonly string[])[] = Array.from({ length: 9 }, (_, w) =>
+  Array.from({ length: 1 << w }, (_, x) => x.toString(2).padStart(w, "0")),
+);
 
 /** The error for asking more distinct examples of a class than exist. */
 function tooFewDistinct(
