@@ -16,7 +16,7 @@
  * The residues of a window's start modulo the sieving primes come from the start split once into 24-bit
  * limbs and a table of 2^(24k) mod p: a few float multiply-adds per prime, no BigInt division.
  */
-import { type GMPFunctions, init } from "gmp-wasm";
+import type { GMPFunctions } from "gmp-wasm";
 import { BATCH, MAX_PAIR_LIMBS, strongProbablePrime2Batch } from "./base2-pair-kernel.js";
 import { isProbablePrime, nextPrime as nextPrimeBigInt } from "./primality.js";
 import {
@@ -384,12 +384,15 @@ let engine: NextPrimeEngine | undefined;
 export async function getNextPrimeEngine(): Promise<NextPrimeEngine> {
   if (!engine) {
     let binding: GMPFunctions | undefined;
-    init().then(
-      (lib) => {
-        binding = lib.binding;
-      },
-      () => undefined, // GMP failed to load: the BigInt test stays
-    );
+    // imported here, not at the top: loading the module alone costs ~30 ms, in every thread
+    import("gmp-wasm")
+      .then(({ init }) => init())
+      .then(
+        (lib) => {
+          binding = lib.binding;
+        },
+        () => undefined, // GMP failed to load: the BigInt test stays
+      );
     engine = createNextPrimeEngine(() => binding);
   }
   return engine;

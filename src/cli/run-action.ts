@@ -1,0 +1,241 @@
+/**
+ * The run command's work, loaded only when `llm-erm run` runs (with the OpenAI SDK, the logger, the runner
+ * and the verifier), so that the other commands start faster.
+ */
+import { accessSync, constants, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Logger } from "pino";
+import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
+import { ExitCode, UsageError } from "../core/errors.js";
+import type { GridPoint } from "../core/grid.js";
+import { buildDatasets } from "../dataset/build-pool.js";
+import { specForPoint } from "../dataset/spec.js";
+import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
+import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
+import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import { preflightOpenAI } from "../proposer/openai-preflight.js";
+import { findPrice, loadPriceTable, type Price } from "../proposer/openai-pricing.js";
+import { createOpenAIProposer } from "../proposer/openai-proposer.js";
+import type { Proposer } from "../proposer/proposer.js";
+import { runFingerprint } from "../runner/fingerprint.js";
+import type { PreparedPoint } from "../runner/grid-runner.js";
+import { type ArtifactPaths, artifactPaths, readRunSettings } from "../runner/run-config.js";
+import { createRunLogger } from "../runner/run-logger.js";
+import { runSession } from "../runner/run-session.js";
+import { shardPoints } from "../runner/shard.js";
+import { getTask, resolveGrid } from "../tasks/registry.js";
+import { extractCode } from "../verify/extract.js";
+import { createVerifier } from "../verify/sandbox-verifier.js";
+import { runDryRun } from "./dry-run.js";
+import { readGridOptions } from "./grid-options.js";
+
+/** The run command after commander parsed the flags; returns the exit code. */
+export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
+  const grid = readGridOptions(opts);
+  const apiKey = process.env.OPENAI_API_KEY || undefined;
+  const { settings, shard, providerAnnounce } = readRunSettings(opts, apiKey !== undefined);
+  // Validate the grid (unknown ids, impossible lengths) before announcing anything.
+  const allPoints = resolveGrid(grid.functions, grid.lengths);
+  const points = shardPoints(allPoints, shard);
+  if (settings.dryRun) {
+    await runDryRun(grid, process.stdout, points);
+    return ExitCode.ok;
+  }
+  const envOut = {
+    ...(typeof opts.outDir === "string" ? { outDir: opts.outDir } : {}),
+    ...((opts.outJsonl ?? process.env.OUT_JSONL)
+      ? { outJsonl: String(opts.outJsonl ?? process.env.OUT_JSONL) }
+      : {}),
+    ...((opts.outCsv ?? process.env.OUT_CSV) ? { outCsv: String(opts.outCsv ?? process.env.OUT_CSV) } : {}),
+    ...(shard ? { shard } : {}),
+  };
+  const paths = artifactPaths(envOut);
+  ensureOutputDirs(paths, opts);
+  if (providerAnnounce) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
+
+  let proposer: Proposer;
+  // Made after the pre-flight: a run refused before it starts leaves no runner.log behind.
+  let logger: Logger | undefined;
+  let price: Price | undefined;
+  let fingerprintConfig: Record<string, unknown>;
+  const data = { train: grid.trainSize, val: grid.valSize, test: grid.testSize, seed: grid.seed };
+  if (settings.provider === "openai") {
+    const baseURL = process.env.OPENAI_BASE_URL || undefined;
+    const table = loadPriceTable(settings.pricesFile);
+    price = findPrice(table, settings.model);
+    if (settings.maxCostUsd !== undefined && price === undefined) {
+      throw new UsageError(
+        `--max-cost-usd: no price known for --model ${settings.model}; give one with --prices FILE ({"${settings.model}": {"input": ..., "output": ...}})`,
+      );
+    }
+    if (settings.preflight) {
+      await preflightOpenAI({ apiKey, baseURL, model: settings.model });
+    } else if (!apiKey) {
+      throw new UsageError("OPENAI_API_KEY is not set: export it, or use --provider enumerative");
+    }
+    logger = createRunLogger(paths.log, settings.logLevel);
+    const log = logger;
+    const request = {
+      model: settings.model,
+      maxOutputTokens: settings.maxOutputTokens,
+      reasoningEffort: settings.reasoningEffort,
+      verbosity: settings.verbosity,
+      toolChoice: settings.toolChoice,
+      codeInterpreter: settings.codeInterpreter,
+      structuredOutput: settings.structuredOutput,
+    };
+    fingerprintConfig = { proposer: `openai:${settings.model}`, request, data };
+    proposer = createOpenAIProposer({
+      ...request,
+      ...(apiKey ? { apiKey } : {}),
+      ...(baseURL ? { baseURL } : {}),
+      timeoutMs: settings.timeoutS * 1000,
+      background: settings.background,
+      // Retries and background cancels go to runner.log.
+      onEvent: (event, fields) => log.warn({ ...fields, event }, event),
+    });
+  } else {
+    // One ranked candidate per attempt: --attempts 8 gets the 8 best, not the default 5 and then nothing.
+    const budget = {
+      ...DEFAULT_ENUMERATION_BUDGET,
+      ...(settings.enumMaxPrograms ? { maxPrograms: settings.enumMaxPrograms } : {}),
+      ...(settings.enumMaxSeconds ? { maxSeconds: settings.enumMaxSeconds } : {}),
+      ...(settings.enumMaxSize ? { maxSize: settings.enumMaxSize } : {}),
+      proposals: Math.max(DEFAULT_ENUMERATION_BUDGET.proposals, settings.attempts),
+    };
+    proposer = createEnumerativeProposer(budget);
+    // A different budget is a different baseline: its attempts never mix with this one's on resume.
+    // (proposals follows --attempts and does not change which programs come first, so it is left out.)
+    const { proposals: _proposals, ...searchBudget } = budget;
+    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data };
+    price = { input: 0, output: 0 };
+  }
+  const fingerprint = runFingerprint(fingerprintConfig);
+  logger ??= createRunLogger(paths.log, settings.logLevel);
+  const runLog = logger;
+  runLog.info(
+    {
+      points: points.map((p) => `${p.fn}|L=${p.length}`),
+      shard: shard ?? null,
+      proposer: proposer.id,
+      fingerprint,
+      settings: { ...settings, python: settings.python ?? "python3" },
+      data,
+      base_url: process.env.OPENAI_BASE_URL ?? null,
+    },
+    "run started",
+  );
+
+  // Build or reuse every dataset of this shard first (worker threads, so the HTTP calls later never
+  // wait behind a generator), logging which were reused; each grid point then loads its own from disk.
+  const specOf = (p: GridPoint) => specForPoint(grid, p);
+  // Generating the prime tasks' data can take a while on a first run: say what is happening.
+  const tty = process.stderr.isTTY === true;
+  const dsStarted = performance.now();
+  let generated = 0;
+  let reused = 0;
+  if (tty) process.stderr.write(`llm-erm: datasets 0/${points.length} in ${grid.datasetDir}`);
+  try {
+    await buildDatasets(points.map(specOf), grid.datasetDir, {
+      onProgress: (r) => {
+        if (r.reused) reused++;
+        else generated++;
+        if (tty)
+          process.stderr.write(
+            `\r\x1b[2Kllm-erm: datasets ${generated + reused}/${points.length} in ${grid.datasetDir}`,
+          );
+        runLog.info(
+          { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) },
+          r.reused ? "dataset reused" : "dataset generated",
+        );
+      },
+    });
+    const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
+    process.stderr.write(
+      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused (${secs} s)\n`,
+    );
+  } catch (err) {
+    if (tty) process.stderr.write("\n");
+    if (err instanceof DatasetDamagedError) {
+      runLog.error({ error: err.message }, "damaged dataset");
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.damaged;
+    }
+    throw err;
+  }
+  const prepare = async (p: GridPoint): Promise<PreparedPoint> => {
+    const task = getTask(p.fn);
+    const { dataset } = await loadOrBuildDataset(specOf(p), grid.datasetDir);
+    return {
+      task,
+      splits: dataset,
+      prompt: buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
+    };
+  };
+  try {
+    const out = await runSession({
+      points,
+      paths,
+      attempts: settings.attempts,
+      concurrency: settings.concurrency,
+      batch: settings.batch,
+      testSelectedOnly: settings.testSelectedOnly,
+      fresh: settings.fresh,
+      fingerprint,
+      maxOutputTokens: settings.maxOutputTokens,
+      ...(settings.maxCostUsd !== undefined ? { maxCostUsd: settings.maxCostUsd } : {}),
+      ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
+      ...(price ? { price } : {}),
+      proposer,
+      makeVerifier: () =>
+        createVerifier({
+          ...(settings.python ? { python: settings.python } : {}),
+          log: (event) => runLog.info(event, String(event.event ?? "sandbox")),
+        }),
+      extractCode,
+      prepare,
+      logger: runLog,
+      resumeCommand: resumeCommandOf(argv),
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+    runLog.flush?.();
+    return out.exitCode;
+  } catch (err) {
+    if (err instanceof DamagedArtifactError || err instanceof DatasetDamagedError) {
+      runLog.error({ error: err.message }, "damaged artifact");
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.damaged;
+    }
+    throw err;
+  }
+}
+
+/** Creates the artifacts' directories up front, so a bad --out-dir is a usage error naming the flag. */
+function ensureOutputDirs(paths: ArtifactPaths, opts: Record<string, unknown>): void {
+  const flagOf = (file: string) =>
+    file === paths.csv && opts.outCsv !== undefined
+      ? "--out-csv"
+      : opts.outJsonl !== undefined || process.env.OUT_JSONL
+        ? "--out-jsonl"
+        : opts.outDir !== undefined
+          ? "--out-dir"
+          : "the current directory";
+  for (const file of [paths.jsonl, paths.csv]) {
+    const dir = dirname(file);
+    try {
+      mkdirSync(dir, { recursive: true });
+      accessSync(dir, constants.W_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new UsageError(`${flagOf(file)}: cannot write artifacts in ${dir} (${code})`);
+    }
+  }
+}
+
+/** The command line as typed, minus --fresh (resuming must not start over). */
+function resumeCommandOf(argv: readonly string[]): string {
+  const args = argv.slice(2).filter((a) => a !== "--fresh");
+  const quote = (a: string) => (/^[\w./:=,@+-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+  return `npx llm-erm ${args.map(quote).join(" ")}`;
+}
