@@ -44,6 +44,34 @@ const cpuMs = (): number => {
 
 const dir = mkdtempSync(join(tmpdir(), "llm-erm-bench-"));
 try {
+  if (!gridOnly) {
+    // What a user runs: the compiled CLI (dist, built here first), in a fresh process each time, so the
+    // times include Node's start, module loading and the worker threads' start-up. First, while this
+    // process is still idle.
+    execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
+    console.log("\n### Through the compiled CLI, `llm-erm datasets build` in a fresh process (wall)\n");
+    console.log("| datasets | process wall s | user + sys CPU s |\n|---|---|---|");
+    for (const [label, args] of [
+      ["the whole paper grid (60)", []],
+      ["fn_i L=100 alone", ["--functions", "fn_i", "--lengths", "100"]],
+      ["fn_k L=100 alone", ["--functions", "fn_k", "--lengths", "100"]],
+      ["fn_k L=50 alone", ["--functions", "fn_k", "--lengths", "50"]],
+    ] as const) {
+      const out = mkdtempSync(join(tmpdir(), "llm-erm-bench-cli-"));
+      try {
+        const c0 = childCpuSeconds();
+        const w0 = performance.now();
+        execFileSync(process.execPath, [cli, "datasets", "build", "--dataset-dir", out, ...args], {
+          stdio: "ignore",
+        });
+        const wall = (performance.now() - w0) / 1000;
+        const cpu = childCpuSeconds() - c0;
+        console.log(`| ${label} | ${wall.toFixed(2)} | ${Number.isNaN(cpu) ? "n/a" : cpu.toFixed(2)} |`);
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
+  }
   const specs = specsForGrid({ trainSize: 100, valSize: 100, testSize: 10000, seed: 42, datasetDir: dir });
   const start = performance.now();
   const cpu0 = cpuMs();
@@ -89,32 +117,6 @@ try {
   );
 
   if (!gridOnly) {
-    // What a user runs: the compiled CLI (dist, built here first), in a fresh process each time, so the
-    // times include Node's start, module loading and the worker threads' start-up.
-    execFileSync("npm", ["run", "--silent", "build"], { stdio: "inherit" });
-    console.log("\n### Through the compiled CLI, `llm-erm datasets build` in a fresh process (wall)\n");
-    console.log("| datasets | process wall s | user + sys CPU s |\n|---|---|---|");
-    for (const [label, args] of [
-      ["the whole paper grid (60)", []],
-      ["fn_i L=100 alone", ["--functions", "fn_i", "--lengths", "100"]],
-      ["fn_k L=100 alone", ["--functions", "fn_k", "--lengths", "100"]],
-      ["fn_k L=50 alone", ["--functions", "fn_k", "--lengths", "50"]],
-    ] as const) {
-      const out = mkdtempSync(join(tmpdir(), "llm-erm-bench-cli-"));
-      try {
-        const c0 = childCpuSeconds();
-        const w0 = performance.now();
-        execFileSync(process.execPath, [cli, "datasets", "build", "--dataset-dir", out, ...args], {
-          stdio: "ignore",
-        });
-        const wall = (performance.now() - w0) / 1000;
-        const cpu = childCpuSeconds() - c0;
-        console.log(`| ${label} | ${wall.toFixed(2)} | ${Number.isNaN(cpu) ? "n/a" : cpu.toFixed(2)} |`);
-      } finally {
-        rmSync(out, { recursive: true, force: true });
-      }
-    }
-
     console.log("\n### Prime datasets built alone (this thread; wall and CPU of all threads)\n");
     console.log("| fn | L | next-prime threads | wall ms | CPU ms |\n|---|---|---|---|---|");
     for (const [fn, length] of [
