@@ -1,12 +1,13 @@
 /**
- * Strong probable-prime tests to base 2 of two odd numbers at once, one per 64-bit lane of WebAssembly's
- * 128-bit SIMD: the next-prime search tests its sieve survivors two by two. The module is generated here
- * for one limb count (no build step, no dependency), as prime-montgomery.ts's scalar kernel.
+ * Strong probable-prime tests to base 2 of four odd numbers at once: two 128-bit SIMD vectors of two
+ * 64-bit lanes each, whose column chains are interleaved; the next-prime search tests its sieve survivors
+ * four at a time. The module is generated here for one limb count (no build step, no dependency), as
+ * prime-montgomery.ts's scalar kernel.
  *
  * Limbs are 28 bits, stored as pairs of 32-bit words [lane 0, lane 1], so that one
  * `i64x2.extmul_low_i32x4_u` multiplies a limb of each lane by the other operand's limb of the same lane
- * (two 56-bit products per instruction, about twice the scalar kernel's products per second here).
- * Columns of products sum in 64-bit lanes without carries (product scanning).
+ * (two 56-bit products per instruction; per number, ~1.8x the scalar kernel's speed here). Columns of
+ * products sum in 64-bit lanes without carries (product scanning).
  *
  * Reduction is lazy: with R = 2^(28k) > 16N, a Montgomery squaring of any x < 4N gives a result < 2N, so
  * no conditional subtraction runs per step, and a set exponent bit doubles the limbs in place (limbs
