@@ -375,25 +375,38 @@ export function createNextPrimeEngine(
   };
 }
 
-let engine: NextPrimeEngine | undefined;
-
 /**
- * The engine of this thread. GMP (~30 ms to instantiate) only serves numbers past the SIMD kernel's 440
- * bits, so it loads in the background; until it is there, such numbers get the BigInt BPSW test.
+ * A getter of GMP that starts `load` the first time it is called and gives undefined until the load has
+ * finished (and for good if it fails): engines only call it for numbers past the SIMD kernel's 440 bits.
  */
-export async function getNextPrimeEngine(): Promise<NextPrimeEngine> {
-  if (!engine) {
-    let binding: GMPFunctions | undefined;
-    // imported here, not at the top: loading the module alone costs ~30 ms, in every thread
-    import("gmp-wasm")
-      .then(({ init }) => init())
-      .then(
+export function lazyGmp(load: () => Promise<GMPFunctions>): () => GMPFunctions | undefined {
+  let binding: GMPFunctions | undefined;
+  let asked = false;
+  return () => {
+    if (!asked) {
+      asked = true;
+      load().then(
         (lib) => {
-          binding = lib.binding;
+          binding = lib;
         },
         () => undefined, // GMP failed to load: the BigInt test stays
       );
-    engine = createNextPrimeEngine(() => binding);
-  }
+    }
+    return binding;
+  };
+}
+
+let engine: NextPrimeEngine | undefined;
+
+/**
+ * The engine of this thread. GMP is loaded lazily (lazyGmp): importing and instantiating it costs ~30 ms
+ * and a core's worth of background compilation, which the L=100 prime datasets would pay for nothing.
+ * Until it is there, numbers past the kernels get the BigInt BPSW test (the same test).
+ */
+export async function getNextPrimeEngine(): Promise<NextPrimeEngine> {
+  // imported only when needed, not at the top: loading the module alone costs ~30 ms, in every thread
+  engine ??= createNextPrimeEngine(
+    lazyGmp(() => import("gmp-wasm").then(async ({ init }) => (await init()).binding)),
+  );
   return engine;
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { init } from "gmp-wasm";
 import { describe, expect, it } from "vitest";
-import { createNextPrimeEngine, getNextPrimeEngine } from "../../src/tasks/next-prime-engine.js";
+import { createNextPrimeEngine, getNextPrimeEngine, lazyGmp } from "../../src/tasks/next-prime-engine.js";
 import { isProbablePrime, nextPrime } from "../../src/tasks/primality.js";
 
 describe("next-prime engine", () => {
@@ -112,6 +112,48 @@ describe("next-prime engine", () => {
     expect(engine.nextPrime(long)).toBe(nextPrime(long));
     const edge = 2n ** 440n - 3n;
     expect(engine.nextPrimes([edge, 10n ** 40n])).toEqual([nextPrime(edge), nextPrime(10n ** 40n)]);
+  });
+
+  it("asks for GMP only when a number past the kernels comes, once, and uses it once loaded", async () => {
+    const { binding } = await init();
+    let loads = 0;
+    let loaded: (g: typeof binding) => void = () => undefined;
+    const gmp = lazyGmp(() => {
+      loads++;
+      return new Promise((resolve) => {
+        loaded = resolve;
+      });
+    });
+    const engine = createNextPrimeEngine(gmp);
+    const small = [10n ** 99n + 7n, 10n ** 60n, 2n ** 300n];
+    expect(engine.nextPrimes(small)).toEqual(small.map(nextPrime));
+    expect(loads).toBe(0);
+    const big = 2n ** 450n + 12345n;
+    expect(engine.nextPrime(big)).toBe(nextPrime(big)); // BigInt BPSW while loading
+    expect(loads).toBe(1);
+    expect(gmp()).toBeUndefined();
+    let gmpTests = 0;
+    const counted = new Proxy(binding, {
+      get(target, key, receiver) {
+        if (key === "mpz_probab_prime_p") gmpTests++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    loaded(counted);
+    await Promise.resolve();
+    expect(gmp()).toBe(counted);
+    expect(engine.nextPrime(big + 1000n)).toBe(nextPrime(big + 1000n));
+    expect(gmpTests).toBeGreaterThan(0);
+    expect(loads).toBe(1);
+  });
+
+  it("keeps the BigInt test when GMP fails to load", async () => {
+    const gmp = lazyGmp(() => Promise.reject(new Error("no wasm")));
+    expect(gmp()).toBeUndefined();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(gmp()).toBeUndefined();
+    const big = 2n ** 450n + 99n;
+    expect(createNextPrimeEngine(gmp).nextPrime(big)).toBe(nextPrime(big));
   });
 
   it("decides numbers past the kernels by the BigInt BPSW until GMP is there, with the same answers", () => {
