@@ -9,7 +9,7 @@
  * a constant address. Base 2 needs no multiplications besides squarings: a set exponent bit doubles.
  */
 
-import { jacobi } from "./primality.js";
+import { isStrongLucasProbablePrime, jacobi } from "./primality.js";
 import { name, section, sleb, uleb } from "./wasm-encoder.js";
 
 const LIMB_BITS = 28;
@@ -27,18 +27,13 @@ const MINUS_ONE_OFF = 8 * 8 * MAX_MONT_LIMBS; // N - (R mod N)
 /** The exponent's bits after the leading one, one byte each (0 or 1), most significant first (at most
  * 28 * MAX_MONT_LIMBS of them: well inside the one 64 KiB page). */
 const E_OFF = 9 * 8 * MAX_MONT_LIMBS;
-// The strong Lucas test's state, in Montgomery form: V_{k+1} (LU), V_k, Q^k and two temporaries.
+// The strong Lucas test's state, in Montgomery form: V'_{j+1} (LU), V'_j (LV), a temporary, and the
+// constants P' and 2 of its Q' = 1 sequence (see moduleFunctions).
 const LU_OFF = 14 * 8 * MAX_MONT_LIMBS;
 const LV_OFF = 15 * 8 * MAX_MONT_LIMBS;
-const LQK_OFF = 16 * 8 * MAX_MONT_LIMBS;
-const LT1_OFF = 19 * 8 * MAX_MONT_LIMBS;
-const LT2_OFF = 20 * 8 * MAX_MONT_LIMBS;
-/** Accumulator of emitSmallMul, and a slot that stays zero. */
-const ACC_OFF = 21 * 8 * MAX_MONT_LIMBS;
-const ZERO_OFF = 22 * 8 * MAX_MONT_LIMBS;
-/** |Q|'s bits after the leading one (a byte each, up to 64), then their count and Q's sign. */
-const Q_BITS_OFF = 23 * 8 * MAX_MONT_LIMBS;
-const Q_COUNT_OFF = 24 * 8 * MAX_MONT_LIMBS; // i32; the sign byte follows at + 4
+const LT1_OFF = 16 * 8 * MAX_MONT_LIMBS;
+const LP_OFF = 17 * 8 * MAX_MONT_LIMBS;
+const TWO_OFF = 18 * 8 * MAX_MONT_LIMBS;
 
 const OP = {
   localGet: 0x20,
@@ -274,31 +269,6 @@ function emitCopy(f: Body, n: number, dst: number, src: number): void {
 }
 
 /**
- * dst = c * src mod N for a small integer c (Q of the Lucas test, set per n): |c|'s bits after
- * its leading one are bytes at `bits`, their count an i32 at `count`, the sign (1: negative) the byte
- * after it. Binary method with modular doublings and additions: a few linear passes instead of a
- * Montgomery multiplication. dst may be src. Uses local 4 (i32) as the index.
- */
-function emitSmallMul(f: Body, n: number, dst: number, src: number, bits: number, count: number): void {
-  const I = 4;
-  emitCopy(f, n, ACC_OFF, src);
-  f.emit(OP.i32Const, 0, OP.localSet, I);
-  f.emit(OP.block, OP.void, OP.loop, OP.void);
-  f.emit(OP.localGet, I, OP.i32Const, 0, OP.i32Load, 2, ...uleb(count), OP.i32GeU, OP.brIf, 1);
-  emitAdd(f, n, ACC_OFF, ACC_OFF, ACC_OFF);
-  f.emit(OP.localGet, I, OP.i32Load8U, 0, ...uleb(bits), OP.if, OP.void);
-  emitAdd(f, n, ACC_OFF, ACC_OFF, src);
-  f.emit(OP.end);
-  f.emit(OP.localGet, I, OP.i32Const, 1, OP.i32Add, OP.localSet, I, OP.br, 0);
-  f.emit(OP.end, OP.end);
-  f.emit(OP.i32Const, 0, OP.i32Load8U, 0, ...uleb(count + 4), OP.if, OP.void);
-  emitSub(f, n, dst, ZERO_OFF, ACC_OFF);
-  f.emit(OP.else);
-  emitCopy(f, n, dst, ACC_OFF);
-  f.emit(OP.end);
-}
-
-/**
  * A left-to-right ladder over the `count` exponent bytes at E_OFF (parameter 0; local 1 is the index):
  * for each byte, call the functions `always`, then, when the byte is 1, the functions `ifSet`, else the
  * functions `ifClear`. The whole exponentiation is one JS-to-wasm call instead of one per step.
@@ -331,8 +301,6 @@ interface WasmFunction {
   readonly name: string;
   readonly counted: boolean;
   readonly body: Body;
-  /** Needs an i32 local after the three i64 ones (emitSmallMul). */
-  readonly index?: boolean;
 }
 
 function body(emit: (f: Body) => void): Body {
@@ -343,69 +311,66 @@ function body(emit: (f: Body) => void): Body {
 
 /**
  * The module's functions, in index order (calls refer to these indices).
- * Base 2: X = 2^e, a set exponent bit is a doubling. Strong Lucas (P = 1): a ladder on (V_k, V_{k+1}, Q^k)
- * in LV, LU, LQK (U is not carried: U_d = (2 V_{d+1} - V_d) / D at the end). Each step first makes
- * T1 = V_k V_{k+1} - Q^k = V_{2k+1}; then k -> 2k is V = V_k^2 - 2Q^k, LU = T1, Q^k = (Q^k)^2, and
- * k -> 2k + 1 is LU = V_{k+1}^2 - 2Q^{k+1}, V = T1, Q^k = (Q^k)^2 Q. With Q = -1 (D = 5, half of all
- * primes), Q^k is 1 or -1 by k's parity: set, not squared.
+ *
+ * Base 2: X = 2^e, a set exponent bit is a doubling.
+ *
+ * Strong Lucas (P = 1, Q): with Q prime to n, the test is run on the sequence V' of P' = P^2/Q - 2 and
+ * Q' = 1, for which V'_j = V_{2j} / Q^j, so no Q^k is carried (two products per exponent bit, whatever
+ * Q). With n + 1 = d 2^s, d = 2m + 1, the identities D U_m = V_{m+1} - Q V_{m-1} and
+ * P V_m = V_{m+1} + Q V_{m-1} give D U_d = Q^{m+1} (V'_{m+1} - V'_m) and V_d = Q^{m+1} (V'_{m+1} + V'_m),
+ * and V_{d 2^r} = Q^{d 2^(r-1)} V'_{d 2^(r-1)}: as D and Q are units mod n, each condition of the test
+ * (U_d = 0, V_d = 0, V_{d 2^r} = 0 for 0 < r < s) holds exactly when its V' form does. A ladder on
+ * (V'_j, V'_{j+1}) over m's bits: T1 = V'_j V'_{j+1} - P' = V'_{2j+1} at every bit, then j -> 2j is
+ * V = V^2 - 2, LU = T1, and j -> 2j + 1 is LU = LU^2 - 2, V = T1.
  */
 function moduleFunctions(n: number): WasmFunction[] {
-  const fns: WasmFunction[] = [
+  return [
     { name: "sqr", counted: false, body: emitSquare(n) }, // 0
     { name: "dbl", counted: false, body: emitDouble(n) }, // 1
     { name: "pow2", counted: true, body: emitLadder([0], [1]) }, // 2
     {
-      name: "lucVV", // 3: T1 = V_k V_{k+1} - Q^k
+      name: "lucVV", // 3: T1 = V'_j V'_{j+1} - P'
       counted: false,
       body: body((f) => {
         emitMontMul(f, n, LT1_OFF, LV_OFF, LU_OFF);
-        emitSub(f, n, LT1_OFF, LT1_OFF, LQK_OFF);
+        emitSub(f, n, LT1_OFF, LT1_OFF, LP_OFF);
       }),
     },
     {
-      name: "lucV2", // 4: V = V^2 - 2 Q^k
+      name: "lucOdd", // 4: LU = LU^2 - 2, V = T1
       counted: false,
       body: body((f) => {
-        emitMontMul(f, n, LT2_OFF, LV_OFF, LV_OFF);
-        emitSub(f, n, LT2_OFF, LT2_OFF, LQK_OFF);
-        emitSub(f, n, LV_OFF, LT2_OFF, LQK_OFF);
-      }),
-    },
-    { name: "lucQ2", counted: false, body: body((f) => emitMontMul(f, n, LQK_OFF, LQK_OFF, LQK_OFF)) }, // 5
-    {
-      name: "lucOdd", // 6: LU = LU^2 - 2 Q^{k+1} (Q^{k+1} = Q Q^k, in T2), V = T1
-      counted: false,
-      index: true,
-      body: body((f) => {
-        emitSmallMul(f, n, LT2_OFF, LQK_OFF, Q_BITS_OFF, Q_COUNT_OFF);
         emitMontMul(f, n, LU_OFF, LU_OFF, LU_OFF);
-        emitSub(f, n, LU_OFF, LU_OFF, LT2_OFF);
-        emitSub(f, n, LU_OFF, LU_OFF, LT2_OFF);
+        emitSub(f, n, LU_OFF, LU_OFF, TWO_OFF);
         emitCopy(f, n, LV_OFF, LT1_OFF);
       }),
     },
-    { name: "lucEven", counted: false, body: body((f) => emitCopy(f, n, LU_OFF, LT1_OFF)) }, // 7: LU = T1
     {
-      name: "lucQmul", // 8: Q^k = Q^k Q
+      name: "lucEven", // 5: V = V^2 - 2, LU = T1
       counted: false,
-      index: true,
-      body: body((f) => emitSmallMul(f, n, LQK_OFF, LQK_OFF, Q_BITS_OFF, Q_COUNT_OFF)),
+      body: body((f) => {
+        emitMontMul(f, n, LV_OFF, LV_OFF, LV_OFF);
+        emitSub(f, n, LV_OFF, LV_OFF, TWO_OFF);
+        emitCopy(f, n, LU_OFF, LT1_OFF);
+      }),
     },
-    { name: "lucQone", counted: false, body: body((f) => emitCopy(f, n, LQK_OFF, ONE_OFF)) }, // 9: Q^k = 1
-    { name: "lucQneg", counted: false, body: body((f) => emitCopy(f, n, LQK_OFF, MINUS_ONE_OFF)) }, // 10: -1
-    { name: "lucas", counted: true, body: emitLadder([3], [6, 5, 8], [4, 7, 5]) }, // 11
-    { name: "lucasQm1", counted: true, body: emitLadder([3], [6, 10], [4, 7, 9]) }, // 12: Q = -1
-    { name: "lucUd", counted: false, body: body((f) => emitAdd(f, n, LT1_OFF, LU_OFF, LU_OFF)) }, // 13
+    { name: "lucas", counted: true, body: emitLadder([3], [4], [5]) }, // 6
+    { name: "lucSum", counted: false, body: body((f) => emitAdd(f, n, LT1_OFF, LU_OFF, LV_OFF)) }, // 7
+    {
+      name: "lucNext", // 8: T1 = T1^2 - 2
+      counted: false,
+      body: body((f) => {
+        emitMontMul(f, n, LT1_OFF, LT1_OFF, LT1_OFF);
+        emitSub(f, n, LT1_OFF, LT1_OFF, TWO_OFF);
+      }),
+    },
   ];
-  return fns;
 }
 
 function buildModule(n: number): Uint8Array {
   const fns = moduleFunctions(n);
   // 4 i64 locals (T, P, Q, S) in the arithmetic; 1 i32 local (the index) in the ladders
-  const bodies = fns.map((fn) =>
-    fn.counted ? fn.body.bytes(1, 0x7f) : fn.body.bytes(4, 0x7e, fn.index ? 1 : 0),
-  );
+  const bodies = fns.map((fn) => (fn.counted ? fn.body.bytes(1, 0x7f) : fn.body.bytes(4, 0x7e)));
   const exports = fns.flatMap((fn, i) => [...name(fn.name), 0x00, ...uleb(i)]);
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
@@ -422,11 +387,10 @@ function buildModule(n: number): Uint8Array {
 type Exports = {
   readonly sqr: () => void;
   readonly pow2: (count: number) => void;
-  readonly lucV2: () => void;
-  readonly lucQ2: () => void;
+  readonly lucVV: () => void;
   readonly lucas: (count: number) => void;
-  readonly lucasQm1: (count: number) => void;
-  readonly lucUd: () => void;
+  readonly lucSum: () => void;
+  readonly lucNext: () => void;
 };
 
 interface Kernel extends Exports {
@@ -452,11 +416,10 @@ function kernel(n: number): Kernel {
       bytes: new Uint8Array(e.mem.buffer),
       sqr: e.sqr,
       pow2: e.pow2,
-      lucV2: e.lucV2,
-      lucQ2: e.lucQ2,
+      lucVV: e.lucVV,
       lucas: e.lucas,
-      lucasQm1: e.lucasQm1,
-      lucUd: e.lucUd,
+      lucSum: e.lucSum,
+      lucNext: e.lucNext,
     };
     kernels.set(n, k);
   }
@@ -546,8 +509,8 @@ export function isStrongProbablePrime2(n: bigint): boolean {
  * Strong Lucas probable-prime test with Selfridge's parameters (method A: the first D of 5, -7, 9, -11, ...
  * with Jacobi (D/n) = -1, P = 1, Q = (1 - D) / 4) of an odd n > 3 with montLimbs(n) > 0 (else a
  * RangeError), in the wasm kernel: the same test as primality.ts's isStrongLucasProbablePrime, including
- * its answers for squares (false) and for n with a small factor found by the D search (false). Together
- * with isStrongProbablePrime2 it is BPSW.
+ * its answers for squares (false) and for n with a small factor found by the D search (false), computed on
+ * the Q' = 1 sequence (see moduleFunctions). Together with isStrongProbablePrime2 it is BPSW.
  */
 export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
   const hex = n.toString(16);
@@ -565,42 +528,58 @@ export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
     D = D > 0n ? -(D + 2n) : -D + 2n;
   }
   const Q = (1n - D) / 4n;
-  const { words, bytes, lucV2, lucQ2, lucas, lucasQm1, lucUd } = kernel(k);
+  const qInverse = inverseOfSmall(Q, n);
+  // Q shares a factor with n (n is composite): the V' form needs Q to be a unit; the BigInt test decides
+  if (qInverse === undefined) return isStrongLucasProbablePrime(n);
+  const { words, bytes, lucVV, lucas, lucSum, lucNext } = kernel(k);
   const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
   const mont = (v: bigint): string => ((((v % n) + n) * rModN) % n).toString(16);
+  const pPrime = qInverse - 2n; // P^2 / Q - 2 with P = 1
   writeModulus(words, hex, k);
-  writeHexLimbs(words, ONE_OFF, rModN.toString(16), k);
-  writeHexLimbs(words, MINUS_ONE_OFF, (n - rModN).toString(16), k);
-  writeHexLimbs(words, LV_OFF, rModN.toString(16), k); // V_1 = P = 1
-  writeHexLimbs(words, LU_OFF, mont(1n - 2n * Q), k); // V_2 = P^2 - 2Q
-  writeHexLimbs(words, LQK_OFF, mont(Q), k); // Q^1
-  writeSmall(words, bytes, Q, Q_BITS_OFF, Q_COUNT_OFF);
-  // n + 1 = d * 2^s, d odd; the ladder walks d's bits after its leading one.
+  writeHexLimbs(words, LP_OFF, mont(pPrime), k);
+  writeHexLimbs(words, TWO_OFF, mont(2n), k);
+  // n + 1 = d 2^s, d = 2m + 1: m's bits are those of n + 1 without its s + 1 lowest
   const bits = (n + 1n).toString(2);
   let s = 0;
   while (bits.charCodeAt(bits.length - 1 - s) === 48) s++;
-  const count = bits.length - 1 - s;
-  for (let i = 0; i < count; i++) bytes[E_OFF + i] = bits.charCodeAt(i + 1) - 48;
-  if (Q === -1n) lucasQm1(count);
-  else lucas(count);
-  // U_d = 0 iff 2 V_{d+1} = V_d (D is prime to n: (D/n) = -1)
-  lucUd();
-  if (equals(words, LT1_OFF, LV_OFF, k) || isZero(words, LV_OFF, k)) return true;
+  const mBits = bits.length - 1 - s;
+  if (mBits === 0) {
+    // m = 0: (V'_0, V'_1) = (2, P')
+    writeHexLimbs(words, LV_OFF, mont(2n), k);
+    writeHexLimbs(words, LU_OFF, mont(pPrime), k);
+  } else {
+    // from (V'_1, V'_2) = (P', P'^2 - 2), along m's bits after its leading one
+    writeHexLimbs(words, LV_OFF, mont(pPrime), k);
+    writeHexLimbs(words, LU_OFF, mont(pPrime * pPrime - 2n), k);
+    const count = mBits - 1;
+    for (let i = 0; i < count; i++) bytes[E_OFF + i] = bits.charCodeAt(i + 1) - 48;
+    lucas(count);
+  }
+  // U_d = 0 iff V'_{m+1} = V'_m; V_d = 0 iff V'_{m+1} + V'_m = 0
+  if (equals(words, LU_OFF, LV_OFF, k)) return true;
+  lucSum();
+  if (isZero(words, LT1_OFF, k)) return true;
+  // V_{d 2^r} = 0 iff V'_{d 2^(r-1)} = 0, for 0 < r < s; V'_d = V'_m V'_{m+1} - P'
   for (let r = 1; r < s; r++) {
-    lucV2();
-    if (isZero(words, LV_OFF, k)) return true;
-    lucQ2();
+    if (r === 1) lucVV();
+    else lucNext();
+    if (isZero(words, LT1_OFF, k)) return true;
   }
   return false;
 }
 
-/** Writes a small multiplier c (0 < |c| < 2^64) for emitSmallMul. */
-function writeSmall(words: Int32Array, bytes: Uint8Array, c: bigint, bits: number, count: number): void {
-  const b = (c < 0n ? -c : c).toString(2);
-  if (b.length > 64) throw new RangeError(`Lucas parameter ${c} too large`);
-  for (let i = 1; i < b.length; i++) bytes[bits + i - 1] = b.charCodeAt(i) - 48;
-  words[count / 4] = b.length - 1;
-  bytes[count + 4] = c < 0n ? 1 : 0;
+/** 1 / c mod n for a small nonzero integer c (|c| < 2^26), or undefined when c and n share a factor. */
+function inverseOfSmall(c: bigint, n: bigint): bigint | undefined {
+  const q = Number(c < 0n ? -c : c);
+  const r = Number(n % BigInt(q));
+  // the j in [0, q) with 1 + n j = 0 mod q (there is one iff n is prime to q); then (1 + n j) / q
+  for (let j = 0; j < q; j++) {
+    if ((1 + r * j) % q === 0) {
+      const inverse = (1n + n * BigInt(j)) / BigInt(q);
+      return c < 0n ? n - inverse : inverse;
+    }
+  }
+  return undefined;
 }
 
 /** Is n a perfect square? (Newton's integer square root: one step from the float estimate lands at or
