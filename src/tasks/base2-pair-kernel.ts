@@ -317,14 +317,17 @@ function kernel(k: number): Kernel {
   return found;
 }
 
-/** A number's hex digits as k little-endian 28-bit limbs (7 hex digits each). */
-function hexLimbs(hex: string, k: number): number[] {
-  const limbs: number[] = [];
-  for (let i = 0; i < k; i++) {
-    const end = hex.length - 7 * i;
-    limbs.push(end > 0 ? Number.parseInt(hex.slice(Math.max(0, end - 7), end), 16) : 0);
-  }
-  return limbs;
+/** The value of hex digit c (a char code of 0-9 or a-f). */
+function hexDigit(c: number): number {
+  return c <= 57 ? c - 48 : c - 87;
+}
+
+/** Limb i (28 bits, 7 hex digits) of the number whose hex digits are `hex`. */
+function hexLimb(hex: string, i: number): number {
+  const end = hex.length - 7 * i;
+  let v = 0;
+  for (let c = Math.max(0, end - 7); c < end; c++) v = v * 16 + hexDigit(hex.charCodeAt(c));
+  return v;
 }
 
 /** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
@@ -334,83 +337,9 @@ function negInverse(a: number): number {
   return -x & MASK;
 }
 
-/** a >= b, both k limbs. */
-function atLeast(a: readonly number[], b: readonly number[], k: number): boolean {
-  for (let i = k - 1; i >= 0; i--) if (a[i] !== b[i]) return (a[i] as number) > (b[i] as number);
-  return true;
-}
-
-/** a -= b in place (a >= b), k limbs. */
-function subtract(a: number[], b: readonly number[], k: number): void {
-  let borrow = 0;
-  for (let i = 0; i < k; i++) {
-    const v = (a[i] as number) - (b[i] as number) - borrow;
-    borrow = v < 0 ? 1 : 0;
-    a[i] = v + borrow * 2 ** LIMB_BITS;
-  }
-}
-
-function equal(a: readonly number[], b: readonly number[], k: number): boolean {
-  for (let i = 0; i < k; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** One lane's number and what its test needs. */
-interface Lane {
-  readonly n: readonly number[];
-  readonly one: readonly number[];
-  readonly minusOne: readonly number[];
-  /** n - 1 = d * 2^s, d odd. */
-  readonly s: number;
-  readonly d: readonly number[];
-  readonly dBits: number;
-  /** undefined while undecided. */
-  result?: boolean;
-}
-
 /** Bits of a number given its hex digits. */
 function bitLength(hex: string): number {
-  return 4 * (hex.length - 1) + (32 - Math.clz32(Number.parseInt(hex[0] ?? "0", 16)));
-}
-
-function lane(n: bigint, hex: string, k: number): Lane {
-  const limbs = hexLimbs(hex, k);
-  const one = hexLimbs(((1n << BigInt(LIMB_BITS * k)) % n).toString(16), k);
-  const minusOne = [...limbs];
-  subtract(minusOne, one, k);
-  // n - 1 (n odd: its low limb less one, no borrow) = d * 2^s
-  const d = [...limbs];
-  d[0] = (d[0] as number) - 1;
-  let s = 0;
-  while (d[Math.floor(s / LIMB_BITS)] === 0) s += LIMB_BITS;
-  const low = d[s / LIMB_BITS] as number;
-  s += 31 - Math.clz32(low & -low);
-  const q = Math.floor(s / LIMB_BITS);
-  const b = s % LIMB_BITS;
-  for (let i = 0; i < k; i++) {
-    const lo = (d[i + q] ?? 0) >>> b;
-    const hi = b === 0 ? 0 : ((d[i + q + 1] ?? 0) << (LIMB_BITS - b)) & MASK;
-    d[i] = lo | hi;
-  }
-  return { n: limbs, one, minusOne, s, d, dBits: bitLength(hex) - s };
-}
-
-/** Word index of limb i of the array at `off` in lane L (group L >> 1, lane L & 1 of its vectors). */
-function word(L: number, off: number, i: number): number {
-  return (GROUP_BYTES * (L >> 1) + off + 8 * i) / 4 + (L & 1);
-}
-
-/** X of lane L, fully reduced: limbs carried to 28 bits, then N subtracted while X >= N (X < 4N). */
-function reducedX(words: Int32Array, L: number, ln: Lane, k: number): number[] {
-  const x: number[] = [];
-  let carry = 0;
-  for (let i = 0; i < k; i++) {
-    const v = (words[word(L, X_OFF, i)] as number) + carry;
-    x.push(v & MASK);
-    carry = Math.floor(v / 2 ** LIMB_BITS);
-  }
-  while (atLeast(x, ln.n, k)) subtract(x, ln.n, k);
-  return x;
+  return 4 * (hex.length - 1) + (32 - Math.clz32(hexDigit(hex.charCodeAt(0))));
 }
 
 /** The limb count for numbers below 2^bits: R = 2^(28k) must exceed 16N. */
@@ -422,62 +351,157 @@ export function pairLimbs(bits: number): number {
 export const BATCH = LANES * GROUPS;
 
 /**
+ * Per lane, what the final comparisons need: N, 1 and -1 in Montgomery form (R mod N, N - R mod N), all
+ * k limbs of 28 bits, in slots of MAX_PAIR_LIMBS; and s (n - 1 = d 2^s) and the answer (-1: undecided).
+ * Kept across calls, so that a call allocates next to nothing.
+ */
+const laneN = new Int32Array(BATCH * MAX_PAIR_LIMBS);
+const laneOne = new Int32Array(BATCH * MAX_PAIR_LIMBS);
+const laneMinusOne = new Int32Array(BATCH * MAX_PAIR_LIMBS);
+const laneS = new Int32Array(BATCH);
+const laneResult = new Int8Array(BATCH);
+/** X of one lane, fully reduced (one limb of room for the carry). */
+const reduced = new Int32Array(MAX_PAIR_LIMBS + 1);
+
+/** First word of the array at `off` in lane L (group L >> 1, lane L & 1): limb i is at + 2i. */
+function laneWord(L: number, off: number): number {
+  return (GROUP_BYTES * (L >> 1) + off) / 4 + (L & 1);
+}
+
+/**
+ * Sets up lane L of the kernel for n (hex digits `hex`, k limbs): N, -1/N, NR, X = XR = 1 in Montgomery
+ * form, the exponent d; and the lane's comparison values. Returns d's bit count.
+ */
+function setUpLane(words: Int32Array, L: number, n: bigint, hex: string, k: number): number {
+  const at = L * MAX_PAIR_LIMBS;
+  const nw = laneWord(L, N_OFF);
+  const nrw = laneWord(L, NR_OFF);
+  for (let i = 0; i < k; i++) {
+    const limb = hexLimb(hex, i);
+    laneN[at + i] = limb;
+    words[nw + 2 * i] = limb;
+    words[nrw + 2 * (k - 1 - i)] = limb;
+  }
+  // slots above k stay zero once written (each limb count has its own module and memory); the doubling
+  // pass touches the one after an odd k's last limb, in X and XR
+  if (k < MAX_PAIR_LIMBS) {
+    words[nw + 2 * k] = 0;
+    words[nrw + 2 * k] = 0;
+  }
+  words[laneWord(L, NINV_OFF)] = negInverse(laneN[at] as number);
+  const oneHex = ((1n << BigInt(LIMB_BITS * k)) % n).toString(16);
+  const xw = laneWord(L, X_OFF);
+  const xrw = laneWord(L, XR_OFF);
+  let borrow = 0;
+  for (let i = 0; i < k; i++) {
+    const one = hexLimb(oneHex, i);
+    laneOne[at + i] = one;
+    words[xw + 2 * i] = one;
+    words[xrw + 2 * (k - 1 - i)] = one;
+    // -1 = N - (R mod N)
+    const v = (laneN[at + i] as number) - one - borrow;
+    borrow = v < 0 ? 1 : 0;
+    laneMinusOne[at + i] = v + borrow * 2 ** LIMB_BITS;
+  }
+  if (k < MAX_PAIR_LIMBS) {
+    words[xw + 2 * k] = 0;
+    words[xrw + 2 * k] = 0;
+  }
+  // n - 1 = d 2^s (n odd: n - 1 is n with bit 0 cleared); d's limbs, shifted from n's, go to E, with a
+  // zero limb above them (its bits keep X = 1)
+  let low = 0;
+  while (low < k && (laneN[at + low] as number) - (low === 0 ? 1 : 0) === 0) low++;
+  const lowLimb = (laneN[at + low] as number) - (low === 0 ? 1 : 0);
+  const s = LIMB_BITS * low + 31 - Math.clz32(lowLimb & -lowLimb);
+  laneS[L] = s;
+  const q = Math.floor(s / LIMB_BITS);
+  const b = s % LIMB_BITS;
+  const ew = laneWord(L, E_OFF);
+  const limbOfNMinus1 = (i: number): number => (i >= k ? 0 : (laneN[at + i] as number) - (i === 0 ? 1 : 0));
+  for (let i = 0; i <= k && i < MAX_PAIR_LIMBS; i++) {
+    const lo = limbOfNMinus1(i + q) >>> b;
+    const hi = b === 0 ? 0 : (limbOfNMinus1(i + q + 1) << (LIMB_BITS - b)) & MASK;
+    words[ew + 2 * i] = lo | hi;
+  }
+  return bitLength(hex) - s;
+}
+
+/** X of lane L fully reduced into `reduced`: limbs carried to 28 bits, then N subtracted while X >= N
+ * (X < 4N). */
+function reduceX(words: Int32Array, L: number, k: number): void {
+  const at = L * MAX_PAIR_LIMBS;
+  const xw = laneWord(L, X_OFF);
+  let carry = 0;
+  for (let i = 0; i < k; i++) {
+    const v = (words[xw + 2 * i] as number) + carry;
+    reduced[i] = v & MASK;
+    carry = Math.floor(v / 2 ** LIMB_BITS);
+  }
+  for (;;) {
+    // X >= N?
+    let i = k - 1;
+    while (i >= 0 && reduced[i] === laneN[at + i]) i--;
+    if (i >= 0 && (reduced[i] as number) < (laneN[at + i] as number)) return;
+    let borrow = 0;
+    for (let j = 0; j < k; j++) {
+      const v = (reduced[j] as number) - (laneN[at + j] as number) - borrow;
+      borrow = v < 0 ? 1 : 0;
+      reduced[j] = v + borrow * 2 ** LIMB_BITS;
+    }
+  }
+}
+
+/** Is the reduced X equal to the k limbs of `table` for lane L? */
+function reducedEquals(table: Int32Array, L: number, k: number): boolean {
+  const at = L * MAX_PAIR_LIMBS;
+  for (let i = 0; i < k; i++) if (reduced[i] !== table[at + i]) return false;
+  return true;
+}
+
+/**
  * Strong probable-prime tests to base 2 of 1 to 4 odd numbers > 3 below 2^(28 * 16 - 4) (else a
  * RangeError), run together, one per lane: their answers in order; false means composite, true prime or
  * a base-2 strong pseudoprime.
  */
 export function strongProbablePrime2Batch(ns: readonly bigint[]): boolean[] {
-  if (ns.length < 1 || ns.length > BATCH)
-    throw new RangeError(`strongProbablePrime2Batch: ${ns.length} numbers`);
+  const count = ns.length;
+  if (count < 1 || count > BATCH) throw new RangeError(`strongProbablePrime2Batch: ${count} numbers`);
+  const hexes: string[] = [];
   let bits = 0;
-  const hexes = ns.map((n) => {
+  for (const n of ns) {
     if ((n & 1n) === 0n || n <= 3n) throw new RangeError(`strongProbablePrime2Batch: bad n ${n}`);
     const hex = n.toString(16);
     bits = Math.max(bits, bitLength(hex));
-    return hex;
-  });
+    hexes.push(hex);
+  }
   const k = pairLimbs(bits);
   if (k > MAX_PAIR_LIMBS) throw new RangeError(`strongProbablePrime2Batch: over ${MAX_BITS - 4} bits`);
   const { words, sqr, pow2 } = kernel(k);
   // idle lanes repeat the first number (their answers are not read)
-  const first = lane(ns[0] as bigint, hexes[0] as string, k);
-  const lanes = Array.from({ length: BATCH }, (_, L) =>
-    L === 0 || L >= ns.length ? first : lane(ns[L] as bigint, hexes[L] as string, k),
-  );
-  let count = 0;
-  for (const ln of lanes) count = Math.max(count, ln.dBits);
+  let steps = 0;
   for (let L = 0; L < BATCH; L++) {
-    const ln = lanes[L] as Lane;
-    // slots above k stay zero once written (each limb count has its own module and memory)
-    for (let i = 0; i <= k && i < MAX_PAIR_LIMBS; i++) {
-      words[word(L, N_OFF, i)] = ln.n[i] ?? 0;
-      // X = 1 in Montgomery form; the slots above the top limb read as zero (the doubling pass touches
-      // the one after an odd k's last limb)
-      words[word(L, X_OFF, i)] = ln.one[i] ?? 0;
-      // d, whose bits above its own length read as zero: they keep X = 1
-      words[word(L, E_OFF, i)] = ln.d[i] ?? 0;
-      // XR and NR: limb k - 1 - i at slot i, zero above k
-      words[word(L, XR_OFF, i)] = i < k ? (ln.one[k - 1 - i] as number) : 0;
-      words[word(L, NR_OFF, i)] = i < k ? (ln.n[k - 1 - i] as number) : 0;
-    }
-    words[word(L, NINV_OFF, 0)] = negInverse(ln.n[0] as number);
+    const i = L < count ? L : 0;
+    steps = Math.max(steps, setUpLane(words, L, ns[i] as bigint, hexes[i] as string, k));
+    laneResult[L] = -1;
   }
-  pow2(count);
+  pow2(steps);
   // x = 2^d: n passes if x = 1 or x = -1, or x^(2^r) = -1 for some 0 < r < s (x^(2^r) = 1 first: fails)
-  const maxS = Math.max(...lanes.map((ln) => ln.s));
+  let maxS = 0;
+  for (let L = 0; L < count; L++) maxS = Math.max(maxS, laneS[L] as number);
   for (let r = 0; r < maxS; r++) {
     if (r > 0) sqr();
-    for (let L = 0; L < ns.length; L++) {
-      const ln = lanes[L] as Lane;
-      if (ln.result !== undefined) continue;
-      if (r >= ln.s) {
-        ln.result = false;
+    for (let L = 0; L < count; L++) {
+      if (laneResult[L] !== -1) continue;
+      if (r >= (laneS[L] as number)) {
+        laneResult[L] = 0;
         continue;
       }
-      const x = reducedX(words, L, ln, k);
-      if (equal(x, ln.minusOne, k) || (r === 0 && equal(x, ln.one, k))) ln.result = true;
-      else if (equal(x, ln.one, k)) ln.result = false;
+      reduceX(words, L, k);
+      if (reducedEquals(laneMinusOne, L, k) || (r === 0 && reducedEquals(laneOne, L, k))) laneResult[L] = 1;
+      else if (reducedEquals(laneOne, L, k)) laneResult[L] = 0;
     }
   }
-  return ns.map((_, L) => lanes[L]?.result ?? false);
+  const out: boolean[] = [];
+  for (let L = 0; L < count; L++) out.push(laneResult[L] === 1);
+  return out;
 }
