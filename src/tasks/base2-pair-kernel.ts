@@ -13,7 +13,7 @@
  * no conditional subtraction runs per step, and a set exponent bit doubles the limbs in place (limbs
  * < 2^29, values < 4N: still inside every bound). Only the final comparisons reduce fully, in JS.
  */
-import { name, section, sleb, uleb } from "./wasm-encoder.js";
+import { concat, functionBody, name, sleb, uleb, wasmModule } from "./wasm-encoder.js";
 
 const LIMB_BITS = 28;
 const MASK = 2 ** LIMB_BITS - 1;
@@ -139,10 +139,8 @@ class SimdBody {
     value();
     return this.emit(...op.store64Lane, 3, ...uleb(addr), 0);
   }
-  bytes(groups: readonly (readonly [number, number])[]): number[] {
-    const locals = [groups.length, ...groups.flatMap(([count, type]) => [...uleb(count), type])];
-    const body = [...locals, ...this.code, 0x0b];
-    return [...uleb(body.length), ...body];
+  bytes(groups: readonly (readonly [number, number])[]): Uint8Array {
+    return functionBody(groups, this.code);
   }
 }
 
@@ -277,13 +275,12 @@ function buildModule(k: number): Uint8Array {
       [2, V128],
     ]),
   ];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
-    ...section(1, [2, 0x60, 0, 0, 0x60, 1, I32, 0]), // types: 0 is () -> (), 1 is (i32) -> ()
-    ...section(3, [2, 0, 1]),
-    ...section(5, [1, 0x00, 1]), // one memory of one page
-    ...section(7, [3, ...name("mem"), 0x02, 0, ...name("sqr"), 0x00, 0, ...name("pow2"), 0x00, 1]),
-    ...section(10, [2, ...bodies.flat()]),
+  return wasmModule([
+    [1, [2, 0x60, 0, 0, 0x60, 1, I32, 0]], // types: 0 is () -> (), 1 is (i32) -> ()
+    [3, [2, 0, 1]],
+    [5, [1, 0x00, 1]], // one memory of one page
+    [7, [3, ...name("mem"), 0x02, 0, ...name("sqr"), 0x00, 0, ...name("pow2"), 0x00, 1]],
+    [10, concat([[2], ...bodies])],
   ]);
 }
 

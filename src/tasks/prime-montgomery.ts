@@ -10,7 +10,7 @@
  */
 
 import { isStrongLucasProbablePrime, jacobi } from "./primality.js";
-import { name, section, sleb, uleb } from "./wasm-encoder.js";
+import { concat, functionBody, name, sleb, uleb, wasmModule } from "./wasm-encoder.js";
 
 const LIMB_BITS = 28;
 const MASK = (1 << LIMB_BITS) - 1;
@@ -97,14 +97,9 @@ class Body {
   mulAdd(local: number, a: number, b: number): this {
     return this.get(local).load(a).load(b).emit(OP.i64Mul, OP.i64Add).set(local);
   }
-  /** The encoded body with `localCount` locals of type `type` (0x7e i64, 0x7f i32), then `i32s` i32 locals. */
-  bytes(localCount: number, type = 0x7e, i32s = 0): number[] {
-    const groups = [
-      ...(localCount > 0 ? [[...uleb(localCount), type]] : []),
-      ...(i32s > 0 ? [[...uleb(i32s), 0x7f]] : []),
-    ];
-    const body = [groups.length, ...groups.flat(), ...this.code, OP.end];
-    return [...uleb(body.length), ...body];
+  /** The encoded body with `localCount` locals of type `type` (0x7e i64, 0x7f i32). */
+  bytes(localCount: number, type = 0x7e): Uint8Array {
+    return functionBody(localCount > 0 ? [[localCount, type]] : [], this.code);
   }
 }
 
@@ -372,13 +367,12 @@ function buildModule(n: number): Uint8Array {
   // 4 i64 locals (T, P, Q, S) in the arithmetic; 1 i32 local (the index) in the ladders
   const bodies = fns.map((fn) => (fn.counted ? fn.body.bytes(1, 0x7f) : fn.body.bytes(4, 0x7e)));
   const exports = fns.flatMap((fn, i) => [...name(fn.name), 0x00, ...uleb(i)]);
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // magic, version 1
-    ...section(1, [2, 0x60, 0, 0, 0x60, 1, 0x7f, 0]), // types: 0 is () -> (), 1 is (i32) -> ()
-    ...section(3, [fns.length, ...fns.map((fn) => (fn.counted ? 1 : 0))]),
-    ...section(5, [1, 0x00, 1]), // one memory of one page
-    ...section(7, [...uleb(fns.length + 1), ...name("mem"), 0x02, 0, ...exports]),
-    ...section(10, [...uleb(fns.length), ...bodies.flat()]),
+  return wasmModule([
+    [1, [2, 0x60, 0, 0, 0x60, 1, 0x7f, 0]], // types: 0 is () -> (), 1 is (i32) -> ()
+    [3, [fns.length, ...fns.map((fn) => (fn.counted ? 1 : 0))]],
+    [5, [1, 0x00, 1]], // one memory of one page
+    [7, [...uleb(fns.length + 1), ...name("mem"), 0x02, 0, ...exports]],
+    [10, concat([uleb(fns.length), ...bodies])],
   ]);
 }
 

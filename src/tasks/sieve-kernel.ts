@@ -86,24 +86,37 @@ export function createWasmSieve(primes: Int32Array, maxLimbs: number): WasmSieve
   const f64 = new Float64Array(e.mem.buffer);
   const i32 = new Int32Array(e.mem.buffer);
   const bytes = new Uint8Array(e.mem.buffer);
-  for (let j = 0; j < m; j++) {
-    const p = j < primes.length ? (primes[j] as number) : 1;
-    let r = 1 % p;
-    for (let k = 0; k < maxLimbs; k++) {
-      f64[layout.pow / 8 + k * m + j] = r;
-      r = (r * LIMB) % p;
+  // The tables are filled as far as the sieving asks (primes x limbs): a 100-digit start needs 14 limbs
+  // of the ~2500 primes below its bound, a fraction of the whole (~9 ms of start-up per thread).
+  let filledPrimes = 0;
+  let filledLimbs = 0;
+  const fill = (count: number, limbCount: number): void => {
+    const top = Math.min(m, count + (count % 2));
+    const rows = Math.max(limbCount, filledLimbs);
+    for (let j = 0; j < Math.max(top, filledPrimes); j++) {
+      if (j < filledPrimes && rows === filledLimbs) continue;
+      const p = j < primes.length ? (primes[j] as number) : 1;
+      let r = 1 % p;
+      for (let k = 0; k < rows; k++) {
+        f64[layout.pow / 8 + k * m + j] = r;
+        r = (r * LIMB) % p;
+      }
+      f64[layout.inv / 8 + j] = 1 / p;
+      f64[layout.p / 8 + j] = p;
+      i32[layout.pInt / 4 + j] = p;
     }
-    f64[layout.inv / 8 + j] = 1 / p;
-    f64[layout.p / 8 + j] = p;
-    i32[layout.pInt / 4 + j] = p;
-  }
+    filledPrimes = Math.max(top, filledPrimes);
+    filledLimbs = rows;
+  };
   return {
     maxLimbs,
     sieve(limbs, count, marks) {
       if (limbs.length > maxLimbs) throw new RangeError(`sieve: ${limbs.length} limbs over ${maxLimbs}`);
       if (marks.length > maxWindow) throw new RangeError(`sieve: window ${marks.length} over ${maxWindow}`);
+      const primeCount = Math.min(count, primes.length);
+      if (primeCount > filledPrimes || limbs.length > filledLimbs) fill(primeCount, limbs.length);
       for (let k = 0; k < limbs.length; k++) f64[layout.limbs / 8 + k] = limbs[k] as number;
-      e.sieve(Math.min(count, primes.length), limbs.length, marks.length);
+      e.sieve(primeCount, limbs.length, marks.length);
       marks.set(bytes.subarray(marksOff, marksOff + marks.length));
     },
   };
