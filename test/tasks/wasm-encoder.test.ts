@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { name, section, sleb, uleb } from "../../src/tasks/wasm-encoder.js";
+import { concat, functionBody, name, section, sleb, uleb, wasmModule } from "../../src/tasks/wasm-encoder.js";
 
 /** LEB128 decoding, written from the format's definition (7 bits a byte, low first, high bit = more). */
 function decode(bytes: readonly number[], signed: boolean): { value: bigint; length: number } {
@@ -44,4 +44,29 @@ describe("wasm encoder", () => {
     const big = new Array(200).fill(0);
     expect(section(10, big).slice(0, 3)).toEqual([10, ...uleb(200)]);
   });
+
+  it("assembles modules that WebAssembly accepts: concatenated runs, sized bodies with locals", () => {
+    expect([...concat([[1, 2], new Uint8Array([3]), []])]).toEqual([1, 2, 3]);
+    // add(x, y) = x + y through an i32 local; a 300-byte body of nops exercises a two-byte size
+    const code = [...new Array(300).fill(0x01), 0x20, 0, 0x20, 1, 0x6a, 0x21, 2, 0x20, 2];
+    const body = functionBody([[1, 0x7f]], code);
+    expect([...body.slice(0, 2)]).toEqual(uleb(3 + code.length + 1));
+    expect(body[body.length - 1]).toBe(0x0b);
+    const bytes = wasmModule([
+      [1, [1, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]],
+      [3, [1, 0]],
+      [7, [1, ...name("add"), 0x00, 0]],
+      [10, concat([[1], body])],
+    ]);
+    const api = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const { add } = new api.Instance(new api.Module(bytes)).exports;
+    expect(add(40, 2)).toBe(42);
+    expect(add(-5, 3)).toBe(-2);
+  });
 });
+
+/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: { add: (a: number, b: number) => number } };
+}
