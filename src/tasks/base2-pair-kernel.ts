@@ -13,17 +13,34 @@
  * no conditional subtraction runs per step, and a set exponent bit doubles the limbs in place (limbs
  * < 2^29, values < 4N: still inside every bound). Only the final comparisons reduce fully, in JS.
  */
-import { concat, functionBody, name, sleb, uleb, wasmModule } from "./wasm-encoder.js";
+import {
+  BATCH,
+  bitLength,
+  GROUP_BYTES,
+  GROUPS,
+  hexLimb,
+  I32_CONST,
+  I64_CONST,
+  instantiate,
+  K_MASK,
+  LIMB_BITS,
+  LOCAL_GET,
+  LOCAL_SET,
+  LOCAL_TEE,
+  MASK,
+  MAX_PAIR_LIMBS,
+  negInverse,
+  op,
+  pairLimbs,
+  REPEAT_LOW_HALF,
+  SHARED_LOCALS,
+  SimdBody,
+} from "./simd-pairs.js";
+import { concat, name, sleb, uleb, wasmModule } from "./wasm-encoder.js";
 
-const LIMB_BITS = 28;
-const MASK = 2 ** LIMB_BITS - 1;
-/** The module handles up to this many limbs: numbers up to 28 * 16 - 4 = 444 bits. */
-export const MAX_PAIR_LIMBS = 16;
-/** Lanes per 128-bit vector, and vectors per kernel: their chains interleave to hide each other's latency. */
-const LANES = 2;
-export const GROUPS = 2;
+export { BATCH, GROUPS, MAX_PAIR_LIMBS, pairLimbs };
+
 /** One group's arrays: N, X, the Montgomery digits M (pairs of 32-bit words per limb), -1/N, exponent masks. */
-const GROUP_BYTES = 4096;
 const N_OFF = 0;
 const X_OFF = 8 * MAX_PAIR_LIMBS;
 const M_OFF = 2 * 8 * MAX_PAIR_LIMBS;
@@ -36,42 +53,7 @@ const XR_OFF = 5 * 8 * MAX_PAIR_LIMBS;
 const NR_OFF = 6 * 8 * MAX_PAIR_LIMBS;
 const MAX_BITS = LIMB_BITS * MAX_PAIR_LIMBS;
 
-const SIMD = 0xfd;
-const op = {
-  v128Load: [SIMD, 0x00],
-  v128Store: [SIMD, 0x0b],
-  load64Zero: [SIMD, 0x5d],
-  load64Splat: [SIMD, 0x0a],
-  store64Lane: [SIMD, 0x5b],
-  shuffle: [SIMD, 0x0d],
-  v128And: [SIMD, 0x4e],
-  i32x4Add: [SIMD, ...uleb(0xae)],
-  i32x4ShrU: [SIMD, ...uleb(0xad)],
-  i32x4Neg: [SIMD, ...uleb(0xa1)],
-  i32x4Splat: [SIMD, 0x11],
-  i64x2Add: [SIMD, ...uleb(0xce)],
-  i64x2Shl: [SIMD, ...uleb(0xcb)],
-  i64x2ShrU: [SIMD, ...uleb(0xcd)],
-  extmulLowU: [SIMD, ...uleb(0xde)],
-  extmulHighU: [SIMD, ...uleb(0xdf)],
-  i64x2Splat: [SIMD, 0x12],
-} as const;
-// Plain opcodes.
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I64_CONST = 0x42;
-/** The bytes of i8x16.shuffle that gather 32-bit words 0 and 2 (each 64-bit lane's low word) into lanes 0, 1. */
-const PACK_LOW_WORDS = [0, 1, 2, 3, 8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11];
-/** The bytes of i8x16.shuffle that repeat the low 64 bits (words 0, 1) in the high ones. */
-const REPEAT_LOW_HALF = [0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7];
-
 /** v128 locals of the squaring: one shared constant, two scratch pairs, then three per group. */
-const K_MASK = 0; // 2^28 - 1 in both lanes
-const A2 = 1; // two limbs of one side of a column (scratch)
-const B2 = 2; // their partners (scratch)
-const SHARED_LOCALS = 3;
 const LOCALS_PER_GROUP = 3;
 /** The locals and memory of group g (k limbs). */
 function group(g: number, k: number) {
@@ -90,58 +72,6 @@ function group(g: number, k: number) {
     ninv: base + NINV_OFF,
     e: base + E_OFF,
   };
-}
-
-class SimdBody {
-  readonly code: number[] = [];
-  emit(...bytes: readonly number[]): this {
-    this.code.push(...bytes);
-    return this;
-  }
-  get(local: number): this {
-    return this.emit(LOCAL_GET, ...uleb(local));
-  }
-  set(local: number): this {
-    return this.emit(LOCAL_SET, ...uleb(local));
-  }
-  /** Pushes the pair of 28-bit limbs at a constant address (zero-extended: words 0, 1 of a v128). */
-  limb(addr: number): this {
-    return this.emit(I32_CONST, 0, ...op.load64Zero, 3, ...uleb(addr));
-  }
-  /** local += limb(a) * limb(b), lane by lane. */
-  mulAdd(local: number, a: number, b: number): this {
-    return this.get(local)
-      .limb(a)
-      .limb(b)
-      .emit(...op.extmulLowU, ...op.i64x2Add)
-      .set(local);
-  }
-  /**
-   * local += a[0] * b[0] + a[1] * b[1], lane by lane, where a[0], a[1] are the limb pairs at `a` and
-   * a + 8, and b[0], b[1] those at `b` and b + 8: one 16-byte load of each side.
-   */
-  mulAdd2(local: number, a: number, b: number): this {
-    this.get(local).emit(I32_CONST, 0, ...op.v128Load, 3, ...uleb(a), LOCAL_TEE, A2);
-    this.emit(I32_CONST, 0, ...op.v128Load, 3, ...uleb(b), LOCAL_TEE, B2);
-    this.emit(...op.extmulLowU, ...op.i64x2Add)
-      .get(A2)
-      .get(B2);
-    return this.emit(...op.extmulHighU, ...op.i64x2Add).set(local);
-  }
-  /** Packs the two 64-bit lanes on the stack into words 0, 1 (their low 32 bits). */
-  pack(scratch: number): this {
-    this.emit(LOCAL_TEE, scratch).get(scratch);
-    return this.emit(...op.shuffle, ...PACK_LOW_WORDS);
-  }
-  /** Stores words 0, 1 of the v128 computed by `value` at a constant address. */
-  storePair(addr: number, value: () => void): this {
-    this.emit(I32_CONST, 0);
-    value();
-    return this.emit(...op.store64Lane, 3, ...uleb(addr), 0);
-  }
-  bytes(groups: readonly (readonly [number, number])[]): Uint8Array {
-    return functionBody(groups, this.code);
-  }
 }
 
 /**
@@ -292,60 +222,17 @@ interface Kernel {
   readonly pow2: (count: number) => void;
 }
 
-/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (
-    module: object,
-  ) => {
-    exports: { sqr: () => void; pow2: (count: number) => void; mem: { buffer: ArrayBuffer } };
-  };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 const kernels = new Map<number, Kernel>();
 
 function kernel(k: number): Kernel {
   let found = kernels.get(k);
   if (!found) {
-    const e = new wasm.Instance(new wasm.Module(buildModule(k))).exports;
+    const e = instantiate<{ sqr: () => void; pow2: (count: number) => void }>(buildModule(k));
     found = { words: new Int32Array(e.mem.buffer), sqr: e.sqr, pow2: e.pow2 };
     kernels.set(k, found);
   }
   return found;
 }
-
-/** The value of hex digit c (a char code of 0-9 or a-f). */
-function hexDigit(c: number): number {
-  return c <= 57 ? c - 48 : c - 87;
-}
-
-/** Limb i (28 bits, 7 hex digits) of the number whose hex digits are `hex`. */
-function hexLimb(hex: string, i: number): number {
-  const end = hex.length - 7 * i;
-  let v = 0;
-  for (let c = Math.max(0, end - 7); c < end; c++) v = v * 16 + hexDigit(hex.charCodeAt(c));
-  return v;
-}
-
-/** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
-function negInverse(a: number): number {
-  let x = a; // correct to 3 bits
-  for (let i = 0; i < 4; i++) x = Math.imul(x, 2 - Math.imul(a, x));
-  return -x & MASK;
-}
-
-/** Bits of a number given its hex digits. */
-function bitLength(hex: string): number {
-  return 4 * (hex.length - 1) + (32 - Math.clz32(hexDigit(hex.charCodeAt(0))));
-}
-
-/** The limb count for numbers below 2^bits: R = 2^(28k) must exceed 16N. */
-export function pairLimbs(bits: number): number {
-  return Math.ceil((bits + 4) / LIMB_BITS);
-}
-
-/** How many numbers one call tests at once. */
-export const BATCH = LANES * GROUPS;
 
 /**
  * Per lane, what the final comparisons need: N, 1 and -1 in Montgomery form (R mod N, N - R mod N), all
