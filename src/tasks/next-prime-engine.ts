@@ -18,6 +18,7 @@
  */
 import type { GMPFunctions } from "gmp-wasm";
 import { BATCH, MAX_PAIR_LIMBS, strongProbablePrime2Batch } from "./base2-pair-kernel.js";
+import { strongLucasBatch } from "./lucas-pair-kernel.js";
 import { isProbablePrime, nextPrime as nextPrimeBigInt } from "./primality.js";
 import {
   isStrongLucasProbablePrimeMont,
@@ -148,7 +149,10 @@ interface Search {
   i: number;
   /** Scratch of a round: the position after the last survivor put in the batch. */
   taken: number;
+  /** Out of the open searches: its survivor at `found` passed the base-2 round (and awaits the strong
+   * Lucas test), or it ended. */
   done: boolean;
+  found: number;
 }
 
 /**
@@ -288,28 +292,52 @@ export function createNextPrimeEngine(
   /**
    * Several searches at once, each round testing up to four survivors in the SIMD kernel's lanes: one from
    * each open search, then (when fewer than four are open) further survivors of the same windows, taken
-   * in turn. A search ends at its first survivor that passes the base-2 round and the strong Lucas test;
-   * the lanes of its later survivors were spent for nothing. Starts are taken in order of size, so that a
-   * batch's numbers mostly share a limb count.
+   * in turn. A search leaves the open ones at its first survivor that passes the base-2 round (the lanes
+   * of its later survivors were spent for nothing); those survivors get the strong Lucas test four at a
+   * time (lucas-pair-kernel.ts), and the rare one that fails it (a base-2 strong pseudoprime) sends its
+   * search back to the open ones, from the survivor after it. Starts are taken in order of size, so that
+   * a batch's numbers mostly share a limb count.
    */
   function nextPrimesBatched(ns: readonly bigint[], out: bigint[], indices: number[]): void {
     const firsts = indices.map((index) => ({ index, ...firstOdd(ns[index] as bigint) }));
     firsts.sort((a, b) => a.hex.length - b.hex.length);
     const open: Search[] = [];
+    /** Searches whose survivor passed the base-2 round, for the strong Lucas test. */
+    const passedBase2: Search[] = [];
     /** Marks arrays of ended searches, for reuse. */
     const spare: Uint8Array[] = [];
     let next = 0;
     const cands: bigint[] = [];
     const owners: Search[] = [];
     const positions: number[] = [];
+    const survivor = (s: Search, i: number): bigint => s.start + BigInt(2 * i);
+    /** The strong Lucas test on up to four searches' survivors that passed the base-2 round. */
+    const lucas = (): void => {
+      const batch = passedBase2.splice(0, BATCH);
+      const prime = strongLucasBatch(batch.map((s) => survivor(s, s.found)));
+      batch.forEach((s, j) => {
+        if (prime[j]) {
+          out[s.index] = survivor(s, s.found);
+          spare.push(s.marks);
+        } else {
+          s.i = s.found + 1;
+          s.done = false;
+          open.push(s);
+        }
+      });
+    };
     for (;;) {
       while (open.length < BATCH && next < firsts.length) {
         const { index, start, hex, window } = firsts[next++] as (typeof firsts)[number];
         let marks = spare.pop();
         if (marks?.length !== window) marks = new Uint8Array(window);
-        const s: Search = { index, start, hex, marks, i: 0, taken: 0, done: false };
+        const s: Search = { index, start, hex, marks, i: 0, taken: 0, done: false, found: 0 };
         sieve(hex, s.marks);
         open.push(s);
+      }
+      if (passedBase2.length >= BATCH || (open.length === 0 && passedBase2.length > 0)) {
+        lucas();
+        continue;
       }
       if (open.length === 0) return;
       cands.length = 0;
@@ -334,7 +362,7 @@ export function createNextPrimeEngine(
           let i = s.taken;
           while (i < s.marks.length && s.marks[i]) i++;
           if (i >= s.marks.length) continue;
-          cands.push(s.start + BigInt(2 * i));
+          cands.push(survivor(s, i));
           owners.push(s);
           positions.push(i);
           s.taken = i + 1;
@@ -346,17 +374,13 @@ export function createNextPrimeEngine(
       for (let j = 0; j < cands.length; j++) {
         const s = owners[j] as Search;
         if (s.done) continue;
-        if (passed[j] && isStrongLucasProbablePrimeMont(cands[j] as bigint)) {
-          out[s.index] = cands[j] as bigint;
+        if (passed[j]) {
           s.done = true;
+          s.found = positions[j] as number;
+          passedBase2.push(s);
         } else s.i = (positions[j] as number) + 1;
       }
-      for (let j = open.length - 1; j >= 0; j--) {
-        const s = open[j] as Search;
-        if (!s.done) continue;
-        spare.push(s.marks);
-        open.splice(j, 1);
-      }
+      for (let j = open.length - 1; j >= 0; j--) if ((open[j] as Search).done) open.splice(j, 1);
     }
   }
 

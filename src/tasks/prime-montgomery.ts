@@ -511,24 +511,11 @@ export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
   const k = Math.ceil(hex.length / 7);
   if (k > MAX_MONT_LIMBS || (n & 1n) === 0n || n <= 3n)
     throw new RangeError(`isStrongLucasProbablePrimeMont: bad n ${n}`);
-  // Selfridge's D. A square n has no D with (D/n) = -1; primality.ts rejects squares first, here they
-  // are looked for only when the search runs long (the answer is false either way).
-  let D = 5n;
-  for (let tries = 0; ; tries++) {
-    const j = jacobi(D, n);
-    if (j === -1) break;
-    if (j === 0 && (D < 0n ? -D : D) !== n) return false;
-    if (tries === 20 && isSquare(n)) return false;
-    D = D > 0n ? -(D + 2n) : -D + 2n;
-  }
-  const Q = (1n - D) / 4n;
-  const qInverse = inverseOfSmall(Q, n);
-  // Q shares a factor with n (n is composite): the V' form needs Q to be a unit; the BigInt test decides
-  if (qInverse === undefined) return isStrongLucasProbablePrime(n);
+  const pPrime = lucasParameter(n);
+  if (typeof pPrime === "boolean") return pPrime;
   const { words, bytes, lucVV, lucas, lucSum, lucNext } = kernel(k);
   const rModN = (1n << BigInt(LIMB_BITS * k)) % n;
   const mont = (v: bigint): string => ((((v % n) + n) * rModN) % n).toString(16);
-  const pPrime = qInverse - 2n; // P^2 / Q - 2 with P = 1
   writeModulus(words, hex, k);
   writeHexLimbs(words, LP_OFF, mont(pPrime), k);
   writeHexLimbs(words, TWO_OFF, mont(2n), k);
@@ -560,6 +547,29 @@ export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
     if (isZero(words, LT1_OFF, k)) return true;
   }
   return false;
+}
+
+/**
+ * For an odd n > 3: P' = P^2 / Q - 2 mod n (P = 1), the parameter of the Q' = 1 sequence on which the
+ * kernels run the strong Lucas test with Selfridge's parameters (method A: the first D of 5, -7, 9, -11,
+ * ... with Jacobi (D/n) = -1, Q = (1 - D) / 4); or the test's answer when the search for D decides it
+ * (false: D shares a factor with n, or n is a square, which has no such D) or Q is not a unit mod n (the
+ * BigInt test's answer; this never happens, see the note in lucas tests, but costs nothing to handle).
+ */
+export function lucasParameter(n: bigint): bigint | boolean {
+  // A square n has no D with (D/n) = -1; primality.ts rejects squares first, here they are looked for
+  // only when the search runs long (the answer is false either way).
+  let D = 5n;
+  for (let tries = 0; ; tries++) {
+    const j = jacobi(D, n);
+    if (j === -1) break;
+    if (j === 0 && (D < 0n ? -D : D) !== n) return false;
+    if (tries === 20 && isSquare(n)) return false;
+    D = D > 0n ? -(D + 2n) : -D + 2n;
+  }
+  const qInverse = inverseOfSmall((1n - D) / 4n, n);
+  if (qInverse === undefined) return isStrongLucasProbablePrime(n);
+  return (qInverse - 2n + n) % n;
 }
 
 /** 1 / c mod n for a small nonzero integer c (|c| < 2^26), or undefined when c and n share a factor. */

@@ -4,10 +4,13 @@ import { MAX_MONT_LIMBS } from "../../src/tasks/prime-montgomery.js";
 /** The widest modulus the wasm kernel takes: 28-bit limbs. */
 const MAX_BITS = 28 * MAX_MONT_LIMBS;
 
-/** Odd n > 3 of 3 to MAX_BITS bits, sizes drawn uniformly (so short and long moduli both show up). */
-export const oddModulus = (): fc.Arbitrary<bigint> =>
+/** The widest number the SIMD (pair) kernels take: 16 limbs of 28 bits, less 4 bits of slack. */
+export const MAX_PAIR_BITS = 28 * 16 - 4;
+
+/** Odd n > 3 of 3 to maxBits bits, sizes drawn uniformly (so short and long moduli both show up). */
+export const oddModulus = (maxBits = MAX_BITS): fc.Arbitrary<bigint> =>
   fc
-    .integer({ min: 3, max: MAX_BITS })
+    .integer({ min: 3, max: maxBits })
     .chain((bits) => fc.bigInt({ min: 2n ** BigInt(bits - 1), max: 2n ** BigInt(bits) - 1n }))
     .map((x) => x | 1n)
     .filter((n) => n > 3n);

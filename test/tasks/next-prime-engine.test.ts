@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { init } from "gmp-wasm";
 import { describe, expect, it } from "vitest";
+import { strongProbablePrime2Batch } from "../../src/tasks/base2-pair-kernel.js";
 import { createNextPrimeEngine, getNextPrimeEngine, lazyGmp } from "../../src/tasks/next-prime-engine.js";
-import { isProbablePrime, nextPrime } from "../../src/tasks/primality.js";
+import { isProbablePrime, isStrongProbablePrime, nextPrime } from "../../src/tasks/primality.js";
 
 describe("next-prime engine", () => {
   it("agrees with the BigInt BPSW nextPrime on random starts of 1 to 120 digits", async () => {
@@ -112,6 +113,21 @@ describe("next-prime engine", () => {
     expect(engine.nextPrime(long)).toBe(nextPrime(long));
     const edge = 2n ** 440n - 3n;
     expect(engine.nextPrimes([edge, 10n ** 40n])).toEqual([nextPrime(edge), nextPrime(10n ** 40n)]);
+  });
+
+  it("goes on past base-2 strong pseudoprimes the sieve lets through (the strong Lucas test fails them)", async () => {
+    const engine = await getNextPrimeEngine();
+    // strong pseudoprimes to base 2 (and more) whose factors are all above the sieve bound
+    const pseudoprimes = [3825123056546413051n, 318665857834031151167461n, 3317044064679887385961981n];
+    for (const n of pseudoprimes) {
+      expect(isStrongProbablePrime(n, 2n), String(n)).toBe(true);
+      expect(isProbablePrime(n), String(n)).toBe(false);
+    }
+    expect(strongProbablePrime2Batch(pseudoprimes)).toEqual([true, true, true]);
+    // each search's first survivor is the pseudoprime; batched with an ordinary start
+    const starts = [...pseudoprimes.map((n) => n - 1n), 10n ** 60n];
+    expect(engine.nextPrimes(starts)).toEqual(starts.map(nextPrime));
+    for (const n of pseudoprimes) expect(engine.nextPrimes([n - 1n])).toEqual([nextPrime(n - 1n)]);
   });
 
   it("asks for GMP only when a number past the kernels comes, once, and uses it once loaded", async () => {
