@@ -28,9 +28,41 @@ function cost(spec: DatasetSpec): number {
 }
 
 /**
- * Loads or builds every dataset, in parallel on worker threads (bounded by `concurrency`). Results come
- * back in the order of `specs`; the first error (usage, damaged, other) is thrown after the running jobs
- * finish, with its class (UsageError, DatasetDamagedError).
+ * Datasets of at least this cost (the prime datasets of 80+ digits at the paper's sizes: ~1.4 s on one
+ * thread at L=100) are built wide: one at a time, with every core on their next primes, so that none takes
+ * over a second; the rest share the cores, a dataset per thread.
+ */
+const WIDE_COST = 5e9;
+
+/** Which datasets are built wide, which share the threads, and how many threads those get. */
+export interface BuildPlan {
+  readonly wide: readonly BuildJob[];
+  readonly narrow: readonly BuildJob[];
+  readonly threads: number;
+}
+
+/** The plan for `specs` with at most `concurrency` dataset threads on `cores` cores (pure). */
+export function planBuilds(
+  specs: readonly DatasetSpec[],
+  datasetDir: string,
+  concurrency: number,
+  cores: number,
+): BuildPlan {
+  const jobs: BuildJob[] = specs.map((spec, index) => ({ index, spec, datasetDir }));
+  const order = [...jobs].sort((a, b) => cost(b.spec) - cost(a.spec));
+  const wide = order.filter((j) => cost(j.spec) >= WIDE_COST).map((j) => ({ ...j, primeThreads: cores }));
+  const rest = order.filter((j) => cost(j.spec) < WIDE_COST);
+  const threads = Math.max(1, Math.min(concurrency, rest.length));
+  // Cores left over by the dataset threads go to the prime tasks' next-prime helpers.
+  const primeThreads = Math.max(1, Math.floor(cores / threads));
+  return { wide, narrow: rest.map((j) => ({ ...j, primeThreads })), threads };
+}
+
+/**
+ * Loads or builds every dataset: the wide ones (see WIDE_COST) first, in this thread, then the others in
+ * parallel on worker threads (bounded by `concurrency`). Results come back in the order of `specs`; the
+ * first error (usage, damaged, other) is thrown after the running jobs finish, with its class
+ * (UsageError, DatasetDamagedError).
  */
 export async function buildDatasets(
   specs: readonly DatasetSpec[],
@@ -38,30 +70,28 @@ export async function buildDatasets(
   options: BuildOptions = {},
 ): Promise<BuildResult[]> {
   for (const spec of specs) checkSpec(spec);
-  const threads = Math.max(1, Math.min(options.concurrency ?? availableParallelism(), specs.length));
-  // Cores left over by the dataset threads go to the prime tasks' next-prime helpers.
-  const primeThreads = Math.max(1, Math.floor(availableParallelism() / threads));
-  const jobs: BuildJob[] = specs.map((spec, index) => ({ index, spec, datasetDir, primeThreads }));
-  const order = [...jobs].sort((a, b) => cost(b.spec) - cost(a.spec));
-  const results: BuildResult[] = new Array(jobs.length);
+  const cores = availableParallelism();
+  const plan = planBuilds(specs, datasetDir, options.concurrency ?? cores, cores);
+  const results: BuildResult[] = new Array(specs.length);
   let done = 0;
   const accept = (r: JobResult): void => {
     const spec = specs[r.index] as DatasetSpec;
     const result: BuildResult = { spec, dataset: r.dataset, reused: r.reused, path: r.path, ms: r.ms };
     results[r.index] = result;
-    options.onProgress?.(result, ++done, jobs.length);
+    options.onProgress?.(result, ++done, specs.length);
   };
 
-  if (threads === 1) {
-    for (const job of order) accept(await runJob(job));
+  for (const job of plan.wide) accept(await runJob(job));
+  if (plan.threads === 1) {
+    for (const job of plan.narrow) accept(await runJob(job));
     return results;
   }
   const pool = new WorkerPool<BuildJob, JobResult>(moduleBeside(import.meta.url, "./build-worker"), {
-    size: threads,
+    size: plan.threads,
     errorClasses: [UsageError, DatasetDamagedError],
   });
   try {
-    await pool.run(order, accept);
+    await pool.run(plan.narrow, accept);
   } finally {
     await pool.terminate();
   }
