@@ -51,7 +51,7 @@ const approaches: [string, Many][] = [
   }),
   ["sieve < 2^13 + scalar wasm BPSW on each survivor (from 50 hex digits)", scalar(2 ** 13)],
   ...[13, 15, 17].map((b): [string, Many] => [
-    `sieve < 2^${b} + SIMD base-2 rounds, 4 lanes, searches sharing them + wasm strong Lucas`,
+    `sieve < 2^${b} + SIMD base-2 rounds, 4 lanes, searches sharing them + SIMD strong Lucas, 4 at once`,
     chunked(createNextPrimeEngine(g, 2 ** b, "batch")),
   ]),
   [
