@@ -106,7 +106,7 @@ try {
     `| one next-prime at 100 digits, BigInt BPSW (primality.ts), CPU | ${perPrime.toFixed(2)} ms |`,
   );
   console.log(
-    `| one next-prime at 100 digits, the engine (wasm sieve, SIMD base-2 rounds, wasm Lucas), CPU | ${perPrimeFast.toFixed(2)} ms |`,
+    `| one next-prime at 100 digits, the engine (wasm sieve, SIMD base-2 rounds, SIMD Lucas), CPU | ${perPrimeFast.toFixed(2)} ms |`,
   );
   console.log("\n### Slowest datasets\n");
   console.log("| fn | L | ms |\n|---|---|---|");
