@@ -3,8 +3,24 @@ import { Command, CommanderError } from "commander";
 import { ExitCode, UsageError } from "../core/errors.js";
 import { registerCommands } from "./commands.js";
 
+let stdoutGuarded = false;
+
+/**
+ * A reader that stops early (`llm-erm datasets show | head`) closes the pipe: stop quietly, as Unix tools
+ * do, instead of crashing on EPIPE. Results go to files as the work goes, so nothing finished is lost.
+ */
+function exitQuietlyWhenStdoutCloses(): void {
+  if (stdoutGuarded) return;
+  stdoutGuarded = true;
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(ExitCode.ok);
+    throw err;
+  });
+}
+
 /** Entry point of the `llm-erm` command. Returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyWhenStdoutCloses();
   const program = new Command("llm-erm")
     .description(
       "Learn a hidden rule from labelled strings: propose short Python programs (a model or the built-in " +
