@@ -6,21 +6,23 @@ import { registerCommands } from "./commands.js";
 let stdoutGuarded = false;
 
 /**
- * A reader that stops early (`llm-erm datasets show | head`) closes the pipe: stop quietly, as Unix tools
- * do, instead of crashing on EPIPE. Results go to files as the work goes, so nothing finished is lost.
+ * A reader that stops early (`llm-erm datasets verify | head -3`) closes the pipe. Instead of crashing on
+ * EPIPE, the command goes on without stdout (the rest of its output has no reader) and ends with its own
+ * exit code: a verify still checks every dataset and exits 4 on a damaged one, a run still writes its
+ * artifacts. Messages on stderr are unaffected.
  */
-function exitQuietlyWhenStdoutCloses(): void {
+function dropStdoutWhenItsReaderLeaves(): void {
   if (stdoutGuarded) return;
   stdoutGuarded = true;
   process.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") process.exit(ExitCode.ok);
-    throw err;
+    if (err.code !== "EPIPE") throw err;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
   });
 }
 
 /** Entry point of the `llm-erm` command. Returns the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  exitQuietlyWhenStdoutCloses();
+  dropStdoutWhenItsReaderLeaves();
   const program = new Command("llm-erm")
     .description(
       "Learn a hidden rule from labelled strings: propose short Python programs (a model or the built-in " +

@@ -28,7 +28,7 @@ function cost(spec: DatasetSpec): number {
 }
 
 /**
- * Datasets of at least this cost (the prime datasets of 80+ digits at the paper's sizes: ~1.4 s on one
+ * Datasets of at least this cost (at the paper's sizes, the prime datasets of 79+ digits: ~1.4 s on one
  * thread at L=100) are built wide: one at a time, with every core on their next primes, so that none takes
  * over a second; the rest share the cores, a dataset per thread.
  */

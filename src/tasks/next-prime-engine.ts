@@ -4,7 +4,9 @@
  * From 2^40 to 2^440, each search sieves a window of odd candidates (sieve-kernel.ts: the small odd primes
  * below a bound that grows with the numbers), then decides its survivors in order: a strong probable-prime
  * test to base 2 on four survivors at once in the SIMD kernel (base2-pair-kernel.ts), and on the first
- * that passes, the strong Lucas test with Selfridge's parameters (prime-montgomery.ts). That pair is BPSW:
+ * that passes, the strong Lucas test with Selfridge's parameters, four such survivors (of four searches)
+ * at once in the SIMD Lucas kernel (lucas-pair-kernel.ts; one-by-one searches use the scalar one in
+ * prime-montgomery.ts). That pair is BPSW:
  * the same test as `isProbablePrime` in primality.ts (no known counterexample, proven below 2^64), with no
  * random bases. Composite survivors almost always stop at the base-2 round. `nextPrimes` runs several
  * searches at once, one survivor of each per lane.
@@ -50,7 +52,8 @@ const SMALL = 1n << 40n;
 /** Hex lengths (7 per 28-bit limb) at which candidates get the wasm base-2 round before GMP's BPSW. */
 const MONT_MIN_HEX = 7 * 8 - 6;
 const MONT_MAX_HEX = 7 * MAX_MONT_LIMBS - 1;
-/** The SIMD kernel takes numbers below 2^(28 * 16 - 4); the strong Lucas kernel, below 2^(28 * 16). */
+/** The SIMD kernels (base-2 and strong Lucas) take numbers below 2^(28 * 16 - 4); the scalar kernel of
+ * prime-montgomery.ts, below 2^(28 * 16). */
 const BATCH_MAX_HEX = Math.floor((28 * MAX_PAIR_LIMBS - 4) / 4);
 
 function oddPrimesBelow(bound: number): Int32Array {

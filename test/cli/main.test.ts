@@ -28,16 +28,23 @@ describe("llm-erm (top level)", () => {
     }
   });
 
-  it("stops quietly when the reader of stdout goes away (`| head`), with the work already done", async () => {
+  it("goes on without stdout when its reader goes away (`| head`), and keeps its own exit code", async () => {
     const cwd = tempDir();
-    const args = ["datasets", "build", "--functions", "fn_a", "--lengths", "20"];
+    const grid = ["--functions", "fn_a", "--lengths", "20", "30"];
     const sizes = ["--train-size", "2", "--val-size", "2", "--test-size", "2", "--dataset-dir", "d"];
-    const run = spawnCli([...args, ...sizes], cwd);
-    run.child.stdout?.destroy(); // the pipe has no reader left: the table's write fails with EPIPE
-    const r = await run.done;
-    expect(r.stderr).not.toMatch(/EPIPE|Error/);
-    expect(r.code).toBe(ExitCode.ok);
-    expect(r.stderr).toMatch(/fn_a L=20 built/);
+    const build = spawnCli(["datasets", "build", ...grid.slice(0, 4), ...sizes], cwd);
+    build.child.stdout?.destroy(); // the pipe has no reader left: the table's write fails with EPIPE
+    const built = await build.done;
+    expect(built.stderr).not.toMatch(/EPIPE|Error/);
+    expect(built.code).toBe(ExitCode.ok);
     expect(existsSync(join(cwd, "d", "parity_all", "L20"))).toBe(true);
+    // verify writes a line per dataset: the first write fails, the rest of the work still happens and
+    // the exit code still says a dataset (L=30) is missing
+    const verify = spawnCli(["datasets", "verify", ...grid, ...sizes], cwd);
+    verify.child.stdout?.destroy();
+    const checked = await verify.done;
+    expect(checked.stderr).not.toMatch(/EPIPE|Error/);
+    expect(checked.stderr).toMatch(/1 dataset\(s\) not built yet/);
+    expect(checked.code).toBe(ExitCode.failure);
   });
 });
