@@ -54,6 +54,19 @@ describe("SIMD strong Lucas test (Selfridge's parameters), four numbers at once"
     expect(pseudoprimes).toBe(8); // A217255 below 30000: 5459 5777 10877 16109 18971 22499 24569 25199
   });
 
+  it("agrees on base-2 strong pseudoprimes, Carmichael numbers and n whose Selfridge D is far out", () => {
+    const base2Pseudoprimes = [2047n, 3277n, 4033n, 4681n, 8321n, 3215031751n, 3825123056546413051n];
+    const carmichael = [561n, 1105n, 1729n, 2465n, 2821n, 6601n, 8911n];
+    // the D search passes 12-13 values before (D/n) = -1: D = 29 (Q = -7) or D = -31 (Q = 8)
+    const farD = [10651n, 13381n, 16591n, 18379n, 20749n, 27589n, 30031n, 31879n];
+    const all = [...base2Pseudoprimes, ...carmichael, ...farD];
+    for (let i = 0; i < all.length; i += 4) {
+      const batch = all.slice(i, i + 4);
+      expect(strongLucasBatch(batch), batch.join(" ")).toEqual(batch.map(reference));
+    }
+    expect(strongLucasBatch([10651n, 18379n, 16591n, 30031n])).toEqual([true, true, false, false]);
+  });
+
   it("handles numbers at the limb edges, n + 1 a power of two, and refuses what it cannot take", () => {
     for (const bits of [28n, 56n, 127n, 332n, 333n, BigInt(MAX_PAIR_BITS)]) {
       const batch = [2n ** bits - 1n, 2n ** (bits - 1n) + 1n, nextPrime(2n ** (bits - 1n)), 2n ** bits - 3n];

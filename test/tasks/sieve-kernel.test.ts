@@ -43,20 +43,27 @@ describe("wasm sieve", () => {
     );
   });
 
-  it("fills its tables on demand: the marks do not depend on the order of sizes it was asked", () => {
-    const starts = [2n ** 60n + 1n, 2n ** 280n + 12345n, 10n ** 30n + 7n, 2n ** 200n - 1n];
-    const counts = [7, primes.length, 100, 301];
-    const ask = (s: ReturnType<typeof createWasmSieve>, i: number) => {
-      const marks = new Uint8Array(300);
-      s.sieve(limbs24(starts[i] as bigint), counts[i] as number, marks);
-      return [...marks];
-    };
-    const growing = createWasmSieve(primes, 12);
-    const fresh = [0, 1, 2, 3].map((i) => ask(createWasmSieve(primes, 12), i));
-    expect([0, 1, 2, 3].map((i) => ask(growing, i))).toEqual(fresh);
-    expect([3, 2, 1, 0].map((i) => ask(growing, i))).toEqual([3, 2, 1, 0].map((i) => fresh[i]));
-    const c = starts[0] as bigint;
-    expect(fresh[0]?.[0]).toBe(primes.slice(0, 7).some((p) => c % BigInt(p) === 0n) ? 1 : 0);
+  it("fills its tables on demand: any order of growing and shrinking prime counts and start lengths", () => {
+    const request = fc.record({
+      bits: fc.integer({ min: 41, max: 280 }),
+      count: fc.integer({ min: 1, max: primes.length }),
+    });
+    fc.assert(
+      fc.property(fc.array(request, { minLength: 2, maxLength: 6 }), fc.integer(), (requests, salt) => {
+        const fresh = createWasmSieve(primes, 12); // its tables start empty
+        for (const [r, { bits, count }] of requests.entries()) {
+          const start = (2n ** BigInt(bits - 1) + BigInt(salt >>> 0) * 7919n + BigInt(r) * 104729n) | 1n;
+          const marks = new Uint8Array(40);
+          fresh.sieve(limbs24(start), count, marks);
+          for (let i = 0; i < marks.length; i++) {
+            const c = start + BigInt(2 * i);
+            const expected = primes.slice(0, count).some((p) => c % BigInt(p) === 0n) ? 1 : 0;
+            expect(marks[i], `request ${r}: ${bits} bits, ${count} primes, +${2 * i}`).toBe(expected);
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it("handles an odd prime count (the padding lane never marks) and a start with a zero limb", () => {
