@@ -14,38 +14,27 @@
  * < 2^29, values < 4N: still inside every bound). Only the final comparisons reduce fully, in JS.
  */
 import {
+  BATCH,
   bitLength,
+  emitBitLoop,
+  emitLaneMasks,
+  emitMontMul,
+  GROUP_BYTES,
   GROUPS,
   hexLimb,
-  I32_CONST,
-  I64_CONST,
-  instantiate,
-  K_MASK,
-  LOCAL_GET,
-  LOCAL_SET,
-  LOCAL_TEE,
+  LADDER_LOCALS,
+  LIMB_BITS,
+  laneWord,
+  MASK,
+  MAX_PAIR_LIMBS,
+  MUL_LOCALS,
   negInverse,
-  op,
-  BATCH as PAIR_BATCH,
-  GROUP_BYTES as PAIR_GROUP_BYTES,
-  LIMB_BITS as PAIR_LIMB_BITS,
-  MASK as PAIR_MASK,
-  MAX_PAIR_LIMBS as PAIR_MAX_PAIR_LIMBS,
   pairLimbs,
-  REPEAT_LOW_HALF,
-  SHARED_LOCALS,
+  RADIX,
+  reduceLane,
   SimdBody,
 } from "./simd-pairs.js";
-import { concat, name, sleb, uleb, wasmModule } from "./wasm-encoder.js";
-
-// The numbers the hot JS below uses are bound as this module's own consts: V8's optimized code reads
-// imported bindings from their module cells instead of folding them (imported, the JS share of a
-// base-2 batch grew from 1.3 to 3 µs per number).
-const BATCH = PAIR_BATCH;
-const GROUP_BYTES = PAIR_GROUP_BYTES;
-const LIMB_BITS = PAIR_LIMB_BITS;
-const MASK = PAIR_MASK;
-const MAX_PAIR_LIMBS = PAIR_MAX_PAIR_LIMBS;
+import { concat, instantiate, name, OP, TYPE, uleb, V, wasmModule } from "./wasm-encoder.js";
 
 export { BATCH, GROUPS, MAX_PAIR_LIMBS, pairLimbs };
 
@@ -62,160 +51,51 @@ const XR_OFF = 5 * 8 * MAX_PAIR_LIMBS;
 const NR_OFF = 6 * 8 * MAX_PAIR_LIMBS;
 const MAX_BITS = LIMB_BITS * MAX_PAIR_LIMBS;
 
-/** v128 locals of the squaring: one shared constant, two scratch pairs, then three per group. */
-const LOCALS_PER_GROUP = 3;
-/** The locals and memory of group g (k limbs). */
-function group(g: number, k: number) {
-  const l = SHARED_LOCALS + LOCALS_PER_GROUP * g;
-  const base = GROUP_BYTES * g;
-  return {
-    T: l, // column accumulator
-    S: l + 1, // products of a column that do not wait for T
-    W: l + 2, // m_i, the Montgomery digit just computed (or the output limb pair)
-    n: (j: number) => base + N_OFF + 8 * j,
-    x: (j: number) => base + X_OFF + 8 * j,
-    m: (j: number) => base + M_OFF + 8 * j,
-    /** The address in XR of X[h], and in NR of N[h]. */
-    xr: (h: number) => base + XR_OFF + 8 * (k - 1 - h),
-    nr: (h: number) => base + NR_OFF + 8 * (k - 1 - h),
-    ninv: base + NINV_OFF,
-    e: base + E_OFF,
-  };
-}
-
-/**
- * X = X^2 / R mod N in every lane, lazily (input < 4N with limbs < 2^29; output < 2N with limbs < 2^28),
- * by product scanning, the groups' columns interleaved. Each output limb U_{i-k} is written over X_{i-k},
- * which no later column reads.
- */
+/** X = X^2 / R mod N in every lane (lazily, see emitMontMul), in X and XR. */
 function emitSquare(k: number): SimdBody {
-  const f = new SimdBody();
-  const groups = Array.from({ length: GROUPS }, (_, g) => group(g, k));
-  f.emit(I64_CONST, ...sleb(MASK), ...op.i64x2Splat).set(K_MASK);
-  for (const g of groups) {
-    f.emit(I64_CONST, 0, ...op.i64x2Splat).set(g.T);
-  }
-  for (let i = 0; i <= 2 * k - 1; i++) for (const g of groups) emitColumn(f, k, i, g);
-  return f;
-}
-
-function emitColumn(f: SimdBody, k: number, i: number, g: ReturnType<typeof group>): void {
-  const { T, S, W, x, xr } = g;
-  const lo = Math.max(0, i - k + 1);
-  // S = 2 * sum_{j < h, j + h = i} x_j x_h + x_{i/2}^2 + sum_{j < i} m_j n_{i-j}: none of it waits for T
-  f.emit(I64_CONST, 0, ...op.i64x2Splat).set(S);
-  if (2 * lo < i) {
-    // x_j x_{i-j} + x_{j+1} x_{i-j-1} per pair of loads, then a last single product if one is left
-    let j = lo;
-    for (; 2 * (j + 1) < i; j += 2) f.mulAdd2(S, x(j), xr(i - j));
-    if (2 * j < i) f.mulAdd(S, x(j), x(i - j));
-    f.get(S)
-      .emit(I32_CONST, 1, ...op.i64x2Shl)
-      .set(S);
-  }
-  if (i % 2 === 0 && i / 2 < k) f.mulAdd(S, x(i / 2), x(i / 2));
-  // m_j n_{i-j} for j < min(i, k): m_{i-1} is still in W (reading it back from memory would put a
-  // store-to-load wait on the chain); the others come from memory, two per pair of loads
-  const top = Math.min(i, k);
-  const fromMemory = Math.min(i - 1, top);
-  let j = lo;
-  for (; j + 1 < fromMemory; j += 2) f.mulAdd2(S, g.m(j), g.nr(i - j));
-  if (j < fromMemory) f.mulAdd(S, g.m(j), g.n(i - j));
-  if (fromMemory < top)
-    f.get(S)
-      .get(W)
-      .limb(g.n(1))
-      .emit(...op.extmulLowU, ...op.i64x2Add)
-      .set(S);
-  f.get(T)
-    .emit(I32_CONST, LIMB_BITS, ...op.i64x2ShrU)
-    .get(S)
-    .emit(...op.i64x2Add)
-    .set(T);
-  if (i < k) {
-    // m_i = (T mod 2^28) * (-1/N) mod 2^28 per lane makes the column divisible by 2^28
-    f.get(T)
-      .pack(W)
-      .limb(g.ninv)
-      .emit(...op.extmulLowU)
-      .get(K_MASK)
-      .emit(...op.v128And)
-      .pack(W)
-      .set(W);
-    f.storePair(g.m(i), () => f.get(W));
-    f.get(T)
-      .get(W)
-      .limb(g.n(0))
-      .emit(...op.extmulLowU, ...op.i64x2Add)
-      .set(T);
-  } else {
-    f.get(T)
-      .get(K_MASK)
-      .emit(...op.v128And)
-      .pack(W)
-      .set(W);
-    f.storePair(x(i - k), () => f.get(W));
-    f.storePair(xr(i - k), () => f.get(W));
-  }
+  const arrays = { n: N_OFF, nr: NR_OFF, m: M_OFF, ninv: NINV_OFF };
+  return emitMontMul(k, arrays, { a: X_OFF, b: X_OFF, rev: XR_OFF, dst: X_OFF, dstRev: XR_OFF });
 }
 
 /**
- * pow2(count): for each of the exponents' low `count` bits, most significant first, X = X^2, then X = 2X in
- * the lanes whose bit is set. Locals: the count (i32 parameter); the limb index q and the bit b in it of
- * the current bit (i32); the lane masks and a limb pair (v128).
+ * pow2(count): for each of the exponents' low `count` bits, most significant first, X = X^2 (function
+ * `square`), then X = 2X in the lanes whose bit is set. Locals after the ladder's: the lane masks and a
+ * limb pair (v128).
  */
 function emitLadder(k: number, square: number): SimdBody {
   const f = new SimdBody();
-  const COUNT = 0;
-  const Q = 1;
-  const B = 2;
-  const MASKS = 3;
-  const V = 4;
-  const I32_SUB = 0x6b;
-  // position count - 1: q = (count - 1) / 28, b = (count - 1) % 28
-  f.emit(LOCAL_GET, COUNT, I32_CONST, 1, I32_SUB, I32_CONST, LIMB_BITS, 0x6e, LOCAL_SET, Q);
-  f.emit(LOCAL_GET, COUNT, I32_CONST, 1, I32_SUB, I32_CONST, LIMB_BITS, 0x70, LOCAL_SET, B);
-  f.emit(0x02, 0x40, 0x03, 0x40); // block, loop
-  f.emit(LOCAL_GET, Q, I32_CONST, 0, 0x48, 0x0d, 1); // q < 0: every bit done, leave the block
-  f.emit(0x10, ...uleb(square));
-  for (let gi = 0; gi < GROUPS; gi++) {
-    const g = group(gi, k);
-    // masks = -((d >> b) & 1) per lane, in words 0, 1 and again in 2, 3
-    f.emit(LOCAL_GET, Q, I32_CONST, 3, 0x74, ...op.load64Zero, 3, ...uleb(g.e));
-    f.emit(LOCAL_GET, B, ...op.i32x4ShrU, I32_CONST, 1, ...op.i32x4Splat, ...op.v128And, ...op.i32x4Neg);
-    f.emit(LOCAL_TEE, MASKS, LOCAL_GET, MASKS, ...op.shuffle, ...REPEAT_LOW_HALF).set(MASKS);
-    // two limbs (of both lanes) per v128: x + (x & masks); the slot after an odd k's last limb stays 0
-    // (XR too: its k limbs start at xr(k - 1))
-    for (const at of [g.x(0), g.xr(k - 1)]) {
-      for (let j = 0; j < k; j += 2) {
-        f.emit(I32_CONST, 0, I32_CONST, 0, ...op.v128Load, 3, ...uleb(at + 8 * j), LOCAL_TEE, V);
-        f.get(V)
-          .get(MASKS)
-          .emit(...op.v128And, ...op.i32x4Add, ...op.v128Store, 3, ...uleb(at + 8 * j));
+  const MASKS = LADDER_LOCALS;
+  const PAIR = LADDER_LOCALS + 1;
+  emitBitLoop(f, () => {
+    f.emit(OP.call, ...uleb(square));
+    for (let g = 0; g < GROUPS; g++) {
+      const base = GROUP_BYTES * g;
+      emitLaneMasks(f, base + E_OFF, MASKS);
+      // two limbs (of both lanes) per v128: x + (x & masks); the slot after an odd k's last limb stays 0
+      // (XR too: its k limbs start at its slot 0)
+      for (const at of [base + X_OFF, base + XR_OFF]) {
+        for (let j = 0; j < k; j += 2) {
+          f.emit(OP.i32Const, 0, OP.i32Const, 0, ...V.load, 3, ...uleb(at + 8 * j), OP.localTee, PAIR);
+          f.get(PAIR)
+            .get(MASKS)
+            .emit(...V.and, ...V.i32x4Add, ...V.store, 3, ...uleb(at + 8 * j));
+        }
       }
     }
-  }
-  // the next bit: b - 1, or bit 27 of limb q - 1
-  f.emit(LOCAL_GET, B, I32_CONST, 1, I32_SUB, LOCAL_SET, B);
-  f.emit(LOCAL_GET, B, I32_CONST, 0, 0x48, 0x04, 0x40); // if b < 0
-  f.emit(I32_CONST, LIMB_BITS - 1, LOCAL_SET, B, LOCAL_GET, Q, I32_CONST, 1, I32_SUB, LOCAL_SET, Q);
-  f.emit(0x0b, 0x0c, 0); // end if; continue
-  f.emit(0x0b, 0x0b);
+  });
   return f;
 }
 
 function buildModule(k: number): Uint8Array {
-  const V128 = 0x7b;
-  const I32 = 0x7f;
   const bodies = [
-    emitSquare(k).bytes([[SHARED_LOCALS + LOCALS_PER_GROUP * GROUPS, V128]]),
+    emitSquare(k).bytes([[MUL_LOCALS, TYPE.v128]]),
     emitLadder(k, 0).bytes([
-      [2, I32],
-      [2, V128],
+      [2, TYPE.i32],
+      [2, TYPE.v128],
     ]),
   ];
   return wasmModule([
-    [1, [2, 0x60, 0, 0, 0x60, 1, I32, 0]], // types: 0 is () -> (), 1 is (i32) -> ()
+    [1, [2, 0x60, 0, 0, 0x60, 1, TYPE.i32, 0]], // types: 0 is () -> (), 1 is (i32) -> ()
     [3, [2, 0, 1]],
     [5, [1, 0x00, 1]], // one memory of one page
     [7, [3, ...name("mem"), 0x02, 0, ...name("sqr"), 0x00, 0, ...name("pow2"), 0x00, 1]],
@@ -256,11 +136,6 @@ const laneResult = new Int8Array(BATCH);
 /** X of one lane, fully reduced (one limb of room for the carry). */
 const reduced = new Int32Array(MAX_PAIR_LIMBS + 1);
 
-/** First word of the array at `off` in lane L (group L >> 1, lane L & 1): limb i is at + 2i. */
-function laneWord(L: number, off: number): number {
-  return (GROUP_BYTES * (L >> 1) + off) / 4 + (L & 1);
-}
-
 /**
  * Sets up lane L of the kernel for n (hex digits `hex`, k limbs): N, -1/N, NR, X = XR = 1 in Montgomery
  * form, the exponent d; and the lane's comparison values. Returns d's bit count.
@@ -294,7 +169,7 @@ function setUpLane(words: Int32Array, L: number, n: bigint, hex: string, k: numb
     // -1 = N - (R mod N)
     const v = (laneN[at + i] as number) - one - borrow;
     borrow = v < 0 ? 1 : 0;
-    laneMinusOne[at + i] = v + borrow * 2 ** LIMB_BITS;
+    laneMinusOne[at + i] = v + borrow * RADIX;
   }
   if (k < MAX_PAIR_LIMBS) {
     words[xw + 2 * k] = 0;
@@ -317,31 +192,6 @@ function setUpLane(words: Int32Array, L: number, n: bigint, hex: string, k: numb
     words[ew + 2 * i] = lo | hi;
   }
   return bitLength(hex) - s;
-}
-
-/** X of lane L fully reduced into `reduced`: limbs carried to 28 bits, then N subtracted while X >= N
- * (X < 4N). */
-function reduceX(words: Int32Array, L: number, k: number): void {
-  const at = L * MAX_PAIR_LIMBS;
-  const xw = laneWord(L, X_OFF);
-  let carry = 0;
-  for (let i = 0; i < k; i++) {
-    const v = (words[xw + 2 * i] as number) + carry;
-    reduced[i] = v & MASK;
-    carry = Math.floor(v / 2 ** LIMB_BITS);
-  }
-  for (;;) {
-    // X >= N?
-    let i = k - 1;
-    while (i >= 0 && reduced[i] === laneN[at + i]) i--;
-    if (i >= 0 && (reduced[i] as number) < (laneN[at + i] as number)) return;
-    let borrow = 0;
-    for (let j = 0; j < k; j++) {
-      const v = (reduced[j] as number) - (laneN[at + j] as number) - borrow;
-      borrow = v < 0 ? 1 : 0;
-      reduced[j] = v + borrow * 2 ** LIMB_BITS;
-    }
-  }
 }
 
 /** Is the reduced X equal to the k limbs of `table` for lane L? */
@@ -389,7 +239,7 @@ export function strongProbablePrime2Batch(ns: readonly bigint[]): boolean[] {
         laneResult[L] = 0;
         continue;
       }
-      reduceX(words, L, k);
+      reduceLane(words, L, X_OFF, laneN, L * MAX_PAIR_LIMBS, k, reduced);
       if (reducedEquals(laneMinusOne, L, k) || (r === 0 && reducedEquals(laneOne, L, k))) laneResult[L] = 1;
       else if (reducedEquals(laneOne, L, k)) laneResult[L] = 0;
     }
