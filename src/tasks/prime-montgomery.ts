@@ -10,7 +10,8 @@
  */
 
 import { isStrongLucasProbablePrime, jacobi } from "./primality.js";
-import { concat, functionBody, name, sleb, uleb, wasmModule } from "./wasm-encoder.js";
+import { hexLimb, negInverse } from "./simd-pairs.js";
+import { concat, functionBody, instantiate, name, OP, sleb, TYPE, uleb, wasmModule } from "./wasm-encoder.js";
 
 const LIMB_BITS = 28;
 const MASK = (1 << LIMB_BITS) - 1;
@@ -34,39 +35,6 @@ const LV_OFF = 15 * 8 * MAX_MONT_LIMBS;
 const LT1_OFF = 16 * 8 * MAX_MONT_LIMBS;
 const LP_OFF = 17 * 8 * MAX_MONT_LIMBS;
 const TWO_OFF = 18 * 8 * MAX_MONT_LIMBS;
-
-const OP = {
-  localGet: 0x20,
-  localSet: 0x21,
-  i32Const: 0x41,
-  i64Const: 0x42,
-  i64Load: 0x29,
-  i64Store: 0x37,
-  i64Add: 0x7c,
-  i64Sub: 0x7d,
-  i64Mul: 0x7e,
-  i64And: 0x83,
-  i64Or: 0x84,
-  i64Shl: 0x86,
-  i64ShrS: 0x87,
-  i64ShrU: 0x88,
-  i64LtS: 0x53,
-  select: 0x1b,
-  end: 0x0b,
-  block: 0x02,
-  loop: 0x03,
-  if: 0x04,
-  br: 0x0c,
-  brIf: 0x0d,
-  call: 0x10,
-  localTee: 0x22,
-  i32Load8U: 0x2d,
-  i32Load: 0x28,
-  else: 0x05,
-  i32Add: 0x6a,
-  i32GeU: 0x4f,
-  void: 0x40,
-} as const;
 
 /** Emits the body of one function; locals are i64. */
 class Body {
@@ -97,8 +65,8 @@ class Body {
   mulAdd(local: number, a: number, b: number): this {
     return this.get(local).load(a).load(b).emit(OP.i64Mul, OP.i64Add).set(local);
   }
-  /** The encoded body with `localCount` locals of type `type` (0x7e i64, 0x7f i32). */
-  bytes(localCount: number, type = 0x7e): Uint8Array {
+  /** The encoded body with `localCount` locals of type `type`. */
+  bytes(localCount: number, type: number = TYPE.i64): Uint8Array {
     return functionBody(localCount > 0 ? [[localCount, type]] : [], this.code);
   }
 }
@@ -365,10 +333,10 @@ function moduleFunctions(n: number): WasmFunction[] {
 function buildModule(n: number): Uint8Array {
   const fns = moduleFunctions(n);
   // 4 i64 locals (T, P, Q, S) in the arithmetic; 1 i32 local (the index) in the ladders
-  const bodies = fns.map((fn) => (fn.counted ? fn.body.bytes(1, 0x7f) : fn.body.bytes(4, 0x7e)));
+  const bodies = fns.map((fn) => (fn.counted ? fn.body.bytes(1, TYPE.i32) : fn.body.bytes(4, TYPE.i64)));
   const exports = fns.flatMap((fn, i) => [...name(fn.name), 0x00, ...uleb(i)]);
   return wasmModule([
-    [1, [2, 0x60, 0, 0, 0x60, 1, 0x7f, 0]], // types: 0 is () -> (), 1 is (i32) -> ()
+    [1, [2, 0x60, 0, 0, 0x60, 1, TYPE.i32, 0]], // types: 0 is () -> (), 1 is (i32) -> ()
     [3, [fns.length, ...fns.map((fn) => (fn.counted ? 1 : 0))]],
     [5, [1, 0x00, 1]], // one memory of one page
     [7, [...uleb(fns.length + 1), ...name("mem"), 0x02, 0, ...exports]],
@@ -394,17 +362,10 @@ interface Kernel extends Exports {
 
 const kernels = new Map<number, Kernel>();
 
-/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: Exports & { mem: { buffer: ArrayBuffer } } };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
 function kernel(n: number): Kernel {
   let k = kernels.get(n);
   if (!k) {
-    const e = new wasm.Instance(new wasm.Module(buildModule(n))).exports;
+    const e = instantiate<Exports>(buildModule(n));
     k = {
       words: new Int32Array(e.mem.buffer),
       bytes: new Uint8Array(e.mem.buffer),
@@ -423,8 +384,7 @@ function kernel(n: number): Kernel {
 /** Writes a number's hex digits as n limbs at byte offset `off` (low 32 bits of each 64-bit slot). */
 function writeHexLimbs(words: Int32Array, off: number, hex: string, n: number): void {
   for (let i = 0; i < n; i++) {
-    const end = hex.length - 7 * i;
-    words[off / 4 + 2 * i] = end > 0 ? Number.parseInt(hex.slice(Math.max(0, end - 7), end), 16) : 0;
+    words[off / 4 + 2 * i] = hexLimb(hex, i);
     words[off / 4 + 2 * i + 1] = 0;
   }
 }
@@ -452,13 +412,6 @@ function writeModulus(words: Int32Array, hex: string, k: number): void {
   writeHexLimbs(words, N_OFF, hex, k);
   words[NINV_OFF / 4] = negInverse(words[0] as number);
   words[NINV_OFF / 4 + 1] = 0;
-}
-
-/** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
-function negInverse(a: number): number {
-  let x = a; // correct to 3 bits
-  for (let i = 0; i < 4; i++) x = Math.imul(x, 2 - Math.imul(a, x));
-  return -x & MASK;
 }
 
 /** The limb count the kernel uses for n, or 0 when n is too large for it. */

@@ -5,45 +5,21 @@
  * rule out. The same arithmetic as next-prime-engine.ts's sieveWindow, about four times cheaper, so a
  * larger sieve bound pays.
  */
-import { name, section, uleb } from "./wasm-encoder.js";
+import {
+  concat,
+  functionBody,
+  instantiate,
+  name,
+  OP,
+  sleb,
+  TYPE,
+  uleb,
+  V,
+  wasmModule,
+} from "./wasm-encoder.js";
 
 const LIMB_BITS = 24;
 const LIMB = 2 ** LIMB_BITS;
-const SIMD = 0xfd;
-// plain opcodes
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const SELECT = 0x1b;
-const GET = 0x20;
-const SET = 0x21;
-const TEE = 0x22;
-const I32_LOAD = 0x28;
-const F64_LOAD = 0x2b;
-const I32_STORE8 = 0x3a;
-const I32_CONST = 0x41;
-const I32_GE_U = 0x4f;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const I32_AND = 0x71;
-const I32_SHL = 0x74;
-const I32_SHR_U = 0x76;
-const I32_TRUNC_F64_S = 0xaa;
-const VOID = 0x40;
-const v = {
-  load: [SIMD, 0x00],
-  store: [SIMD, 0x0b],
-  and: [SIMD, 0x4e],
-  f64x2Splat: [SIMD, 0x14],
-  f64x2Add: [SIMD, ...uleb(0xf0)],
-  f64x2Sub: [SIMD, ...uleb(0xf1)],
-  f64x2Mul: [SIMD, ...uleb(0xf2)],
-  f64x2Floor: [SIMD, 0x75],
-  f64x2Lt: [SIMD, 0x49],
-  f64x2Ge: [SIMD, 0x4c],
-} as const;
 const MEMORY_FILL = [0xfc, ...uleb(11), 0x00];
 
 /** A sieve over the odd primes given (at least one), for starts of up to `maxLimbs` 24-bit limbs. */
@@ -55,17 +31,6 @@ export interface WasmSieve {
    */
   sieve(limbs: readonly number[], count: number, marks: Uint8Array): void;
 }
-
-/** The part of the WebAssembly JS API used here (the project's TypeScript lib has no DOM types). */
-interface WasmApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (
-    module: object,
-  ) => {
-    exports: { sieve: (count: number, limbs: number, window: number) => void; mem: { buffer: ArrayBuffer } };
-  };
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 export function createWasmSieve(primes: Int32Array, maxLimbs: number): WasmSieve {
   // the prime count rounded up to even, so that every vector holds two (the padding prime, 1, gets a
@@ -82,7 +47,9 @@ export function createWasmSieve(primes: Int32Array, maxLimbs: number): WasmSieve
   const marksOff = layout.residues + 8 * m;
   const maxWindow = 1 << 16;
   const pages = Math.ceil((marksOff + maxWindow) / 65536);
-  const e = new wasm.Instance(new wasm.Module(buildModule(m, layout, marksOff, pages))).exports;
+  const e = instantiate<{ sieve: (count: number, limbs: number, window: number) => void }>(
+    buildModule(m, layout, marksOff, pages),
+  );
   const f64 = new Float64Array(e.mem.buffer);
   const i32 = new Int32Array(e.mem.buffer);
   const bytes = new Uint8Array(e.mem.buffer);
@@ -133,15 +100,29 @@ function buildModule(
   const [COUNT, LIMBS, WINDOW, J, K, ADDR, I, PJ, ACC, Q] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const c: number[] = [];
   const e = (...b: readonly number[]) => c.push(...b);
-  const get = (l: number) => e(GET, l);
-  const set = (l: number) => e(SET, l);
-  const i32 = (n: number) => e(I32_CONST, ...sleb32(n));
+  const get = (l: number) => e(OP.localGet, l);
+  const set = (l: number) => e(OP.localSet, l);
+  const i32 = (n: number) => e(OP.i32Const, ...sleb(n));
+  /** while (counter < limit) { body; counter += step } (the caller sets counter first) */
+  const loop = (counter: number, limit: number, body: () => void, step: () => void) => {
+    e(OP.block, OP.void, OP.loop, OP.void);
+    get(counter);
+    get(limit);
+    e(OP.i32GeU, OP.brIf, 1);
+    body();
+    get(counter);
+    step();
+    e(OP.i32Add);
+    set(counter);
+    e(OP.br, 0, OP.end, OP.end);
+  };
   /** The pair of f64 at `base` + 8j (j: local J). */
   const pairAt = (base: number) => {
     get(J);
     i32(3);
-    e(I32_SHL, ...v.load, 3, ...uleb(base));
+    e(OP.i32Shl, ...V.load, 3, ...uleb(base));
   };
+  const zero = [...V.const, ...new Array(16).fill(0)];
   // marks = 0
   i32(marksOff);
   i32(0);
@@ -150,140 +131,126 @@ function buildModule(
   // residues, two primes at a time
   i32(0);
   set(J);
-  e(BLOCK, VOID, LOOP, VOID);
-  get(J);
-  get(COUNT);
-  e(I32_GE_U, BR_IF, 1);
-  e(SIMD, 0x0c, ...new Array(16).fill(0)); // v128.const 0
-  set(ACC);
-  // address of pow[0][j]
-  get(J);
-  i32(3);
-  e(I32_SHL);
-  set(ADDR);
-  i32(0);
-  set(K);
-  e(BLOCK, VOID, LOOP, VOID);
-  get(K);
-  get(LIMBS);
-  e(I32_GE_U, BR_IF, 1);
-  // acc += limb_k * pow[k][j..j+1]
-  get(ACC);
-  get(K);
-  i32(3);
-  e(I32_SHL, F64_LOAD, 3, ...uleb(at.limbs), ...v.f64x2Splat);
-  get(ADDR);
-  e(...v.load, 3, ...uleb(at.pow), ...v.f64x2Mul, ...v.f64x2Add);
-  set(ACC);
-  get(ADDR);
-  i32(8 * m);
-  e(I32_ADD);
-  set(ADDR);
-  get(K);
-  i32(1);
-  e(I32_ADD);
-  set(K);
-  e(BR, 0, END, END);
-  // r = acc - floor(acc / p) p, then one correction either way (the quotient is off by at most one)
-  get(ACC);
-  get(ACC);
-  pairAt(at.inv);
-  e(...v.f64x2Mul, ...v.f64x2Floor);
-  pairAt(at.p);
-  e(...v.f64x2Mul, ...v.f64x2Sub, TEE, Q);
-  get(Q);
-  e(SIMD, 0x0c, ...new Array(16).fill(0), ...v.f64x2Lt);
-  pairAt(at.p);
-  e(...v.and, ...v.f64x2Add, TEE, Q);
-  get(Q);
-  pairAt(at.p);
-  e(...v.f64x2Ge);
-  pairAt(at.p);
-  e(...v.and, ...v.f64x2Sub);
-  set(Q);
-  // store the pair of residues
-  get(J);
-  i32(3);
-  e(I32_SHL);
-  get(Q);
-  e(...v.store, 3, ...uleb(at.residues));
-  get(J);
-  i32(2);
-  e(I32_ADD);
-  set(J);
-  e(BR, 0, END, END);
+  loop(
+    J,
+    COUNT,
+    () => {
+      e(...zero);
+      set(ACC);
+      // address of pow[0][j]
+      get(J);
+      i32(3);
+      e(OP.i32Shl);
+      set(ADDR);
+      i32(0);
+      set(K);
+      loop(
+        K,
+        LIMBS,
+        () => {
+          // acc += limb_k * pow[k][j..j+1]
+          get(ACC);
+          get(K);
+          i32(3);
+          e(OP.i32Shl, OP.f64Load, 3, ...uleb(at.limbs), ...V.f64x2Splat);
+          get(ADDR);
+          e(...V.load, 3, ...uleb(at.pow), ...V.f64x2Mul, ...V.f64x2Add);
+          set(ACC);
+          get(ADDR);
+          i32(8 * m);
+          e(OP.i32Add);
+          set(ADDR);
+        },
+        () => i32(1),
+      );
+      // r = acc - floor(acc / p) p, then one correction either way (the quotient is off by at most one)
+      get(ACC);
+      get(ACC);
+      pairAt(at.inv);
+      e(...V.f64x2Mul, ...V.f64x2Floor);
+      pairAt(at.p);
+      e(...V.f64x2Mul, ...V.f64x2Sub, OP.localTee, Q);
+      get(Q);
+      e(...zero, ...V.f64x2Lt);
+      pairAt(at.p);
+      e(...V.and, ...V.f64x2Add, OP.localTee, Q);
+      get(Q);
+      pairAt(at.p);
+      e(...V.f64x2Ge);
+      pairAt(at.p);
+      e(...V.and, ...V.f64x2Sub);
+      set(Q);
+      // store the pair of residues
+      get(J);
+      i32(3);
+      e(OP.i32Shl);
+      get(Q);
+      e(...V.store, 3, ...uleb(at.residues));
+    },
+    () => i32(2),
+  );
   // marking: start + 2i = 0 (mod p) <=> 2i = p - r (mod p): i = (p - r) / 2, or (p - r + p) / 2 when odd
   i32(0);
   set(J);
-  e(BLOCK, VOID, LOOP, VOID);
-  get(J);
-  get(COUNT);
-  e(I32_GE_U, BR_IF, 1);
-  get(J);
-  i32(2);
-  e(I32_SHL, I32_LOAD, 2, ...uleb(at.pInt));
-  set(PJ);
-  // t = r == 0 ? 0 : p - r
-  get(PJ);
-  get(J);
-  i32(3);
-  e(I32_SHL, F64_LOAD, 3, ...uleb(at.residues), I32_TRUNC_F64_S, TEE, I);
-  e(I32_SUB);
-  i32(0);
-  get(I);
-  e(SELECT); // r ? p - r : 0
-  set(I);
-  // i = t even ? t / 2 : (t + p) / 2
-  get(I);
-  get(PJ);
-  e(I32_ADD);
-  get(I);
-  get(I);
-  i32(1);
-  e(I32_AND, SELECT); // t & 1 ? t + p : t
-  i32(1);
-  e(I32_SHR_U);
-  set(I);
-  e(BLOCK, VOID, LOOP, VOID);
-  get(I);
-  get(WINDOW);
-  e(I32_GE_U, BR_IF, 1);
-  get(I);
-  i32(1);
-  e(I32_STORE8, 0, ...uleb(marksOff));
-  get(I);
-  get(PJ);
-  e(I32_ADD);
-  set(I);
-  e(BR, 0, END, END);
-  get(J);
-  i32(1);
-  e(I32_ADD);
-  set(J);
-  e(BR, 0, END, END);
-  const body = [2, ...uleb(5), 0x7f, ...uleb(2), 0x7b, ...c, END];
-  const code = [...uleb(body.length), ...body];
-  const I32 = 0x7f;
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 3, I32, I32, I32, 0]), // (i32, i32, i32) -> ()
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0x00, ...uleb(pages)]),
-    ...section(7, [2, ...name("mem"), 0x02, 0, ...name("sieve"), 0x00, 0]),
-    ...section(10, [1, ...code]),
+  loop(
+    J,
+    COUNT,
+    () => {
+      get(J);
+      i32(2);
+      e(OP.i32Shl, OP.i32Load, 2, ...uleb(at.pInt));
+      set(PJ);
+      // t = r == 0 ? 0 : p - r
+      get(PJ);
+      get(J);
+      i32(3);
+      e(OP.i32Shl, OP.f64Load, 3, ...uleb(at.residues), OP.i32TruncF64S, OP.localTee, I);
+      e(OP.i32Sub);
+      i32(0);
+      get(I);
+      e(OP.select); // r ? p - r : 0
+      set(I);
+      // i = t even ? t / 2 : (t + p) / 2
+      get(I);
+      get(PJ);
+      e(OP.i32Add);
+      get(I);
+      get(I);
+      i32(1);
+      e(OP.i32And, OP.select); // t & 1 ? t + p : t
+      i32(1);
+      e(OP.i32ShrU);
+      set(I);
+      loop(
+        I,
+        WINDOW,
+        () => {
+          get(I);
+          i32(1);
+          e(OP.i32Store8, 0, ...uleb(marksOff));
+        },
+        () => get(PJ),
+      );
+    },
+    () => i32(1),
+  );
+  return wasmModule([
+    [1, [1, 0x60, 3, TYPE.i32, TYPE.i32, TYPE.i32, 0]], // (i32, i32, i32) -> ()
+    [3, [1, 0]],
+    [5, [1, 0x00, ...uleb(pages)]],
+    [7, [2, ...name("mem"), 0x02, 0, ...name("sieve"), 0x00, 0]],
+    [
+      10,
+      concat([
+        [1],
+        functionBody(
+          [
+            [5, TYPE.i32],
+            [2, TYPE.v128],
+          ],
+          c,
+        ),
+      ]),
+    ],
   ]);
-}
-
-/** Signed LEB128 of a 32-bit integer. */
-function sleb32(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
 }

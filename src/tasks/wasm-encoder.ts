@@ -105,10 +105,6 @@ export function sleb(n: number): number[] {
   }
 }
 
-export function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
-}
-
 export function name(s: string): number[] {
   return [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { concat, functionBody, name, section, sleb, uleb, wasmModule } from "../../src/tasks/wasm-encoder.js";
+import { concat, functionBody, name, sleb, uleb, wasmModule } from "../../src/tasks/wasm-encoder.js";
 
 /** LEB128 decoding, written from the format's definition (7 bits a byte, low first, high bit = more). */
 function decode(bytes: readonly number[], signed: boolean): { value: bigint; length: number } {
@@ -39,10 +39,11 @@ describe("wasm encoder", () => {
   });
 
   it("frames sections and names with their byte lengths", () => {
-    expect(section(3, [1, 2, 3])).toEqual([3, 3, 1, 2, 3]);
+    const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+    expect([...wasmModule([[3, [1, 2, 3]]])]).toEqual([...header, 3, 3, 1, 2, 3]);
     expect(name("mem")).toEqual([3, 0x6d, 0x65, 0x6d]);
     const big = new Array(200).fill(0);
-    expect(section(10, big).slice(0, 3)).toEqual([10, ...uleb(200)]);
+    expect([...wasmModule([[10, big]]).slice(8, 11)]).toEqual([10, ...uleb(200)]);
   });
 
   it("assembles modules that WebAssembly accepts: concatenated runs, sized bodies with locals", () => {
