@@ -1,21 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { strongLucasBatch } from "../../src/tasks/lucas-pair-kernel.js";
-import { isProbablePrime, isStrongLucasProbablePrime, nextPrime } from "../../src/tasks/primality.js";
-import { MAX_PAIR_BITS, oddModulus } from "./mont-arbitraries.js";
-
-function isSquare(n: bigint): boolean {
-  let x = n;
-  let y = (x + 1n) >> 1n;
-  while (y < x) {
-    x = y;
-    y = (x + n / x) >> 1n;
-  }
-  return x * x === n;
-}
-
-/** The BigInt test needs a non-square n (primality.ts rejects squares before calling it). */
-const reference = (n: bigint): boolean => !isSquare(n) && isStrongLucasProbablePrime(n);
+import { isProbablePrime, nextPrime } from "../../src/tasks/primality.js";
+import { MAX_PAIR_BITS, oddModulus, lucasReference as reference } from "./mont-arbitraries.js";
 
 describe("SIMD strong Lucas test (Selfridge's parameters), four numbers at once", () => {
   it("agrees with the BigInt strong Lucas test, lane by lane, on batches of 1 to 4 mixed sizes", () => {

@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { isStrongLucasProbablePrime } from "../../src/tasks/primality.js";
 import { MAX_MONT_LIMBS } from "../../src/tasks/prime-montgomery.js";
 
 /** The widest modulus the wasm kernel takes: 28-bit limbs. */
@@ -22,3 +23,18 @@ export const primeStart = (): fc.Arbitrary<bigint> =>
     .chain((bits) =>
       fc.bigInt({ min: 2n ** BigInt(bits - 1), max: 2n ** BigInt(bits) - 2n ** BigInt(bits - 2) }),
     );
+
+/** Is n a perfect square? (Newton's integer square root, written here apart from the code under test.) */
+export function isSquare(n: bigint): boolean {
+  let x = n;
+  let y = (x + 1n) >> 1n;
+  while (y < x) {
+    x = y;
+    y = (x + n / x) >> 1n;
+  }
+  return x * x === n;
+}
+
+/** The strong Lucas test the kernels must match: the BigInt one, which needs a non-square n
+ * (primality.ts rejects squares before calling it). */
+export const lucasReference = (n: bigint): boolean => !isSquare(n) && isStrongLucasProbablePrime(n);

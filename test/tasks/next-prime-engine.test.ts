@@ -5,21 +5,21 @@ import { strongProbablePrime2Batch } from "../../src/tasks/base2-pair-kernel.js"
 import { createNextPrimeEngine, getNextPrimeEngine, lazyGmp } from "../../src/tasks/next-prime-engine.js";
 import { isProbablePrime, isStrongProbablePrime, nextPrime } from "../../src/tasks/primality.js";
 
+/** A start of 1 to maxDigits decimal digits, the digit count drawn uniformly. */
+const startOfDigits = (maxDigits: number): fc.Arbitrary<bigint> =>
+  fc
+    .integer({ min: 1, max: maxDigits })
+    .chain((digits) =>
+      fc.bigInt({ min: digits === 1 ? 0n : 10n ** BigInt(digits - 1), max: 10n ** BigInt(digits) - 1n }),
+    );
+
 describe("next-prime engine", () => {
   it("agrees with the BigInt BPSW nextPrime on random starts of 1 to 120 digits", async () => {
     const engine = await getNextPrimeEngine();
     fc.assert(
-      fc.property(
-        fc.integer({ min: 1, max: 120 }).chain((digits) =>
-          fc.bigInt({
-            min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
-            max: 10n ** BigInt(digits) - 1n,
-          }),
-        ),
-        (n) => {
-          expect(engine.nextPrime(n)).toBe(nextPrime(n));
-        },
-      ),
+      fc.property(startOfDigits(120), (n) => {
+        expect(engine.nextPrime(n)).toBe(nextPrime(n));
+      }),
       { numRuns: 300 },
     );
   });
@@ -85,20 +85,9 @@ describe("next-prime engine", () => {
   it("answers many starts at once as one by one, whatever their sizes and order (searches share lanes)", async () => {
     const engine = await getNextPrimeEngine();
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.integer({ min: 1, max: 140 }).chain((digits) =>
-            fc.bigInt({
-              min: digits === 1 ? 0n : 10n ** BigInt(digits - 1),
-              max: 10n ** BigInt(digits) - 1n,
-            }),
-          ),
-          { maxLength: 12 },
-        ),
-        (ns) => {
-          expect(engine.nextPrimes(ns)).toEqual(ns.map(nextPrime));
-        },
-      ),
+      fc.property(fc.array(startOfDigits(140), { maxLength: 12 }), (ns) => {
+        expect(engine.nextPrimes(ns)).toEqual(ns.map(nextPrime));
+      }),
       { numRuns: 60 },
     );
     // a gap longer than a window, searched next to others

@@ -1,21 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isProbablePrime, isStrongLucasProbablePrime, jacobi, nextPrime } from "../../src/tasks/primality.js";
+import { isProbablePrime, jacobi, nextPrime } from "../../src/tasks/primality.js";
 import { isStrongLucasProbablePrimeMont } from "../../src/tasks/prime-montgomery.js";
-import { oddModulus, primeStart } from "./mont-arbitraries.js";
-
-/** The BigInt reference needs a non-square n (primality.ts rejects squares before calling it). */
-function isSquare(n: bigint): boolean {
-  let x = n;
-  let y = (x + 1n) >> 1n;
-  while (y < x) {
-    x = y;
-    y = (x + n / x) >> 1n;
-  }
-  return x * x === n;
-}
-
-const reference = (n: bigint): boolean => !isSquare(n) && isStrongLucasProbablePrime(n);
+import { isSquare, oddModulus, primeStart, lucasReference as reference } from "./mont-arbitraries.js";
 
 function gcd(a: bigint, b: bigint): bigint {
   return b === 0n ? a : gcd(b, a % b);
