@@ -40,12 +40,8 @@ function sieveBoundFor(bits: number): number {
   return Math.min(2 ** 16, Math.max(2 ** 10, 2 ** 11 * (bits / 100) ** 2));
 }
 const MAX_SIEVE_BOUND = 2 ** 16;
-/** Starts up to this many 24-bit limbs (about 290 digits) are sieved by the wasm sieve (sieve-kernel.ts),
- * longer ones by the plain-JS sieveWindow here. */
-const WASM_SIEVE_LIMBS = 40;
-const LIMB_BITS = 24;
-const LIMB = 2 ** LIMB_BITS;
-/** Starts up to this many limbs use the table; longer starts (over ~1000 digits) fall back to BigInt. */
+/** Starts up to this many 24-bit limbs (about 1000 digits) are sieved (sieve-kernel.ts: its residue sums
+ * stay below 2^53, limbs < 2^24 times table entries < 2^20, 140 terms); longer ones go the BigInt way. */
 const MAX_LIMBS = 140;
 /** Below this, the BigInt path is as fast and needs no special cases (tiny n, n inside the sieve). */
 const SMALL = 1n << 40n;
@@ -55,6 +51,8 @@ const MONT_MAX_HEX = 7 * MAX_MONT_LIMBS - 1;
 /** The SIMD kernels (base-2 and strong Lucas) take numbers below 2^(28 * 16 - 4); the scalar kernel of
  * prime-montgomery.ts, below 2^(28 * 16). */
 const BATCH_MAX_HEX = Math.floor((28 * MAX_PAIR_LIMBS - 4) / 4);
+/** The numbers with fewer than BATCH_MAX_HEX hex digits. */
+const BATCH_LIMIT = 1n << BigInt(4 * (BATCH_MAX_HEX - 1));
 
 function oddPrimesBelow(bound: number): Int32Array {
   const composite = new Uint8Array(bound);
@@ -67,30 +65,6 @@ function oddPrimesBelow(bound: number): Int32Array {
   return Int32Array.from(out);
 }
 
-interface SieveTable {
-  readonly primes: Int32Array;
-  /** pow[k * primes.length + j] = 2^(24k) mod primes[j]: limb-major, so a pass over primes is sequential. */
-  readonly pow: Float64Array;
-  /** 1 / primes[j], for the division-free remainder. */
-  readonly inv: Float64Array;
-  /** Scratch: the residue sums of the current start. */
-  readonly sums: Float64Array;
-}
-
-function sieveTable(primes: Int32Array): SieveTable {
-  const m = primes.length;
-  const pow = new Float64Array(m * MAX_LIMBS);
-  for (let j = 0; j < m; j++) {
-    const p = primes[j] as number;
-    let v = 1 % p;
-    for (let k = 0; k < MAX_LIMBS; k++) {
-      pow[k * m + j] = v;
-      v = (v * LIMB) % p;
-    }
-  }
-  return { primes, pow, inv: Float64Array.from(primes, (p) => 1 / p), sums: new Float64Array(m) };
-}
-
 /** A number's hex digits as little-endian 24-bit limbs (6 hex digits each). */
 function hexToLimbs(hex: string): number[] {
   const limbs: number[] = [];
@@ -99,41 +73,7 @@ function hexToLimbs(hex: string): number[] {
   return limbs;
 }
 
-/**
- * Marks window positions i (candidate start + 2i, start odd) that have an odd prime factor below the
- * sieve bound. Each residue sum stays below 2^53: limbs < 2^24, table entries < 2^20, at most 140 terms.
- */
-function sieveWindow(
-  { primes, pow, inv, sums }: SieveTable,
-  limbs: readonly number[],
-  marks: Uint8Array,
-  count = primes.length,
-): void {
-  const stride = primes.length;
-  const m = Math.min(count, stride);
-  const w = marks.length;
-  sums.fill(0, 0, m);
-  for (let k = 0; k < limbs.length; k++) {
-    const limb = limbs[k] as number;
-    const row = k * stride;
-    for (let j = 0; j < m; j++) sums[j] = (sums[j] as number) + limb * (pow[row + j] as number);
-  }
-  marks.fill(0);
-  for (let j = 0; j < m; j++) {
-    const p = primes[j] as number;
-    const s = sums[j] as number;
-    // s mod p without the slow float %: the quotient estimate is off by at most one either way.
-    let r = s - Math.floor(s * (inv[j] as number)) * p;
-    if (r < 0) r += p;
-    else if (r >= p) r -= p;
-    // start + 2i = 0 (mod p)  <=>  2i = p - r (mod p): halve p - r, or p - r + p when it is odd.
-    const t = r === 0 ? 0 : p - r;
-    let i = (t & 1) === 0 ? t >> 1 : (t + p) >> 1;
-    for (; i < w; i += p) marks[i] = 1;
-  }
-}
-
-/** Next-prime on top of one GMP instance; not thread-safe (one per thread). */
+/** Next-prime searches; not thread-safe (one per thread). */
 export interface NextPrimeEngine {
   /** The smallest prime strictly greater than n (sympy's nextprime), as primality.ts's nextPrime. */
   nextPrime(n: bigint): bigint;
@@ -161,8 +101,9 @@ interface Search {
 /**
  * How survivors of the sieve are decided: "gmp" is GMP's BPSW on each; "scalar" is the wasm kernel's BPSW
  * (prime-montgomery.ts) on each from 50 hex digits (GMP below); "batch" is the base-2 round on four
- * survivors at once in the SIMD kernel (base2-pair-kernel.ts), then the wasm strong Lucas test on the first
- * that passes. All decide the same; only the speed differs.
+ * survivors at once in the SIMD kernel (base2-pair-kernel.ts), then the strong Lucas test on the first that
+ * passes (for many searches at once, four such survivors at a time in lucas-pair-kernel.ts). All decide
+ * the same; only the speed differs.
  */
 export type SurvivorTest = "gmp" | "scalar" | "batch";
 
@@ -179,9 +120,7 @@ export function createNextPrimeEngine(
   if (sieveBound !== undefined && sieveBound > 1 << 20)
     throw new RangeError(`sieve bound ${sieveBound} over 2^20`);
   const primes = oddPrimesBelow(sieveBound ?? MAX_SIEVE_BOUND);
-  const wasmSieve = createWasmSieve(primes, WASM_SIEVE_LIMBS);
-  /** The plain-JS sieve's table, for starts longer than the wasm sieve takes (built on first need). */
-  let table: SieveTable | undefined;
+  const wasmSieve = createWasmSieve(primes, MAX_LIMBS);
   /** How many of the primes sieve a window of numbers with `hexDigits` hex digits. */
   const counts = new Map<number, number>();
   const primeCount = (hexDigits: number): number => {
@@ -194,16 +133,8 @@ export function createNextPrimeEngine(
     }
     return c;
   };
-  const sieve = (hex: string, marks: Uint8Array): void => {
-    const limbs = hexToLimbs(hex);
-    const count = primeCount(hex.length);
-    if (limbs.length <= WASM_SIEVE_LIMBS) {
-      wasmSieve.sieve(limbs, count, marks);
-      return;
-    }
-    table ??= sieveTable(primes);
-    sieveWindow(table, limbs, marks, count);
-  };
+  const sieve = (hex: string, marks: Uint8Array): void =>
+    wasmSieve.sieve(hexToLimbs(hex), primeCount(hex.length), marks);
   /** GMP and two numbers on it, once GMP is there (getNextPrimeEngine does not wait for it). */
   let onGmp: { g: GMPFunctions; base: number; cand: number } | undefined;
   const gmpNow = () => {
@@ -393,7 +324,7 @@ export function createNextPrimeEngine(
       const out: bigint[] = new Array(ns.length);
       const batched: number[] = [];
       ns.forEach((n, i) => {
-        if (survivors === "batch" && n >= SMALL && n.toString(16).length < BATCH_MAX_HEX) batched.push(i);
+        if (survivors === "batch" && n >= SMALL && n < BATCH_LIMIT) batched.push(i);
         else out[i] = nextPrime(n);
       });
       nextPrimesBatched(ns, out, batched);
