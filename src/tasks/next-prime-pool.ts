@@ -5,7 +5,7 @@ import { getNextPrimeEngine, type NextPrimeEngine } from "./next-prime-engine.js
 /**
  * Next primes of many starts on several threads: this one plus helper worker threads, each with its own
  * engine. The starts are cut into small chunks that every thread claims from one shared counter, so a
- * helper that starts late (a thread's start-up costs ~0.1-0.3 s) simply claims fewer, and all threads end
+ * helper that starts late (a thread's start-up costs ~50-100 ms) simply claims fewer, and all threads end
  * within about a chunk of each other. The result is a pure function of the starts (each next prime is),
  * so the output is the same whatever the thread count; only the speed changes.
  */
@@ -39,8 +39,10 @@ export function runChunks(engine: NextPrimeEngine, job: ChunkJob): ChunkResult {
 }
 
 let threads = availableParallelism();
-/** A batch goes parallel only if its estimated single-thread time exceeds this. */
-let minParallelMs = 400;
+/** A batch goes parallel only if its estimated single-thread time exceeds this (at the paper's 5100 primes:
+ * from 30 digits on; a helper's start and warm-up cost ~0.1 s). */
+export const DEFAULT_MIN_PARALLEL_MS = 100;
+let minParallelMs = DEFAULT_MIN_PARALLEL_MS;
 
 /** The helper threads (at most threads - 1), started on first use and kept; idle ones do not hold the
  * process open. */
@@ -58,10 +60,11 @@ export function configureNextPrimes(options: { threads?: number; minParallelMs?:
   minParallelMs = options.minParallelMs ?? minParallelMs;
 }
 
-/** Rough single-thread cost of one next-prime after n, in ms (measured: ~35 µs at 20 digits, ~0.5 ms at 100). */
+/** Rough single-thread cost of one next-prime after n, in ms: ~0.27 ms at 100 digits (332 bits), growing
+ * as bits^2 (measured 13 µs at 20 digits, 52 µs at 50; benchmarks/primality.bench.ts). */
 function estimatedMs(n: bigint): number {
   const bits = n.toString(16).length * 4;
-  return 0.035 * (bits / 66) ** 2;
+  return 0.27 * (bits / 332) ** 2;
 }
 
 function helperPool(): WorkerPool<ChunkJob, ChunkResult> {
@@ -77,7 +80,7 @@ export async function nextPrimes(starts: readonly bigint[]): Promise<bigint[]> {
   const work = first === undefined ? 0 : starts.length * estimatedMs(first);
   const t = work < minParallelMs ? 1 : Math.min(threads, Math.ceil(starts.length / CHUNK));
   if (t <= 1) return (await getNextPrimeEngine()).nextPrimes(starts);
-  // the helpers first: a thread takes ~0.1 s to start
+  // the helpers first: a thread takes ~50-100 ms to start
   const job: ChunkJob = { starts, counter: new SharedArrayBuffer(4) };
   const asked = helperPool().run(Array.from({ length: t - 1 }, () => job));
   const engine = await getNextPrimeEngine();

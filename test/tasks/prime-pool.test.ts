@@ -2,10 +2,12 @@ import { availableParallelism } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRandom } from "../../src/core/random.js";
 import { generateSplits } from "../../src/dataset/generate.js";
-import { configureNextPrimes, nextPrimes } from "../../src/tasks/next-prime-pool.js";
+import { configureNextPrimes, DEFAULT_MIN_PARALLEL_MS, nextPrimes } from "../../src/tasks/next-prime-pool.js";
 import { nextPrime } from "../../src/tasks/primality.js";
 
-afterAll(() => configureNextPrimes({ threads: availableParallelism(), minParallelMs: 400 }));
+afterAll(() =>
+  configureNextPrimes({ threads: availableParallelism(), minParallelMs: DEFAULT_MIN_PARALLEL_MS }),
+);
 
 describe("next-prime pool", () => {
   it("returns each start's next prime, in order, on helper threads", async () => {
