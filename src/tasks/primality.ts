@@ -100,7 +100,9 @@ export function jacobi(a: bigint, n: bigint): -1 | 0 | 1 {
 /** floor(sqrt(n)) for n >= 0. */
 function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
-  let x = BigInt(Math.floor(Math.sqrt(Number(n))));
+  // a float estimate where a double holds n; past ~2^1024 (Number(n) is Infinity), 2^ceil(bits / 2)
+  const f = Math.sqrt(Number(n));
+  let x = Number.isFinite(f) ? BigInt(Math.floor(f)) : 1n << BigInt(Math.ceil(n.toString(2).length / 2));
   // Newton steps from the float estimate; converges in a few iterations.
   for (;;) {
     const y = (x + n / x) >> 1n;
@@ -184,11 +186,16 @@ function hasSmallFactorNumber(n: number): boolean {
   return false;
 }
 
+/** Is n >= 0 a perfect square? */
+export function isSquare(n: bigint): boolean {
+  const r = isqrt(n);
+  return r * r === n;
+}
+
 /** BPSW on an odd n with no small factor. */
 function passesBpsw(n: bigint): boolean {
   if (!isStrongProbablePrime(n, 2n)) return false;
-  const r = isqrt(n);
-  if (r * r === n) return false;
+  if (isSquare(n)) return false;
   return isStrongLucasProbablePrime(n);
 }
 

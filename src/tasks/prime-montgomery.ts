@@ -9,7 +9,7 @@
  * a constant address. Base 2 needs no multiplications besides squarings: a set exponent bit doubles.
  */
 
-import { isStrongLucasProbablePrime, jacobi } from "./primality.js";
+import { isSquare, isStrongLucasProbablePrime, jacobi } from "./primality.js";
 import { hexLimb, negInverse } from "./simd-pairs.js";
 import { concat, functionBody, instantiate, name, OP, sleb, TYPE, uleb, wasmModule } from "./wasm-encoder.js";
 
@@ -537,17 +537,4 @@ function inverseOfSmall(c: bigint, n: bigint): bigint | undefined {
     }
   }
   return undefined;
-}
-
-/** Is n a perfect square? (Newton's integer square root: one step from the float estimate lands at or
- * above floor(sqrt(n)), the descent then stops at it.) */
-function isSquare(n: bigint): boolean {
-  let x = BigInt(Math.floor(Math.sqrt(Number(n)))) || 1n;
-  x = (x + n / x) >> 1n;
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) break;
-    x = y;
-  }
-  return x * x === n;
 }

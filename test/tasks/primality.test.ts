@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isProbablePrime, jacobi, nextPrime } from "../../src/tasks/primality.js";
+import { isProbablePrime, isSquare, jacobi, nextPrime } from "../../src/tasks/primality.js";
 
 const naivePrime = (n: bigint): boolean => {
   if (n < 2n) return false;
@@ -44,6 +44,23 @@ describe("primality", () => {
     ]) {
       expect(isProbablePrime(p), String(p)).toBe(true);
     }
+  });
+
+  it("decides numbers past 2^1024 (no float square-root estimate there): primes, products, squares", () => {
+    const m1279 = 2n ** 1279n - 1n; // a Mersenne prime of 386 digits
+    const m2203 = 2n ** 2203n - 1n;
+    expect(isProbablePrime(m1279)).toBe(true);
+    expect(isProbablePrime(m2203)).toBe(true);
+    expect(isProbablePrime(m1279 * (2n ** 607n - 1n))).toBe(false);
+    expect(isProbablePrime(m1279 * m1279)).toBe(false);
+    fc.assert(
+      fc.property(fc.bigInt({ min: 2n ** 520n, max: 2n ** 1100n }), (x) => {
+        expect(isSquare(x * x)).toBe(true);
+        expect(isSquare(x * x + 1n)).toBe(false);
+        expect(isSquare(x * x - 1n)).toBe(false);
+      }),
+      { numRuns: 100 },
+    );
   });
 
   it("nextPrime is the smallest prime above n (property, checked by trial division)", () => {
