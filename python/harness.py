@@ -1,14 +1,20 @@
 # The harness the sandboxed python3 child runs (never sees a label).
 #
 # Protocol (parent -> child, on stdin, read completely before any candidate code runs):
-#   LLMERM1 code=<bytes> n=<inputs> paths=<count> cpu=<s> as=<bytes> nofile=<n> fsize=<bytes> nproc=<n>\n
+#   LLMERM2 code=<bytes> n=<inputs> splits=<n1,n2,...> paths=<count> cpu=<s> as=<bytes> nofile=<n>
+#           fsize=<bytes> nproc=<n>\n
 #   <count> lines: the sys.path entries to use (probed once by the parent, site.py is not run here)
 #   <code bytes>  the candidate module's source (UTF-8)
 #   <n inputs joined by \n>
 # Protocol (child -> parent, on the original stdout, which is moved to a private fd first):
 #   "X <kind> <message>\n"                      the candidate failed before any prediction, or aborted
-#   "L <function name>\n" then one byte per input ('0', '1', or 'E' when the call raised), then
-#   "\nD <exceptions> <first exception message>\n"
+#   "L <function name>\n" then one byte per input ('0', '1', or 'E' when the call raised), written as
+#   each answer is made (the parent counts what was answered and times each split from its first
+#   input), then "\nD <exceptions> <first exception message>\n"
+# Each split (train, val, test: n1, n2, ... inputs in that order) gets its own CPU allowance of <cpu> s:
+# the soft RLIMIT_CPU moves up as a split starts, under a hard limit of one allowance per split + 1 s.
+# Failures the harness itself hits before any candidate code runs go to stderr (exit 3): the parent
+# alone decides that the sandbox failed; a candidate cannot claim it.
 # The candidate's own stdin/stdout/stderr are /dev/null. Limits are set here as hard rlimits before
 # the candidate's code is compiled, so it cannot raise them; wall clock and output size are enforced
 # by the parent, which also kills the whole process group.
@@ -17,6 +23,8 @@ import sys
 
 _MAX_MESSAGE = 300
 _out = 1  # the result channel; moved to a private fd once stdin is read
+_started = []  # non-empty once candidate code (compile included) has begun
+_err = 2  # stderr for the harness's own failures, kept until candidate code begins
 
 
 def _msg(text):
@@ -97,12 +105,14 @@ def main():
     code_len = int(header["code"])
     source = data[offset : offset + code_len].decode("utf-8", "replace")
     n = int(header["n"])
+    splits = [int(k) for k in header["splits"].split(",") if k]
     inputs = data[offset + code_len :].decode().split("\n") if n > 0 else []
     del data
 
     # Move the result channel away from fd 1, then point 0/1/2 at /dev/null for the candidate.
-    global _out
+    global _out, _err
     out = _out = os.dup(1)
+    _err = os.dup(2)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -116,14 +126,16 @@ def main():
         _write_all(out, (prefix + "X " + kind + " " + _msg(message) + "\n").encode())
         os._exit(0)
 
-    if len(inputs) != n:
-        fail("protocol_error", "harness received %d inputs, expected %d" % (len(inputs), n))
+    if len(inputs) != n or sum(splits) != n:
+        raise ValueError("harness received %d inputs, expected %d in splits %s" % (len(inputs), n, splits))
     sys.path[:] = paths
 
     import resource
     import signal
 
-    _limit(resource, resource.RLIMIT_CPU, int(header["cpu"]), int(header["cpu"]) + 1)
+    cpu = int(header["cpu"])
+    cpu_hard = cpu * max(1, len(splits)) + 1
+    _limit(resource, resource.RLIMIT_CPU, cpu, cpu_hard)
     _limit(resource, resource.RLIMIT_AS, int(header["as"]))
     _limit(resource, resource.RLIMIT_NOFILE, int(header["nofile"]))
     _limit(resource, resource.RLIMIT_FSIZE, int(header["fsize"]))
@@ -139,16 +151,22 @@ def main():
     predicting = []
 
     def on_cpu_limit(signum, frame):
-        fail("timeout", "CPU time limit of %s s exceeded" % header["cpu"], bool(predicting))
+        fail("timeout", "CPU time limit of %s s exceeded" % cpu, bool(predicting))
 
     signal.signal(signal.SIGXCPU, on_cpu_limit)
 
+    os.close(_err)
+    _started.append(True)
     try:
         code = compile(source, "<candidate>", "exec", dont_inherit=True)
     except SyntaxError as e:
         where = "line %s: " % e.lineno if e.lineno else ""
         fail("syntax_error", where + _describe(e))
-    except (ValueError, TypeError, MemoryError) as e:
+    except MemoryError as e:
+        fail("memory_limit", "MemoryError while compiling " + _describe(e))
+    except RecursionError as e:
+        fail("syntax_error", "too deeply nested to compile: " + _describe(e))
+    except (ValueError, TypeError) as e:
         fail("syntax_error", _describe(e))
 
     # Run the module as Python runs a module: one globals dict, so module-level imports are visible.
@@ -176,37 +194,49 @@ def main():
 
     _write_all(out, ("L " + name + "\n").encode())
     predicting.append(True)
-    buf = bytearray()
     exceptions = 0
     first = ""
     to01 = _to01
-    for x in inputs:
+    write = os.write
+    usage = resource.getrusage
+    ends = []
+    total = 0
+    for k in splits:
+        total += k
+        ends.append(total)
+    split = 0
+    for i, x in enumerate(inputs):
+        while split < len(ends) and i == ends[split]:
+            split += 1
+            # A new split: its own CPU allowance from here (the hard limit caps the total).
+            ru = usage(resource.RUSAGE_SELF)
+            _limit(resource, resource.RLIMIT_CPU, min(cpu_hard, int(ru.ru_utime + ru.ru_stime) + 1 + cpu), cpu_hard)
         try:
-            buf += b"1" if to01(fn(x)) else b"0"
+            answer = b"1" if to01(fn(x)) else b"0"
         except MemoryError as e:
-            _write_all(out, buf)
             fail("memory_limit", _describe(e) + " raised by " + name, True)
         except Exception as e:
-            buf += b"E"
+            answer = b"E"
             exceptions += 1
             if not first:
                 first = _describe(e)
         except BaseException as e:
-            _write_all(out, buf)
             fail("crashed", _describe(e) + " raised by " + name, True)
-        if len(buf) >= 8192:
-            _write_all(out, buf)
-            buf = bytearray()
-    buf += ("\nD %d %s\n" % (exceptions, first)).encode()
-    _write_all(out, buf)
+        write(out, answer)
+    _write_all(out, ("\nD %d %s\n" % (exceptions, first)).encode())
     # Skip atexit handlers and finalizers the candidate may have registered.
     os._exit(0)
 
 
 try:
     main()
-except BaseException as exc:  # a harness bug or a protocol failure: report it, never hang
+except BaseException as exc:
+    # Before candidate code ran, a failure is the harness's own (or a bad request): say so on stderr
+    # and let the parent call it a sandbox error. After, the candidate may have caused it.
     try:
-        os.write(_out, ("\nX sandbox_error harness: " + _describe(exc) + "\n").encode())
+        if _started:
+            os.write(_out, ("\nX crashed the harness failed after the candidate ran: " + _describe(exc) + "\n").encode())
+        else:
+            os.write(_err, ("harness: " + _describe(exc) + "\n").encode())
     finally:
         os._exit(3)

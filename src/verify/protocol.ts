@@ -4,6 +4,8 @@ import type { OutcomeKind } from "./types.js";
 export interface HarnessRequest {
   readonly code: string;
   readonly inputs: readonly string[];
+  /** How many of `inputs` belong to each split, in order (each split gets its own CPU allowance). */
+  readonly splitSizes: readonly number[];
   readonly sysPath: readonly string[];
   readonly cpuSeconds: number;
   readonly memoryBytes: number;
@@ -19,9 +21,12 @@ export function encodeRequest(req: HarnessRequest): Buffer {
   for (const p of req.sysPath) {
     if (p.includes("\n")) throw new Error(`sys.path entry ${JSON.stringify(p)} contains a newline`);
   }
+  const total = req.splitSizes.reduce((a, b) => a + b, 0);
+  if (total !== req.inputs.length)
+    throw new Error(`split sizes add up to ${total}, but there are ${req.inputs.length} inputs`);
   const code = Buffer.from(req.code, "utf8");
   const header =
-    `LLMERM1 code=${code.length} n=${req.inputs.length} paths=${req.sysPath.length}` +
+    `LLMERM2 code=${code.length} n=${req.inputs.length} splits=${req.splitSizes.join(",")} paths=${req.sysPath.length}` +
     ` cpu=${Math.ceil(req.cpuSeconds)} as=${req.memoryBytes} nofile=${req.openFiles}` +
     ` fsize=${req.fileBytes} nproc=${req.processes}\n`;
   const paths = req.sysPath.map((p) => `${p}\n`).join("");
@@ -57,7 +62,11 @@ export type HarnessReport =
   /** Output the harness never writes: the candidate wrote into the result channel. */
   | { readonly state: "garbage"; readonly message: string };
 
-const KINDS: ReadonlySet<string> = new Set<OutcomeKind>([
+/**
+ * The kinds a child may report. Kinds that blame the sandbox or the protocol (`sandbox_error`,
+ * `protocol_error`, `output_limit`) are the parent's to give: a candidate that writes one is garbage.
+ */
+const CHILD_KINDS: ReadonlySet<string> = new Set<OutcomeKind>([
   "syntax_error",
   "no_function",
   "import_error",
@@ -65,9 +74,21 @@ const KINDS: ReadonlySet<string> = new Set<OutcomeKind>([
   "memory_limit",
   "timeout",
   "crashed",
-  "protocol_error",
-  "sandbox_error",
 ]);
+
+/** Longest message or function name taken from the child (the harness itself writes at most 300). */
+export const MAX_CHILD_TEXT = 300;
+
+/**
+ * Text that came from the candidate, made safe to print and store: control characters (terminal
+ * escapes, newlines, bidi overrides) become spaces or go, and it is cut to `max` characters.
+ */
+export function sanitizeChildText(text: string, max = MAX_CHILD_TEXT): string {
+  const clean = text
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
+    .replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, "");
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
 
 /** Parse the child's result channel. Pure; every deviation from the format is `garbage`. */
 export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport {
@@ -82,7 +103,8 @@ export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport
   if (!text.startsWith("L ")) return garbage(text);
   const nameEnd = text.indexOf("\n");
   if (nameEnd < 0) return { state: "incomplete", predicted: 0 };
-  const functionName = Buffer.from(text.slice(2, nameEnd), "latin1").toString("utf8");
+  if (nameEnd - 2 > MAX_CHILD_TEXT * 4) return garbage(text);
+  const functionName = sanitizeChildText(Buffer.from(text.slice(2, nameEnd), "latin1").toString("utf8"));
   const rest = text.slice(nameEnd + 1);
   const predEnd = rest.indexOf("\n");
   const predictions = predEnd < 0 ? rest : rest.slice(0, predEnd);
@@ -117,17 +139,17 @@ export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport
     functionName,
     predictions,
     exceptions,
-    firstException: Buffer.from(done[2] ?? "", "latin1").toString("utf8"),
+    firstException: sanitizeChildText(Buffer.from(done[2] ?? "", "latin1").toString("utf8")),
   };
 }
 
 function parseFailure(text: string): { state: "failed"; kind: OutcomeKind; message: string } | undefined {
   const m = /^X ([a-z_]+) ?([^\n]*)\n$/.exec(text);
-  if (!m || !KINDS.has(m[1]!)) return undefined;
+  if (!m || !CHILD_KINDS.has(m[1]!)) return undefined;
   return {
     state: "failed",
     kind: m[1] as OutcomeKind,
-    message: Buffer.from(m[2] ?? "", "latin1").toString("utf8"),
+    message: sanitizeChildText(Buffer.from(m[2] ?? "", "latin1").toString("utf8")),
   };
 }
 

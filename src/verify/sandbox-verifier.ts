@@ -3,18 +3,21 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
+import { UsageError } from "../core/errors.js";
+import { type CgroupManager, hostCgroupEnvironment, openCgroups } from "./cgroup.js";
 import { extractCode } from "./extract.js";
 import { probeSandbox } from "./probe-sandbox.js";
 import { type PythonInfo, probePython } from "./python-probe.js";
-import type { SandboxMode } from "./sandbox-launch.js";
+import type { SandboxChoice, SandboxMode } from "./sandbox-launch.js";
 import { buildSeccompFilter } from "./seccomp-bpf.js";
 import type { SandboxLimits, Verifier, VerifyJob, VerifyResult } from "./types.js";
 import { verifyOne, zeroScores } from "./verify-one.js";
 
-const DEFAULT_LIMITS: SandboxLimits = {
+export const DEFAULT_LIMITS: SandboxLimits = {
   wallMs: 20_000,
   cpuSeconds: 20,
   memoryBytes: 2 * 1024 ** 3,
+  cpuCores: 1,
   openFiles: 64,
   fileBytes: 16 * 1024 ** 2,
   processes: 1,
@@ -30,9 +33,17 @@ export interface VerifierOptions {
   readonly concurrency?: number;
   /** Structured events (the probe, the protections in force). */
   readonly log?: (event: Record<string, unknown>) => void;
-  /** Strongest tier to try (tests use this to exercise the fallbacks); default bubblewrap. */
-  readonly maxMode?: SandboxMode;
+  /**
+   * `--sandbox`: auto (default) is bubblewrap with a real uid drop and seccomp, or a refusal; a weaker
+   * tier runs only when named, and the protections report says what it gives up.
+   */
+  readonly sandbox?: SandboxChoice;
+  /** Put each candidate in its own cgroup when the machine allows it (default true). */
+  readonly cgroups?: boolean;
 }
+
+/** No sandbox tier the user allowed holds on this machine (exit 2: nothing was started). */
+export class SandboxUnavailableError extends UsageError {}
 
 const HARNESS_URL = new URL("../../python/harness.py", import.meta.url);
 
@@ -57,16 +68,28 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Sandbo
   const filter = buildSeccompFilter();
   const filterFile = filter ? join(privateDir, "seccomp.bpf") : undefined;
   if (filter && filterFile) writeFileSync(filterFile, filter);
-  const maxMode = opts.maxMode ?? "bubblewrap";
-  const chosen = await probeSandbox({ python, limits, harness, filterFile, maxMode, log });
-  if (!chosen) {
+  const choice = opts.sandbox ?? "auto";
+  const opened =
+    opts.cgroups === false
+      ? { ok: false as const, reason: "disabled by the caller" }
+      : openCgroups(hostCgroupEnvironment(log));
+  const cgroups: CgroupManager | { unavailable: string } = opened.ok
+    ? opened.manager
+    : { unavailable: opened.reason };
+  log(
+    opened.ok
+      ? { event: "cgroup", version: opened.manager.version, where: opened.manager.where }
+      : { event: "cgroup", version: "none", reason: opened.reason },
+  );
+  const chosen = await probeSandbox({ python, limits, harness, filterFile, choice, cgroups, log });
+  if (!chosen.ok) {
     rmSync(privateDir, { recursive: true, force: true });
-    throw new Error(
-      `the sandbox could not run ${python.executable} in any mode; see the sandbox_probe log events`,
-    );
+    if (opened.ok) await opened.manager.close();
+    throw new SandboxUnavailableError(refusal(choice, python, chosen.reasons));
   }
   const { setup, protections } = chosen;
   log({ event: "sandbox_protections", ...protections });
+  if (protections.warnings) log({ event: "sandbox_warning", message: protections.warnings });
 
   const limit = pLimit(Math.max(1, opts.concurrency ?? availableParallelism()));
   let closed = false;
@@ -87,8 +110,24 @@ export async function createVerifier(opts: VerifierOptions = {}): Promise<Sandbo
       limit.clearQueue();
       while (limit.activeCount > 0) await new Promise((r) => setTimeout(r, 10));
       rmSync(privateDir, { recursive: true, force: true });
+      if (opened.ok) await opened.manager.close();
     },
   };
+}
+
+/** Why nothing runs, and what to do about it. */
+function refusal(choice: SandboxChoice, python: PythonInfo, reasons: readonly string[]): string {
+  const why = reasons.length ? reasons.join("; ") : "no tier was tried";
+  if (choice === "auto" || choice === "bubblewrap") {
+    return (
+      `--sandbox ${choice}: no bubblewrap sandbox that drops to an unprivileged uid works here (${why}). ` +
+      "Install bubblewrap (apt-get install bubblewrap, or bash scripts/install-system-deps.sh) and, as " +
+      "root, util-linux's setpriv; or point --python at an interpreter everyone can read (e.g. " +
+      "/usr/bin/python3); or name a weaker tier with --sandbox unshare|rlimits (docs/sandbox.md says what " +
+      "each gives up). `npx llm-erm doctor` shows every check."
+    );
+  }
+  return `--sandbox ${choice}: cannot run ${python.executable} this way here (${why}). \`npx llm-erm doctor\` shows every check.`;
 }
 
 /**

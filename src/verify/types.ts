@@ -36,12 +36,24 @@ export interface VerifyJob {
   readonly splits: Partial<Record<SplitName, readonly Example[]>>;
 }
 
+/** How one split's run ended. */
+export interface SplitOutcome {
+  readonly kind: OutcomeKind;
+  readonly message: string;
+}
+
 export interface VerifyResult {
+  /** `ok` when every split finished; else the kind of the first split that did not. */
   readonly kind: OutcomeKind;
   /** Short human message ("" when ok). */
   readonly message: string;
-  /** Scores for each split that was asked for; a split whose run failed wholesale scores 0 correct. */
+  /**
+   * Scores for each split that was asked for. A split that finished keeps its score whatever happens
+   * to a later one; a split whose run failed scores 0 correct.
+   */
   readonly scores: Partial<Record<SplitName, SplitScore>>;
+  /** How each split asked for ended (train, val, test are scored in that order, each under its own limits). */
+  readonly splitOutcomes?: Partial<Record<SplitName, SplitOutcome>>;
   /** Name of the function that was called (f, else the first top-level function). */
   readonly functionName?: string;
   readonly durationMs: number;
@@ -60,19 +72,26 @@ export interface Verifier {
 
 /** Limits on one candidate run, enforced from outside the candidate's code (see docs/sandbox.md). */
 export interface SandboxLimits {
-  /** Wall clock for the whole child (all splits), in ms; the process group is killed at the limit. */
+  /**
+   * Wall clock per split, in ms: the first split's clock starts at spawn (start-up and the module
+   * included), each later split's when the previous one's last answer arrives. At the limit the whole
+   * sandbox is killed; splits already answered keep their scores.
+   */
   readonly wallMs: number;
-  /** RLIMIT_CPU in seconds (SIGXCPU at the limit, SIGKILL one second later). */
+  /** CPU seconds per split (RLIMIT_CPU moved up as each split starts; hard = one per split + 1 s). */
   readonly cpuSeconds: number;
-  /** RLIMIT_AS in bytes. */
+  /** RLIMIT_AS in bytes, and the memory limit of the candidate's cgroup (tmpfs and shared memory included). */
   readonly memoryBytes: number;
+  /** CPU bandwidth of the candidate's cgroup, in cores. */
+  readonly cpuCores: number;
   /** RLIMIT_NOFILE. */
   readonly openFiles: number;
   /** RLIMIT_FSIZE in bytes: the largest file the candidate may write (into its scratch dir). */
   readonly fileBytes: number;
-  /** RLIMIT_NPROC (processes and threads of the child's uid); 1 means no fork. */
+  /** RLIMIT_NPROC (processes and threads of the child's uid) and the cgroup's task limit beyond the
+   * launcher; 1 means no fork and no thread. */
   readonly processes: number;
-  /** Size of the scratch tmpfs (/tmp) under bubblewrap, in bytes. */
+  /** Size of each scratch tmpfs (/tmp and /dev/shm) under bubblewrap, in bytes. */
   readonly scratchBytes: number;
   /** Bytes of protocol output the parent reads beyond one per input before it kills the child. */
   readonly outputSlackBytes: number;
