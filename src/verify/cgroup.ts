@@ -143,6 +143,9 @@ export function openCgroups(env: CgroupEnvironment): CgroupOpen {
 }
 
 const RUN_PREFIX = "llm-erm-";
+let managers = 0;
+/** One parent directory per manager: `llm-erm-<pid>-<n>` (several verifiers may live in one process). */
+const runDirName = (pid: number) => `${RUN_PREFIX}${pid}-${++managers}`;
 
 function openV1(mounts: readonly Mount[], cgroups: Map<string, string>, env: CgroupEnvironment): CgroupOpen {
   const dirs: Record<string, string> = {};
@@ -154,10 +157,11 @@ function openV1(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
     return { ok: false, reason: "the memory and pids controllers are not both mounted" };
   }
   const parents: string[] = [];
+  const runDir = runDirName(env.pid);
   try {
     for (const d of Object.values(dirs)) {
       removeStale(d, env);
-      const parent = join(d, `${RUN_PREFIX}${env.pid}`);
+      const parent = join(d, runDir);
       mkdirSync(parent, { recursive: true });
       parents.push(parent);
     }
@@ -171,7 +175,7 @@ function openV1(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
     where: parents.join(", "),
     create(limits, owner) {
       const id = `c${++n}`;
-      const leaf = (c: string) => join(dirs[c]!, `${RUN_PREFIX}${env.pid}`, id);
+      const leaf = (c: string) => join(dirs[c]!, runDir, id);
       const made: string[] = [];
       const mem = leaf("memory");
       const pids = leaf("pids");
@@ -249,7 +253,7 @@ function openV2(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
   } catch (err) {
     return { ok: false, reason: `cannot delegate controllers in ${dir}: ${errText(err)}` };
   }
-  const parent = join(dir, `${RUN_PREFIX}${env.pid}`);
+  const parent = join(dir, runDirName(env.pid));
   try {
     mkdirSync(parent, { recursive: true });
     enable(parent);
@@ -346,7 +350,7 @@ function removeStale(dir: string, env: CgroupEnvironment): void {
     return;
   }
   for (const name of entries) {
-    const m = new RegExp(`^${RUN_PREFIX}(\\d+)$`).exec(name);
+    const m = new RegExp(`^${RUN_PREFIX}(\\d+)-\\d+$`).exec(name);
     if (!m || Number(m[1]) === env.pid || existsSync(`/proc/${m[1]}`)) continue;
     const parent = join(dir, name);
     let killed = 0;

@@ -8,6 +8,8 @@ export interface ChildRun {
   readonly stdout: Buffer;
   /** First few KiB of stderr (the harness points fd 2 at /dev/null once it has read its input). */
   readonly stderr: string;
+  /** Bytes read from stderr: reading stops soon after the kept prefix is full. */
+  readonly stderrBytes: number;
   readonly exitCode: number | null;
   /** The signal that ended the child (for bwrap, decoded from its 128+n exit status). */
   readonly signal: NodeJS.Signals | null;
@@ -195,6 +197,7 @@ export function runChild(launch: Launch, input: Buffer, opts: ChildOptions): Pro
       resolve({
         stdout: Buffer.concat(chunks),
         stderr: errText,
+        stderrBytes: errBytes,
         exitCode,
         signal,
         timedOut,
@@ -272,6 +275,7 @@ function failedSpawn(err: unknown, started: number): ChildRun {
   return {
     stdout: Buffer.alloc(0),
     stderr: "",
+    stderrBytes: 0,
     exitCode: null,
     signal: null,
     timedOut: false,

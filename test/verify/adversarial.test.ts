@@ -1,7 +1,7 @@
 // Hostile and broken candidates. Each test asserts the outcome kind and that nothing escaped: files not
 // written, the test process alive, no sandboxed process left behind, labels not recoverable.
 
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { homedir, tmpdir } from "node:os";
@@ -14,7 +14,7 @@ import {
   nameSelf,
   survivorsNamed,
   TEST_LIMITS,
-  TEST_MAX_MODE,
+  TEST_SANDBOX,
   uniqueMarker,
 } from "./sandbox-helpers.js";
 
@@ -23,7 +23,7 @@ const few = examples(4, () => 1);
 
 let verifier: SandboxVerifier;
 beforeAll(async () => {
-  verifier = await createVerifier({ limits: TEST_LIMITS, concurrency: 2, maxMode: TEST_MAX_MODE });
+  verifier = await createVerifier({ limits: TEST_LIMITS, concurrency: 2, sandbox: TEST_SANDBOX });
 });
 afterAll(() => verifier?.close());
 
@@ -32,7 +32,7 @@ const run = (code: string, train = few) => verifier.verify({ code, splits: { tra
 // says so instead of running an attack that would really escape (e.g. killing the test runner).
 const isolated = () => verifier.protections.filesystem_isolated === true;
 const seccomp = () => verifier.protections.seccomp === true;
-const realNobody = () => verifier.protections.uid === "nobody (65534)";
+const realNobody = () => verifier.protections.uid_outside !== "0" && verifier.protections.uid_outside !== "unknown";
 const pidIsolated = () => verifier.protections.pid_namespace === true;
 const forkBlocked = () => seccomp() || realNobody();
 
@@ -50,20 +50,33 @@ const bwrapInstalled = (): boolean => {
 // machine where bubblewrap silently failed its probe would skip them all and still pass.
 describe("the sandbox tier under test", () => {
   it("is the tier asked for: bubblewrap with seccomp wherever bwrap is installed or on CI", () => {
-    if (TEST_MAX_MODE !== "bubblewrap") {
-      expect(verifier.mode).toBe(TEST_MAX_MODE);
+    if (TEST_SANDBOX !== "auto") {
+      expect(verifier.mode).toBe(TEST_SANDBOX);
       return;
     }
-    if (!bwrapInstalled() && process.env.CI === undefined) {
-      expect(verifier.protections.bubblewrap).toBe(false);
-      return;
-    }
+    // auto never degrades: without bwrap, createVerifier refused and beforeAll failed.
+    if (process.env.CI !== undefined) expect(bwrapInstalled()).toBe(true);
     expect(verifier.mode, "bubblewrap is installed but its probe failed; see the sandbox_probe log").toBe(
       "bubblewrap",
     );
-    for (const key of ["filesystem_isolated", "net_namespace", "pid_namespace", "seccomp", "rlimits"]) {
+    for (const key of [
+      "filesystem_isolated",
+      "net_namespace",
+      "pid_namespace",
+      "seccomp",
+      "rlimits",
+      "proc_sys_read_only",
+      "devices_protected",
+      "private_shm",
+      "fork_blocked",
+      "no_new_privs",
+    ]) {
       expect(verifier.protections[key], key).toBe(true);
     }
+    expect(verifier.protections.host_root).toBe(false);
+    expect(verifier.protections.uid_outside).not.toBe("0");
+    // CI machines (root, cgroup v1) give every candidate its own group.
+    if (process.env.CI !== undefined) expect(verifier.protections.cgroup_limits).toBe(true);
   });
 });
 
@@ -84,7 +97,7 @@ describe("candidates that do not halt", () => {
   it("a busy loop hits the CPU rlimit before a long wall clock", async () => {
     const v = await createVerifier({
       limits: { ...TEST_LIMITS, cpuSeconds: 1, wallMs: 8_000 },
-      maxMode: TEST_MAX_MODE,
+      maxMode: TEST_SANDBOX,
     });
     try {
       const r = await v.verify({ code: "def f(x):\n    while True: pass\n", splits: { train: few } });
@@ -100,7 +113,6 @@ describe("resource bombs", () => {
   it("a memory bomb is a memory_limit outcome", async () => {
     const r = await run("def f(x):\n    a = []\n    while True:\n        a.append(bytearray(10**7))\n");
     expect(r.kind).toBe("memory_limit");
-    expect(process.memoryUsage().rss).toBeLessThan(2 * 1024 ** 3);
   });
 
   it("one huge allocation at import time is a memory_limit outcome", async () => {
@@ -171,7 +183,6 @@ describe("resource bombs", () => {
       "import sys\nsys.setrecursionlimit(10**7)\ndef f(x, n=0):\n    return f.__call__(x, n + 1)\n",
     );
     expect(deep.kind).toBe("crashed");
-    expect(process.kill(process.pid, 0)).toBe(true);
   });
 });
 
@@ -301,24 +312,36 @@ describe("escapes", () => {
     expect(connections).toBe(0);
   });
 
-  it("killing the parent, the group or everything leaves the test process alive", async (ctx) => {
+  it("killing the parent, the group, other processes or everything reaches no host process", async (ctx) => {
     if (!pidIsolated() && !realNobody()) {
-      expect(verifier.protections.uid).toMatch(/NOT dropped|unchanged/);
+      expect(verifier.protections.uid).toMatch(/NOT dropped/);
       ctx.skip("no pid namespace and the uid is not dropped: the candidate could signal this process");
     }
-    const variants = [
-      "os.kill(os.getppid(), signal.SIGKILL)",
-      "os.killpg(os.getpgid(0), signal.SIGKILL)",
-      `os.kill(${process.pid}, signal.SIGKILL)`,
-      `os.kill(${process.ppid}, signal.SIGTERM)`,
-    ];
-    if (isolated()) variants.push("os.kill(-1, signal.SIGKILL)");
-    for (const v of variants) {
-      const r = await run(
-        `import os, signal\ndef f(x):\n    try:\n        ${v}\n    except OSError:\n        pass\n    return 1\n`,
-      );
-      expect(["ok", "crashed"], v).toContain(r.kind);
-      expect(process.kill(process.pid, 0)).toBe(true);
+    // Sentinels: one ours (root's), one with the candidate's own host uid. Neither may die.
+    const mine = spawn("sleep", ["60"], { stdio: "ignore" });
+    const sameUid = spawn("sleep", ["60"], { stdio: "ignore", uid: 65534, gid: 65534 });
+    try {
+      const variants = [
+        "os.kill(os.getppid(), signal.SIGKILL)",
+        "os.killpg(os.getpgid(0), signal.SIGKILL)",
+        `os.kill(${process.pid}, signal.SIGKILL)`,
+        `os.kill(${mine.pid}, signal.SIGKILL)`,
+        `os.kill(${sameUid.pid}, signal.SIGKILL)`,
+        `os.kill(${process.ppid}, signal.SIGTERM)`,
+      ];
+      if (isolated()) variants.push("os.kill(-1, signal.SIGKILL)");
+      for (const v of variants) {
+        const r = await run(
+          `import os, signal\ndef f(x):\n    try:\n        ${v}\n    except OSError:\n        pass\n    return 1\n`,
+        );
+        expect(["ok", "crashed"], v).toContain(r.kind);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      expect([mine.exitCode, mine.signalCode]).toEqual([null, null]);
+      expect([sameUid.exitCode, sameUid.signalCode]).toEqual([null, null]);
+    } finally {
+      mine.kill("SIGKILL");
+      sameUid.kill("SIGKILL");
     }
   });
 

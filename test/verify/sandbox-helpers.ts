@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import type { Example } from "../../src/core/example.js";
-import type { SandboxMode } from "../../src/verify/sandbox-launch.js";
+import type { SandboxChoice } from "../../src/verify/sandbox-launch.js";
 
 /** Short limits so hostile candidates end quickly. */
 export const TEST_LIMITS = { wallMs: 2_000, cpuSeconds: 2, memoryBytes: 512 * 1024 ** 2 };
@@ -42,12 +42,12 @@ export const nameSelf = (marker: string): string =>
   `open('/proc/self/comm', 'w').write(${JSON.stringify(marker)})\n`;
 
 /**
- * The strongest sandbox tier the suites may use: LLM_ERM_TEST_SANDBOX=unshare|rlimits runs them as a
- * machine without bubblewrap would (protections that are then absent are asserted absent instead).
+ * The sandbox tier the suites use: auto (bubblewrap or a refusal), or LLM_ERM_TEST_SANDBOX=unshare|rlimits
+ * to run them as a user who named a weaker tier would (protections then absent are asserted absent).
  */
-export const TEST_MAX_MODE: SandboxMode = (() => {
+export const TEST_SANDBOX: SandboxChoice = (() => {
   const v = process.env.LLM_ERM_TEST_SANDBOX;
-  return v === "unshare" || v === "rlimits" ? v : "bubblewrap";
+  return v === "unshare" || v === "rlimits" ? v : "auto";
 })();
 
 /**

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import { createVerifier, type SandboxVerifier, scoreCandidate } from "../../src/verify/sandbox-verifier.js";
-import { examples, TEST_LIMITS, TEST_MAX_MODE } from "./sandbox-helpers.js";
+import { examples, TEST_LIMITS, TEST_SANDBOX } from "./sandbox-helpers.js";
 
 const sha256Parity = (x: string): 0 | 1 => {
   let ones = 0;
@@ -23,7 +23,7 @@ describe("the sandboxed verifier", () => {
     verifier = await createVerifier({
       limits: TEST_LIMITS,
       concurrency: 2,
-      maxMode: TEST_MAX_MODE,
+      sandbox: TEST_SANDBOX,
       log: (e) => events.push(e),
     });
   });
@@ -160,11 +160,11 @@ describe("createVerifier", () => {
     await expect(createVerifier({ python: "/bin/true" })).rejects.toThrow(/\/bin\/true/);
   });
 
-  it("degrades to rlimits only when asked, says so, and still scores", async () => {
+  it("runs rlimits only when named, says what it gives up, and still scores", async () => {
     const events: Record<string, unknown>[] = [];
     const v = await createVerifier({
       limits: { ...TEST_LIMITS, wallMs: 800 },
-      maxMode: "rlimits",
+      sandbox: "rlimits",
       log: (e) => events.push(e),
     });
     try {
@@ -172,6 +172,9 @@ describe("createVerifier", () => {
       expect(v.protections.bubblewrap).toBe(false);
       expect(v.protections.net_namespace).toBe(false);
       expect(events.find((e) => e.event === "sandbox_protections")?.mode).toBe("rlimits");
+      expect(String(events.find((e) => e.event === "sandbox_warning")?.message)).toMatch(
+        /--sandbox rlimits: no isolation.*labels included/,
+      );
       const r = await v.verify({
         code: "import os\ndef f(x): return x[-1]",
         splits: { train: examples(6, (x) => (x.endsWith("1") ? 1 : 0)) },
