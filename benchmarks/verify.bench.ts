@@ -114,7 +114,7 @@ const primeTrain: Example[] = primeInputs.map((x) => ({ x, y: 0 }));
 const rows: string[] = [];
 const notes: string[] = [];
 for (const mode of ["bubblewrap", "rlimits"] as SandboxMode[]) {
-  const v = await createVerifier({ maxMode: mode, concurrency: 1 });
+  const v = await createVerifier({ sandbox: mode, concurrency: 1 });
   try {
     if (v.mode !== mode) {
       notes.push(`${mode}: not available here (fell back to ${v.mode})`);

@@ -21,6 +21,7 @@ import {
 } from "../runner/rescore.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
+import { sandboxChoice, sandboxOption } from "./sandbox-option.js";
 
 /** `llm-erm rescore [jsonl...]`: re-verify a finished run's recorded answers; never calls a proposer. */
 export function registerRescoreCommand(program: Command): void {
@@ -33,7 +34,8 @@ export function registerRescoreCommand(program: Command): void {
     )
     .argument("[jsonl...]", "attempt files (default: results_attempts.jsonl)")
     .addOption(new Option("--out-csv <file>", "re-scored attempt table (default: results_rescored.csv)"))
-    .addOption(new Option("--python <path>", "python3 interpreter the sandbox runs (e.g. a venv's)"));
+    .addOption(new Option("--python <path>", "python3 interpreter the sandbox runs (e.g. a venv's)"))
+    .addOption(sandboxOption());
   addGridOptions(cmd);
   cmd.action(async (files: string[], opts: Record<string, unknown>) => {
     process.exitCode = await rescoreCommand(files, opts);
@@ -143,7 +145,10 @@ export async function rescoreCommand(
     });
   };
 
-  const verifier = await createVerifier(typeof opts.python === "string" ? { python: opts.python } : {});
+  const verifier = await createVerifier({
+    ...(typeof opts.python === "string" ? { python: opts.python } : {}),
+    sandbox: sandboxChoice(opts.sandbox),
+  });
   let rows: Awaited<ReturnType<typeof rescoreRecords>>;
   try {
     rows = await rescoreRecords(records, { verifier, splitsFor });

@@ -28,6 +28,7 @@ import { extractCode } from "../verify/extract.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { runDryRun } from "./dry-run.js";
 import { readGridOptions } from "./grid-options.js";
+import { sandboxChoice } from "./sandbox-option.js";
 
 /** The run command after commander parsed the flags; returns the exit code. */
 export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
@@ -190,6 +191,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       makeVerifier: () =>
         createVerifier({
           ...(settings.python ? { python: settings.python } : {}),
+          sandbox: sandboxChoice(opts.sandbox),
           log: (event) => runLog.info(event, String(event.event ?? "sandbox")),
         }),
       extractCode,

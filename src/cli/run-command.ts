@@ -8,6 +8,7 @@ import {
   VERBOSITIES,
 } from "../proposer/openai-request.js";
 import { addGridOptions } from "./grid-options.js";
+import { sandboxOption } from "./sandbox-option.js";
 
 const int =
   (flag: string, min = 1) =>
@@ -174,6 +175,7 @@ export function registerRunCommand(program: Command): void {
       ),
     )
     .addOption(new Option("--python <path>", "Python interpreter for the sandbox (default: python3)"))
+    .addOption(sandboxOption())
     .addOption(new Option("--out-dir <dir>", "directory for the artifacts (default: the current directory)"))
     .addOption(
       new Option("--out-jsonl <file>", "attempt records (default: results_attempts.jsonl) [env OUT_JSONL]"),

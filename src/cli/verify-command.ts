@@ -5,8 +5,10 @@ import { ExitCode, UsageError } from "../core/errors.js";
 import type { Example, SplitName } from "../core/example.js";
 import { LineFormatError, parseExampleLines } from "../dataset/line-format.js";
 import { extractCode, prepareSource } from "../verify/extract.js";
+import { sanitizeChildText } from "../verify/protocol.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import type { VerifyResult } from "../verify/types.js";
+import { sandboxChoice, sandboxOption } from "./sandbox-option.js";
 
 const SPLITS: readonly SplitName[] = ["train", "val", "test"];
 
@@ -24,7 +26,8 @@ export function registerVerifyCommand(program: Command): void {
       "directory with train.txt / val.txt / test.txt (`<input> -> <label>` lines)",
     )
     .addOption(new Option("--python <path>", "python3 interpreter the sandbox runs (e.g. a venv's)"))
-    .addOption(new Option("--time-limit <seconds>", "wall clock limit for the whole candidate").default("20"))
+    .addOption(sandboxOption())
+    .addOption(new Option("--time-limit <seconds>", "wall clock limit per split").default("20"))
     .addOption(new Option("--memory-mb <mb>", "address space limit of the child").default("2048"))
     .addOption(new Option("--json", "print the result as one JSON object"))
     .action(async (candidate: string, opts: Record<string, unknown>) => {
@@ -50,6 +53,7 @@ export async function verifyCommand(candidate: string, opts: Record<string, unkn
       memoryBytes: memoryMb * 1024 ** 2,
     },
     concurrency: 1,
+    sandbox: sandboxChoice(opts.sandbox),
   });
   try {
     let result: VerifyResult;
@@ -81,12 +85,16 @@ export async function verifyCommand(candidate: string, opts: Record<string, unkn
       for (const [k, v] of Object.entries(verifier.protections)) out(`  ${k}: ${v}`);
       if (extracted.ok)
         out(`code: from ${extracted.via === "file" ? "the .py file" : `model text (${extracted.via})`}`);
-      out(`outcome: ${result.kind}${result.message ? ` (${result.message})` : ""}`);
-      if (result.functionName) out(`function: ${result.functionName}`);
+      // Anything the candidate made (messages, its function's name) is printed without control characters.
+      const message = sanitizeChildText(result.message);
+      out(`outcome: ${result.kind}${message ? ` (${message})` : ""}`);
+      if (result.functionName) out(`function: ${sanitizeChildText(result.functionName)}`);
       for (const s of SPLITS) {
         const sc = result.scores[s];
         if (!sc) continue;
-        out(`${s}: ${sc.accuracy.toFixed(4)} (${sc.correct}/${sc.total}, ${sc.exceptions} raised)`);
+        const o = result.splitOutcomes?.[s];
+        const how = o && o.kind !== "ok" ? `, ${o.kind}` : "";
+        out(`${s}: ${sc.accuracy.toFixed(4)} (${sc.correct}/${sc.total}, ${sc.exceptions} raised${how})`);
       }
       out(`time: ${result.durationMs.toFixed(0)} ms`);
     }

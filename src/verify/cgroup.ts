@@ -15,7 +15,15 @@
  * Detection is pure (mountinfo and /proc/self/cgroup text in, a plan out) so tests can point it at a
  * directory tree of their own.
  */
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 
 export interface CgroupLimits {
@@ -97,7 +105,11 @@ export function parseProcCgroup(text: string): Map<string, string> {
 }
 
 /** The directory of our cgroup for a controller ("" = v2) on its mount, or undefined. */
-function ourDir(mounts: readonly Mount[], cgroups: Map<string, string>, controller: string): string | undefined {
+function ourDir(
+  mounts: readonly Mount[],
+  cgroups: Map<string, string>,
+  controller: string,
+): string | undefined {
   const path = cgroups.get(controller);
   if (path === undefined) return undefined;
   const mount = mounts.find((m) =>
@@ -230,10 +242,7 @@ function openV2(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
     removeStale(dir, env);
     const enabled = readOr(join(dir, "cgroup.subtree_control")).split(/\s+/);
     if (!wanted.every((c) => enabled.includes(c))) {
-      const procs = readOr(join(dir, "cgroup.procs"))
-        .split("\n")
-        .filter(Boolean)
-        .map(Number);
+      const procs = readOr(join(dir, "cgroup.procs")).split("\n").filter(Boolean).map(Number);
       if (procs.length > 0 && !(procs.length === 1 && procs[0] === env.pid)) {
         return {
           ok: false,

@@ -124,7 +124,8 @@ export async function probeSandbox(input: SandboxProbeInput): Promise<ProbeOutco
   };
   const isRoot = process.getuid?.() === 0;
   const reasons: string[] = [];
-  if ((choice === "auto" || choice === "bubblewrap") && !bwrapPath) reasons.push("bubblewrap: bwrap not found on PATH");
+  if ((choice === "auto" || choice === "bubblewrap") && !bwrapPath)
+    reasons.push("bubblewrap: bwrap not found on PATH");
   if (choice === "unshare" && !findOnPath("unshare")) reasons.push("unshare: not found on PATH");
   const cgroups = "create" in input.cgroups ? input.cgroups : undefined;
   const tiers = tierCandidates(choice, bwrapPath, findOnPath("unshare"), tools.setpriv, !!filterFile, isRoot);
@@ -136,9 +137,16 @@ export async function probeSandbox(input: SandboxProbeInput): Promise<ProbeOutco
       [
         ...required(tier, !!filterFile).filter((c) => !measured.checks[c]),
         ...(tier.drop !== "root" && measured.uidOutside === 0 ? ["host uid 0 seen from outside"] : []),
-        ...(tier.drop !== "root" && measured.uidOutside === undefined ? ["the child's uid could not be read"] : []),
+        ...(tier.drop !== "root" && measured.uidOutside === undefined
+          ? ["the child's uid could not be read"]
+          : []),
       ].join(", ");
-    log({ event: "sandbox_probe", ...describeTier(tier), ok: !missing, ...(missing ? { reason: missing } : {}) });
+    log({
+      event: "sandbox_probe",
+      ...describeTier(tier),
+      ok: !missing,
+      ...(missing ? { reason: missing } : {}),
+    });
     if (!missing) {
       return { ok: true, setup, protections: protectionsFor(setup, measured, input.cgroups) };
     }
@@ -164,7 +172,12 @@ async function measure(setup: SandboxSetup): Promise<Measured> {
   const { result, run } = await verifyOneObserved(probe, { ...setup, limits }, undefined, true);
   const report = run ? parseHarnessOutput(run.stdout, CHECKS.length) : undefined;
   if (result.kind !== "ok" || report?.state !== "done") {
-    return { checks: {}, uidOutside: run?.observedUid, inCgroup: false, error: `${result.kind}: ${result.message}` };
+    return {
+      checks: {},
+      uidOutside: run?.observedUid,
+      inCgroup: false,
+      error: `${result.kind}: ${result.message}`,
+    };
   }
   const checks: Partial<Record<Check, boolean>> = {};
   CHECKS.forEach((c, i) => {
@@ -196,9 +209,14 @@ function tierCandidates(
       tiers.push({ mode: "bubblewrap", drop: "none", seccomp });
     }
   }
-  if (choice === "unshare" && unshare) tiers.push({ mode: "unshare", drop: isRoot ? "spawn" : "none", seccomp: false });
+  if (choice === "unshare" && unshare)
+    tiers.push({ mode: "unshare", drop: isRoot ? "spawn" : "none", seccomp: false });
   if (choice === "rlimits") {
-    if (isRoot) tiers.push({ mode: "rlimits", drop: "spawn", seccomp: false }, { mode: "rlimits", drop: "root", seccomp: false });
+    if (isRoot)
+      tiers.push(
+        { mode: "rlimits", drop: "spawn", seccomp: false },
+        { mode: "rlimits", drop: "root", seccomp: false },
+      );
     else tiers.push({ mode: "rlimits", drop: "none", seccomp: false });
   }
   return tiers;

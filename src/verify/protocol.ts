@@ -85,6 +85,7 @@ export const MAX_CHILD_TEXT = 300;
  */
 export function sanitizeChildText(text: string, max = MAX_CHILD_TEXT): string {
   const clean = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, " ")
     .replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, "");
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;

@@ -200,7 +200,15 @@ export function launchFor(setup: SandboxSetup, scratch: string, cgroup?: Candida
   return {
     ...base,
     command: "/bin/sh",
-    args: ["-c", script, "sh", String(cgroup.procsFiles.length), ...cgroup.procsFiles, base.command, ...base.args],
+    args: [
+      "-c",
+      script,
+      "sh",
+      String(cgroup.procsFiles.length),
+      ...cgroup.procsFiles,
+      base.command,
+      ...base.args,
+    ],
   };
 }
 

@@ -57,11 +57,14 @@ export async function verifyOneObserved(
   }
   let cgroup: CandidateCgroup | undefined;
   try {
-    cgroup = setup.cgroups?.create({
-      memoryBytes: limits.memoryBytes,
-      tasks: launcherTasks(tier.mode) + limits.processes,
-      cpuCores: limits.cpuCores,
-    }, tier.drop === "spawn" ? NOBODY : undefined);
+    cgroup = setup.cgroups?.create(
+      {
+        memoryBytes: limits.memoryBytes,
+        tasks: launcherTasks(tier.mode) + limits.processes,
+        cpuCores: limits.cpuCores,
+      },
+      tier.drop === "spawn" ? NOBODY : undefined,
+    );
   } catch (err) {
     return { result: finish("sandbox_error", (err as Error).message, job.splits, undefined, started) };
   }
@@ -165,7 +168,10 @@ function answeredPredictions(out: Buffer, answered: number): string {
 function splitClock(names: readonly SplitName[], sizes: readonly number[], wallMs: number) {
   const ends: number[] = [];
   let total = 0;
-  for (const n of sizes) ends.push((total += n));
+  for (const n of sizes) {
+    total += n;
+    ends.push(total);
+  }
   let headerDone = false;
   let ended = false;
   let pending = "";

@@ -32,7 +32,8 @@ const run = (code: string, train = few) => verifier.verify({ code, splits: { tra
 // says so instead of running an attack that would really escape (e.g. killing the test runner).
 const isolated = () => verifier.protections.filesystem_isolated === true;
 const seccomp = () => verifier.protections.seccomp === true;
-const realNobody = () => verifier.protections.uid_outside !== "0" && verifier.protections.uid_outside !== "unknown";
+const realNobody = () =>
+  verifier.protections.uid_outside !== "0" && verifier.protections.uid_outside !== "unknown";
 const pidIsolated = () => verifier.protections.pid_namespace === true;
 const forkBlocked = () => seccomp() || realNobody();
 
@@ -97,7 +98,7 @@ describe("candidates that do not halt", () => {
   it("a busy loop hits the CPU rlimit before a long wall clock", async () => {
     const v = await createVerifier({
       limits: { ...TEST_LIMITS, cpuSeconds: 1, wallMs: 8_000 },
-      maxMode: TEST_SANDBOX,
+      sandbox: TEST_SANDBOX,
     });
     try {
       const r = await v.verify({ code: "def f(x):\n    while True: pass\n", splits: { train: few } });

@@ -14,20 +14,24 @@ const req = {
 
 describe("encodeRequest", () => {
   it("sends a header, the paths, the code bytes and the inputs, and nothing else", () => {
-    const buf = encodeRequest({ ...req, inputs: ["0101", "1100"] }).toString("utf8");
+    const buf = encodeRequest({ ...req, inputs: ["0101", "1100"], splitSizes: [1, 1] }).toString("utf8");
     expect(buf).toBe(
-      "LLMERM1 code=18 n=2 paths=1 cpu=2 as=1073741824 nofile=64 fsize=1048576 nproc=1\n" +
+      "LLMERM2 code=18 n=2 splits=1,1 paths=1 cpu=2 as=1073741824 nofile=64 fsize=1048576 nproc=1\n" +
         "/usr/lib/python3.11\ndef f(x): return 10101\n1100",
     );
   });
 
   it("counts code in bytes, not characters", () => {
-    const buf = encodeRequest({ ...req, code: "é", inputs: [] }).toString("utf8");
-    expect(buf.startsWith("LLMERM1 code=2 n=0")).toBe(true);
+    const buf = encodeRequest({ ...req, code: "é", inputs: [], splitSizes: [] }).toString("utf8");
+    expect(buf.startsWith("LLMERM2 code=2 n=0")).toBe(true);
   });
 
   it("refuses an input with a newline", () => {
-    expect(() => encodeRequest({ ...req, inputs: ["ok", "a\nb"] })).toThrow(/input 2/);
+    expect(() => encodeRequest({ ...req, inputs: ["ok", "a\nb"], splitSizes: [2] })).toThrow(/input 2/);
+  });
+
+  it("refuses split sizes that do not add up to the inputs", () => {
+    expect(() => encodeRequest({ ...req, inputs: ["0", "1"], splitSizes: [1] })).toThrow(/add up to 1/);
   });
 });
 
