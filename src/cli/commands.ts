@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerDatasetsCommand } from "./datasets-command.js";
+import { registerDoctorCommand } from "./doctor-command.js";
 import { registerReportCommand } from "./report-command.js";
 import { registerRescoreCommand } from "./rescore-command.js";
 import { registerRunCommand } from "./run-command.js";
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
   registerReportCommand(program);
   registerRescoreCommand(program);
   registerVerifyCommand(program);
+  registerDoctorCommand(program);
 }

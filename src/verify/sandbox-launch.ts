@@ -78,12 +78,14 @@ function pythonBinds(info: PythonInfo): string[] {
 /** Every ancestor of the bind targets that the sandbox does not already have (never /tmp, /usr...). */
 function parentsToCreate(binds: readonly string[]): string[] {
   const made = new Set<string>();
-  const own = ["/tmp", "/usr", "/dev", "/proc", ...ROOT_ENTRIES];
+  // Read-only trees of the sandbox (nothing can be made in them); /tmp is our tmpfs, so directories
+  // under it are made like any other, /tmp itself keeps its 1777.
+  const readOnly = ["/usr", "/dev", "/proc", ...ROOT_ENTRIES];
   for (const dir of binds) {
     const parts = dir.split("/").filter(Boolean);
     for (let i = 1; i < parts.length; i++) {
       const p = `/${parts.slice(0, i).join("/")}`;
-      if (own.some((o) => p === o || p.startsWith(`${o}/`))) continue;
+      if (p === "/tmp" || readOnly.some((o) => p === o || p.startsWith(`${o}/`))) continue;
       made.add(p);
     }
   }

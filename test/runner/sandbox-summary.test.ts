@@ -9,15 +9,18 @@ const full = {
   pid_namespace: true,
   ipc_namespace: true,
   filesystem_isolated: true,
-  drop_to_nobody: true,
+  host_root: false,
+  uid_outside: "65534",
+  cgroup_limits: true,
   seccomp: true,
   rlimits: true,
+  warnings: "",
 };
 
 describe("sandboxSummary", () => {
   it("lists what bubblewrap enforces, with nothing missing", () => {
     expect(sandboxSummary(full)).toBe(
-      "sandbox: bubblewrap: namespaces, read-only fs, seccomp, nobody, rlimits",
+      "sandbox: bubblewrap: ns, ro fs, seccomp, uid 65534, cgroup, rlimits",
     );
   });
 
@@ -32,13 +35,17 @@ describe("sandboxSummary", () => {
       ipc_namespace: false,
       filesystem_isolated: false,
       seccomp: false,
-      drop_to_nobody: false,
+      host_root: true,
+      cgroup_limits: false,
+      warnings: "--sandbox rlimits: no isolation",
     });
     expect(line).toMatch(/^sandbox: rlimits: rlimits; DEGRADED, missing: /);
-    for (const m of ["namespaces", "filesystem isolation", "seccomp", "uid drop"]) expect(line).toContain(m);
+    for (const m of ["namespaces", "filesystem isolation", "seccomp", "uid drop", "cgroup limits"])
+      expect(line).toContain(m);
+    expect(line).toMatch(/\nWARNING: --sandbox rlimits: no isolation$/);
   });
 
-  it("says nobody when unshare drops to nobody without bubblewrap", () => {
+  it("says the measured uid when unshare drops to nobody without bubblewrap", () => {
     const line = sandboxSummary({
       ...full,
       mode: "unshare",
@@ -46,7 +53,7 @@ describe("sandboxSummary", () => {
       filesystem_isolated: false,
       seccomp: false,
     });
-    expect(line).toContain("nobody");
+    expect(line).toContain("uid 65534");
     expect(`llm-erm: ${sandboxSummary(full)}`.length).toBeLessThanOrEqual(80);
     expect(line).toContain("missing: filesystem isolation, seccomp");
   });
