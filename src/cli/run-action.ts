@@ -14,7 +14,7 @@ import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
 import { preflightOpenAI } from "../proposer/openai-preflight.js";
-import { findPrice, loadPriceTable, type Price } from "../proposer/openai-pricing.js";
+import { findPrice, loadPriceTable, type Price, priceForBudget } from "../proposer/openai-pricing.js";
 import { createOpenAIProposer } from "../proposer/openai-proposer.js";
 import type { Proposer } from "../proposer/proposer.js";
 import { runFingerprint } from "../runner/fingerprint.js";
@@ -62,12 +62,10 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   if (settings.provider === "openai") {
     const baseURL = process.env.OPENAI_BASE_URL || undefined;
     const table = loadPriceTable(settings.pricesFile);
-    price = findPrice(table, settings.model);
-    if (settings.maxCostUsd !== undefined && price === undefined) {
-      throw new UsageError(
-        `--max-cost-usd: no price known for --model ${settings.model}; give one with --prices FILE ({"${settings.model}": {"input": ..., "output": ...}})`,
-      );
-    }
+    price =
+      settings.maxCostUsd !== undefined
+        ? priceForBudget(table, settings.model)
+        : findPrice(table, settings.model);
     if (settings.preflight) {
       await preflightOpenAI({ apiKey, baseURL, model: settings.model });
     } else if (!apiKey) {
