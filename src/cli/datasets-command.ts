@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { ExitCode, UsageError } from "../core/errors.js";
-import { buildDatasets } from "../dataset/build-pool.js";
+import { type BuildResult, buildDatasets } from "../dataset/build-pool.js";
 import { formatExample } from "../dataset/line-format.js";
 import { datasetPath, specsForGrid } from "../dataset/spec.js";
-import { DatasetDamagedError, loadDataset } from "../dataset/store.js";
+import { DatasetDamagedError, examineDataset } from "../dataset/store.js";
 import { getTask } from "../tasks/registry.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
 
@@ -16,6 +16,8 @@ const positiveInt =
     }
     return Number.parseInt(value, 10);
   };
+
+const status = (r: BuildResult): string => (r.reused ? "reused" : r.replaced ? "rebuilt" : "built");
 
 /** `llm-erm datasets build|verify|show`: the grid's datasets, in the Python runner's layout. */
 export function registerDatasetsCommand(program: Command): void {
@@ -43,13 +45,17 @@ export function registerDatasetsCommand(program: Command): void {
         ...(typeof opts.jobs === "number" ? { concurrency: opts.jobs } : {}),
         onProgress: (r, done, total) =>
           process.stderr.write(
-            `[${done}/${total}] ${r.spec.fn} L=${r.spec.length} ${r.reused ? "reused" : "built"} ${r.ms.toFixed(0)} ms\n`,
+            `[${done}/${total}] ${r.spec.fn} L=${r.spec.length} ${status(r)} ${r.ms.toFixed(0)} ms${
+              r.replaced
+                ? ` (its directory held train ${r.replaced.train}, val ${r.replaced.val}, test ${r.replaced.test}: regenerated for these sizes)`
+                : ""
+            }\n`,
           ),
       });
       process.stdout.write("| fn | L | status | ms | path |\n|---|---|---|---|---|\n");
       for (const r of results) {
         process.stdout.write(
-          `| ${r.spec.fn} | ${r.spec.length} | ${r.reused ? "reused" : "built"} | ${r.ms.toFixed(0)} | ${r.path} |\n`,
+          `| ${r.spec.fn} | ${r.spec.length} | ${status(r)} | ${r.ms.toFixed(0)} | ${r.path} |\n`,
         );
       }
       const built = results.filter((r) => !r.reused).length;
@@ -80,10 +86,16 @@ export function registerDatasetsCommand(program: Command): void {
         continue;
       }
       try {
-        const d = await loadDataset(path, spec, { deep: true });
-        process.stdout.write(
-          `ok       ${head} (${d.writtenBy === "llm-erm" ? "sha256 ok" : "python runner, no checksums"})\n`,
-        );
+        const state = await examineDataset(path, spec, { deep: true });
+        const d = state.dataset;
+        const checked = d.writtenBy === "llm-erm" ? "sha256 ok" : "python runner, no checksums";
+        if (state.kind === "other-sizes") {
+          // Not damaged: the directory is shared by every train/val split of the same sum.
+          missing++;
+          process.stdout.write(
+            `other    ${head} (${checked}, built for train ${state.sizes.train}, val ${state.sizes.val}, test ${state.sizes.test})\n`,
+          );
+        } else process.stdout.write(`ok       ${head} (${checked})\n`);
       } catch (err) {
         if (!(err instanceof DatasetDamagedError)) throw err;
         damaged++;
@@ -96,7 +108,9 @@ export function registerDatasetsCommand(program: Command): void {
       );
       process.exitCode = ExitCode.damaged;
     } else if (missing > 0) {
-      process.stderr.write(`llm-erm: ${missing} dataset(s) not built yet; run \`llm-erm datasets build\`\n`);
+      process.stderr.write(
+        `llm-erm: ${missing} dataset(s) not built yet for these sizes; run \`llm-erm datasets build\`\n`,
+      );
       process.exitCode = ExitCode.failure;
     }
   });
@@ -124,7 +138,12 @@ export function registerDatasetsCommand(program: Command): void {
         continue;
       }
       try {
-        const d = await loadDataset(path, spec);
+        const state = await examineDataset(path, spec);
+        const d = state.dataset;
+        if (state.kind === "other-sizes")
+          process.stdout.write(
+            "  built for other split sizes (`datasets build` regenerates it for these):\n",
+          );
         process.stdout.write(
           `  train ${d.train.length}, val ${d.val.length}, test ${d.test.length}; derived seed ${d.derivedSeed}; written by ${d.writtenBy}\n`,
         );

@@ -132,25 +132,37 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const dsStarted = performance.now();
   let generated = 0;
   let reused = 0;
+  let regenerated = 0;
   if (tty) process.stderr.write(`llm-erm: datasets 0/${points.length} in ${grid.datasetDir}`);
   try {
     await buildDatasets(points.map(specOf), grid.datasetDir, {
       onProgress: (r) => {
         if (r.reused) reused++;
+        else if (r.replaced) regenerated++;
         else generated++;
         if (tty)
           process.stderr.write(
-            `\r\x1b[2Kllm-erm: datasets ${generated + reused}/${points.length} in ${grid.datasetDir}`,
+            `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${points.length} in ${grid.datasetDir}`,
           );
-        runLog.info(
-          { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) },
-          r.reused ? "dataset reused" : "dataset generated",
-        );
+        const at = { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) };
+        if (r.replaced) {
+          // The derived seed hashes train+val: other sizes with the same sum share the directory.
+          runLog.warn(
+            {
+              ...at,
+              event: "dataset_regenerated",
+              sizes: { train: r.spec.trainSize, val: r.spec.valSize, test: r.spec.testSize },
+              previous_sizes: r.replaced,
+            },
+            "dataset regenerated: its directory held a valid dataset of other split sizes",
+          );
+        } else runLog.info(at, r.reused ? "dataset reused" : "dataset generated");
       },
     });
     const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
+    const others = regenerated > 0 ? `, ${regenerated} regenerated for these split sizes` : "";
     process.stderr.write(
-      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused (${secs} s)\n`,
+      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused${others} (${secs} s)\n`,
     );
   } catch (err) {
     if (tty) process.stderr.write("\n");

@@ -3,13 +3,15 @@ import { UsageError } from "../core/errors.js";
 import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
 import { type BuildJob, type JobResult, runJob } from "./build-job.js";
 import { checkSpec, type DatasetSpec } from "./spec.js";
-import { type Dataset, DatasetDamagedError } from "./store.js";
+import { type Dataset, DatasetDamagedError, type DatasetSizes } from "./store.js";
 
 export interface BuildResult {
   readonly spec: DatasetSpec;
   readonly dataset: Dataset;
   readonly reused: boolean;
   readonly path: string;
+  /** Set when a valid dataset of other split sizes was in its directory and was replaced (regenerated). */
+  readonly replaced?: DatasetSizes;
   /** Wall time of this dataset's load or build, in its thread. */
   readonly ms: number;
 }
@@ -76,7 +78,14 @@ export async function buildDatasets(
   let done = 0;
   const accept = (r: JobResult): void => {
     const spec = specs[r.index] as DatasetSpec;
-    const result: BuildResult = { spec, dataset: r.dataset, reused: r.reused, path: r.path, ms: r.ms };
+    const result: BuildResult = {
+      spec,
+      dataset: r.dataset,
+      reused: r.reused,
+      path: r.path,
+      ms: r.ms,
+      ...(r.replaced ? { replaced: r.replaced } : {}),
+    };
     results[r.index] = result;
     options.onProgress?.(result, ++done, specs.length);
   };

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
@@ -73,6 +73,42 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
     const bad = await runCli([...base, "--enum-max-size", "0"], cwd, {});
     expect(bad.code).toBe(ExitCode.usage);
     expect(bad.stderr).toMatch(/--enum-max-size: expected an integer >= 1, got '0'/);
+  });
+
+  it("100/100 then 150/50 share a dataset directory: the second run regenerates it (logged), never exit 4", async () => {
+    const cwd = tempDir();
+    const base = ["run", "--functions", "fn_a", "--lengths", "20", "--attempts", "1", "--test-size", "200"];
+    const first = await runCli(base, cwd, {});
+    expect(first.code, first.stderr).toBe(ExitCode.ok);
+    const second = await runCli([...base, "--train-size", "150", "--val-size", "50"], cwd, {});
+    expect(second.code, second.stderr).toBe(ExitCode.ok);
+    expect(second.stderr).toMatch(
+      /datasets ready in datasets: 0 generated, 0 reused, 1 regenerated for these/,
+    );
+    const events = readFileSync(join(cwd, "runner.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.event === "dataset_regenerated");
+    expect(events).toEqual([
+      expect.objectContaining({
+        fn: "fn_a",
+        length: 20,
+        sizes: { train: 150, val: 50, test: 200 },
+        previous_sizes: { train: 100, val: 100, test: 200 },
+        msg: "dataset regenerated: its directory held a valid dataset of other split sizes",
+      }),
+    ]);
+    const [record] = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records.slice(-1);
+    expect(record!.prompt.split("\n").filter((l) => / -> [01]$/.test(l))).toHaveLength(150);
+
+    // A damaged dataset stays damaged (exit 4), whatever sizes are asked.
+    const l20 = join(cwd, "datasets", "parity_all", "L20");
+    const train = join(l20, readdirSync(l20)[0]!, "train.txt");
+    writeFileSync(train, readFileSync(train, "utf8").replace(/-> 0\n/, "-> 1\n"));
+    const third = await runCli(base, cwd, {});
+    expect(third.code).toBe(ExitCode.damaged);
+    expect(third.stderr).toMatch(/damaged dataset .*train\.txt: SHA-256 differs/);
   });
 
   it("an --out-dir that cannot be created is a usage error naming the flag, before anything runs", async () => {
