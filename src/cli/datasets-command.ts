@@ -3,9 +3,10 @@ import { type Command, Option } from "commander";
 import { ExitCode, UsageError } from "../core/errors.js";
 import { type BuildResult, buildDatasets } from "../dataset/build-pool.js";
 import { formatExample } from "../dataset/line-format.js";
-import { datasetPath, specsForGrid } from "../dataset/spec.js";
+import { type DatasetSpec, datasetPath, planSpecs } from "../dataset/spec.js";
 import { DatasetDamagedError, examineDataset } from "../dataset/store.js";
-import { getTask } from "../tasks/registry.js";
+import { getTask, skippedLine } from "../tasks/registry.js";
+import type { GridOptions } from "./grid-options.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
 
 const positiveInt =
@@ -16,6 +17,14 @@ const positiveInt =
     }
     return Number.parseInt(value, 10);
   };
+
+/** The grid's specs; tasks left out of `--lengths` (not named with --functions) are said in one line. */
+function gridSpecs(grid: GridOptions): DatasetSpec[] {
+  const { specs, skipped } = planSpecs(grid);
+  const note = skippedLine(skipped);
+  if (note !== undefined) process.stderr.write(`llm-erm: ${note}\n`);
+  return specs;
+}
 
 const status = (r: BuildResult): string => (r.reused ? "reused" : r.replaced ? "rebuilt" : "built");
 
@@ -38,7 +47,7 @@ export function registerDatasetsCommand(program: Command): void {
       ),
   ).action(async (opts: Record<string, unknown>) => {
     const grid = readGridOptions(opts);
-    const specs = specsForGrid(grid);
+    const specs = gridSpecs(grid);
     const started = performance.now();
     try {
       const results = await buildDatasets(specs, grid.datasetDir, {
@@ -77,7 +86,7 @@ export function registerDatasetsCommand(program: Command): void {
     const grid = readGridOptions(opts);
     let damaged = 0;
     let missing = 0;
-    for (const spec of specsForGrid(grid)) {
+    for (const spec of gridSpecs(grid)) {
       const path = datasetPath(grid.datasetDir, spec);
       const head = `${spec.fn} L=${spec.length} ${path}`;
       if (!existsSync(path)) {
@@ -127,7 +136,7 @@ export function registerDatasetsCommand(program: Command): void {
   ).action(async (opts: Record<string, unknown>) => {
     const grid = readGridOptions(opts);
     const lines = typeof opts.lines === "number" ? opts.lines : 5;
-    for (const spec of specsForGrid(grid)) {
+    for (const spec of gridSpecs(grid)) {
       const task = getTask(spec.fn);
       const path = datasetPath(grid.datasetDir, spec);
       process.stdout.write(

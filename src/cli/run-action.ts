@@ -23,7 +23,7 @@ import { type ArtifactPaths, artifactPaths, readRunSettings } from "../runner/ru
 import { createRunLogger } from "../runner/run-logger.js";
 import { runSession } from "../runner/run-session.js";
 import { shardPoints } from "../runner/shard.js";
-import { getTask, resolveGrid } from "../tasks/registry.js";
+import { getTask, planGrid, skippedLine } from "../tasks/registry.js";
 import { extractCode } from "../verify/extract.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { runDryRun } from "./dry-run.js";
@@ -35,7 +35,10 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const apiKey = process.env.OPENAI_API_KEY || undefined;
   const { settings, shard, providerAnnounce } = readRunSettings(opts, apiKey !== undefined);
   // Validate the grid (unknown ids, impossible lengths) before announcing anything.
-  const allPoints = resolveGrid(grid.functions, grid.lengths);
+  const { points: allPoints, skipped } = planGrid(grid.functions, grid.lengths);
+  // `--lengths 30` alone: the tasks that cannot take a length are left out, in one line.
+  const skippedNote = skippedLine(skipped);
+  if (skippedNote !== undefined) process.stderr.write(`llm-erm: ${skippedNote}\n`);
   const points = shardPoints(allPoints, shard);
   if (settings.dryRun) {
     await runDryRun(grid, process.stdout, points);
@@ -123,6 +126,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     },
     "run started",
   );
+  if (skippedNote !== undefined) runLog.warn({ event: "grid_points_skipped", skipped }, skippedNote);
 
   // Build or reuse every dataset of this shard first (worker threads, so the HTTP calls later never
   // wait behind a generator), logging which were reused; each grid point then loads its own from disk.

@@ -93,6 +93,13 @@ describe("llm-erm datasets", () => {
     expect(out).toMatch(/^missing /m);
   });
 
+  it("--lengths without --functions leaves out the tasks that cannot take them, in one line", async () => {
+    expect(await run("verify", "--lengths", "30")).toBe(ExitCode.failure);
+    expect(out.match(/^missing /gm)).toHaveLength(11);
+    expect(out).not.toContain("fn_h");
+    expect(err).toMatch(/^llm-erm: --lengths: skipped fn_h \(dyck2\) at L=30 .*--functions/m);
+  });
+
   it("exits 2 with a clear message on bad input", async () => {
     expect(await run("build", "--functions", "fn_a", "fn_q")).toBe(ExitCode.usage);
     expect(err).toMatch(/unknown function id 'fn_q'/);

@@ -111,6 +111,43 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
     expect(third.stderr).toMatch(/damaged dataset .*train\.txt: SHA-256 differs/);
   });
 
+  it("--lengths 30 without --functions skips the tasks that cannot take it, in one line; naming fn_h is exit 2", async () => {
+    const cwd = tempDir();
+    const skipped =
+      /^llm-erm: --lengths: skipped fn_h \(dyck2\) at L=30 \(.*multiple of 4.*\); name the tasks with --functions to make this an error$/m;
+    // shard 1/11 of the 11 tasks left: fn_a alone runs
+    const res = await runCli(
+      ["run", "--lengths", "30", "--shard", "1/11", "--attempts", "1", "--test-size", "100"],
+      cwd,
+      {},
+    );
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    expect(res.stderr.match(new RegExp(skipped.source, "gm"))).toHaveLength(1);
+    const log = readFileSync(join(cwd, "runner.shard-1-of-11.log"), "utf8");
+    const started = log
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(started.find((e) => e.msg === "run started")?.points).toEqual(["fn_a|L=30"]);
+    expect(started.filter((e) => e.event === "grid_points_skipped")).toEqual([
+      expect.objectContaining({
+        skipped: [expect.objectContaining({ fn: "fn_h", length: 30 })],
+        msg: expect.stringMatching(/^--lengths: skipped fn_h \(dyck2\) at L=30 /),
+      }),
+    ]);
+    // the dry run shows the other eleven and says the same
+    const dry = await runCli(["run", "--lengths", "30", "--dry-run", "--test-size", "20"], cwd, {});
+    expect(dry.code, dry.stderr).toBe(ExitCode.ok);
+    expect(dry.stderr).toMatch(skipped);
+    const heads = dry.stdout.split("\n").filter((l) => l.startsWith("=== "));
+    expect(heads).toHaveLength(11);
+    expect(heads.join("\n")).not.toContain("fn_h");
+    // naming fn_h with a length it cannot have stays an error
+    const named = await runCli(["run", "--functions", "fn_h", "fn_a", "--lengths", "30"], cwd, {});
+    expect(named.code).toBe(ExitCode.usage);
+    expect(named.stderr).toMatch(/^llm-erm: --lengths: fn_h \(dyck2\) cannot have L=30: /m);
+  });
+
   it("an --out-dir that cannot be created is a usage error naming the flag, before anything runs", async () => {
     const cwd = tempDir();
     writeFileSync(join(cwd, "afile"), "");

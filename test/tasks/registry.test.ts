@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
-import { allTasks, getTask, registerTask, resolveGrid } from "../../src/tasks/registry.js";
+import {
+  allTasks,
+  getTask,
+  planGrid,
+  registerTask,
+  resolveGrid,
+  skippedLine,
+} from "../../src/tasks/registry.js";
+import type { Task } from "../../src/tasks/task.js";
 
 describe("task registry", () => {
   it("has the paper's twelve tasks with their target names and alphabets", () => {
@@ -44,6 +52,43 @@ describe("task registry", () => {
       { fn: "fn_a", length: 40 },
       { fn: "fn_a", length: 8 },
     ]);
+  });
+
+  it("lengths without --functions: the tasks that cannot take one are skipped, and said so in one line", () => {
+    const plan = planGrid(undefined, [30, 40]);
+    expect(plan.points.filter((p) => p.fn === "fn_h")).toEqual([{ fn: "fn_h", length: 40 }]);
+    expect(plan.points.filter((p) => p.fn === "fn_a")).toEqual([
+      { fn: "fn_a", length: 30 },
+      { fn: "fn_a", length: 40 },
+    ]);
+    expect(plan.points).toHaveLength(12 * 2 - 1);
+    expect(plan.skipped).toEqual([
+      { fn: "fn_h", name: "dyck2", length: 30, problem: expect.stringMatching(/multiple of 4/) },
+    ]);
+    expect(skippedLine(plan.skipped)).toBe(
+      "--lengths: skipped fn_h (dyck2) at L=30 (dyck2 needs a positive multiple of 4 (L/2 two-bit symbols forming balanced pairs)); name the tasks with --functions to make this an error",
+    );
+    expect(planGrid(undefined, [4]).skipped.map((s) => `${s.fn}@${s.length}`)).toEqual(["fn_c@4", "fn_d@4"]);
+    expect(skippedLine(planGrid(undefined, [4, 6]).skipped)).toMatch(
+      /^--lengths: skipped fn_c \(patternmatch1\) at L=4, 6 \(.*\), fn_d \(patternmatch2\) at L=4, 6 \(.*\); name/,
+    );
+    expect(skippedLine([])).toBeUndefined();
+    // the paper grid and named tasks skip nothing
+    expect(planGrid(undefined, undefined).skipped).toEqual([]);
+    expect(resolveGrid(undefined, [30])).toEqual(planGrid(undefined, [30]).points);
+  });
+
+  it("no task left to run is a usage error naming the lengths", () => {
+    const only8: Task = {
+      ...getTask("fn_a"),
+      id: "fn_only8",
+      checkLength: (l) => (l === 8 ? null : "L must be 8"),
+    };
+    expect(planGrid(undefined, [8], [only8]).points).toEqual([{ fn: "fn_only8", length: 8 }]);
+    expect(() => planGrid(undefined, [9, 10], [only8])).toThrow(UsageError);
+    expect(() => planGrid(undefined, [9, 10], [only8])).toThrow(
+      /--lengths 9 10: no task can take these lengths \(fn_only8: L must be 8\)/,
+    );
   });
 
   it("rejects a length a task cannot have, naming the task, the length and the flag", () => {
