@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { UsageError } from "../core/errors.js";
 import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
+import { isBuiltInTask } from "../tasks/registry.js";
 import { type BuildJob, type JobResult, runJob } from "./build-job.js";
 import { checkSpec, type DatasetSpec } from "./spec.js";
 import { type Dataset, DatasetDamagedError, type DatasetSizes } from "./store.js";
@@ -62,7 +63,8 @@ export function planBuilds(
 
 /**
  * Loads or builds every dataset: the wide ones (see WIDE_COST) first, in this thread, then the others in
- * parallel on worker threads (bounded by `concurrency`). Results come back in the order of `specs`; the
+ * parallel on worker threads (bounded by `concurrency`), except those of tasks registered at run time,
+ * which only this thread knows: they are built here, after the others. Results come back in the order of `specs`; the
  * first error (usage, damaged, other) is thrown after the running jobs finish, with its class
  * (UsageError, DatasetDamagedError).
  */
@@ -91,18 +93,20 @@ export async function buildDatasets(
   };
 
   for (const job of plan.wide) accept(await runJob(job));
-  if (plan.threads === 1) {
-    for (const job of plan.narrow) accept(await runJob(job));
-    return results;
+  // A task registered at run time exists only in this thread (workers import the registry afresh).
+  const here = plan.threads === 1 ? plan.narrow : plan.narrow.filter((j) => !isBuiltInTask(j.spec.fn));
+  const pooled = plan.threads === 1 ? [] : plan.narrow.filter((j) => isBuiltInTask(j.spec.fn));
+  if (pooled.length > 0) {
+    const pool = new WorkerPool<BuildJob, JobResult>(moduleBeside(import.meta.url, "./build-worker"), {
+      size: Math.min(plan.threads, pooled.length),
+      errorClasses: [UsageError, DatasetDamagedError],
+    });
+    try {
+      await pool.run(pooled, accept);
+    } finally {
+      await pool.terminate();
+    }
   }
-  const pool = new WorkerPool<BuildJob, JobResult>(moduleBeside(import.meta.url, "./build-worker"), {
-    size: plan.threads,
-    errorClasses: [UsageError, DatasetDamagedError],
-  });
-  try {
-    await pool.run(plan.narrow, accept);
-  } finally {
-    await pool.terminate();
-  }
+  for (const job of here) accept(await runJob(job));
   return results;
 }

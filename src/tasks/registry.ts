@@ -18,7 +18,18 @@ export function registerTask(task: Task): void {
   TASKS.set(task.id, task);
 }
 
-for (const task of [fnA, fnB, fnC, fnD, fnE, fnF, fnG, fnH, fnI, fnJ, fnK, fnL]) registerTask(task);
+const BUILT_IN = [fnA, fnB, fnC, fnD, fnE, fnF, fnG, fnH, fnI, fnJ, fnK, fnL];
+for (const task of BUILT_IN) registerTask(task);
+const BUILT_IN_IDS: ReadonlySet<string> = new Set(BUILT_IN.map((t) => t.id));
+
+/**
+ * True for the tasks this module registers itself (fn_a..fn_l), which every thread has; false for one
+ * added with `registerTask` at run time, which only the thread that added it knows (a worker thread
+ * imports this module afresh), so its work stays in that thread.
+ */
+export function isBuiltInTask(id: string): boolean {
+  return BUILT_IN_IDS.has(id);
+}
 
 /** Every registered task, in registration order (fn_a..fn_l first). */
 export function allTasks(): readonly Task[] {

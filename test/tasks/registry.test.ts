@@ -1,5 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { runDryRun } from "../../src/cli/dry-run.js";
 import { UsageError } from "../../src/core/errors.js";
+import { buildDatasets } from "../../src/dataset/build-pool.js";
+import { specsForGrid } from "../../src/dataset/spec.js";
 import {
   allTasks,
   getTask,
@@ -8,6 +15,7 @@ import {
   resolveGrid,
   skippedLine,
 } from "../../src/tasks/registry.js";
+import { randomBits, sampleByLabel } from "../../src/tasks/sampling.js";
 import type { Task } from "../../src/tasks/task.js";
 
 describe("task registry", () => {
@@ -100,18 +108,62 @@ describe("task registry", () => {
     expect(() => resolveGrid(["nope"], undefined)).toThrow(/nope/);
   });
 
-  it("takes more tasks without touching the runner", () => {
+  it("takes more tasks without touching the runner: its datasets, on worker threads too, and its prompts", async () => {
+    const majority = (x: string): 0 | 1 => ([...x].filter((c) => c === "1").length * 2 > x.length ? 1 : 0);
     registerTask({
       id: "fn_test_majority",
       name: "test_majority",
       decimal: false,
-      paperLengths: [10],
-      checkLength: () => null,
-      label: (x) => ([...x].filter((c) => c === "1").length * 2 > x.length ? 1 : 0),
-      sample: async () => ({ positives: [], negatives: [] }),
+      paperLengths: [9, 11],
+      checkLength: (l) => (l % 2 === 1 ? null : "needs an odd L (no ties)"),
+      label: majority,
+      sample: async (rng, length, positives, negatives) =>
+        sampleByLabel(
+          "fn_test_majority",
+          length,
+          positives,
+          negatives,
+          () => randomBits(rng, length),
+          majority,
+        ),
     });
-    expect(getTask("fn_test_majority").name).toBe("test_majority");
-    expect(resolveGrid(["fn_test_majority"], undefined)).toEqual([{ fn: "fn_test_majority", length: 10 }]);
     expect(() => registerTask(getTask("fn_a"))).toThrow(/already/);
+    expect(resolveGrid(["fn_test_majority"], undefined)).toEqual([
+      { fn: "fn_test_majority", length: 9 },
+      { fn: "fn_test_majority", length: 11 },
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), "llm-erm-registry-"));
+    try {
+      const grid = {
+        functions: ["fn_test_majority"],
+        trainSize: 10,
+        valSize: 10,
+        testSize: 20,
+        seed: 1,
+        datasetDir: dir,
+      };
+      // Two datasets: built on worker threads, which import the registry afresh.
+      const built = await buildDatasets(specsForGrid(grid), dir, { concurrency: 2 });
+      expect(built.map((r) => r.path)).toEqual([
+        expect.stringMatching(/test_majority\/L9\/seed\d+$/),
+        expect.stringMatching(/test_majority\/L11\/seed\d+$/),
+      ]);
+      for (const r of built) {
+        const all = [...r.dataset.train, ...r.dataset.val, ...r.dataset.test];
+        expect(all.every((e) => e.x.length === r.spec.length && e.y === majority(e.x))).toBe(true);
+        expect(all.filter((e) => e.y === 1)).toHaveLength(20);
+      }
+      // The run's --dry-run prints the paper prompt from those datasets.
+      const out = new PassThrough();
+      let text = "";
+      out.on("data", (c) => {
+        text += String(c);
+      });
+      await runDryRun(grid, out);
+      expect(text).toMatch(/^=== fn_test_majority \(test_majority\) L=9: dataset .* \(reused\) ===$/m);
+      expect(text).toContain(built[1]!.dataset.train.map((e) => `${e.x} -> ${e.y}`).join("\n"));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
