@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import { ExitCode } from "../../src/core/errors.js";
+import { SUMMARY_KEYS, summaryProblems } from "../helpers/sandbox-line.js";
 import { runCli, tempDir } from "../helpers/spawn-cli.js";
 
 describe("llm-erm run without a key (the built-in enumerator)", () => {
@@ -24,6 +25,15 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
     expect(records[0]).toMatchObject({ attempt: 1, proposer: "enumerative", val_acc: 1 });
     const log = readFileSync(join(cwd, "runner.log"), "utf8");
     expect(log.split("\n").filter((l) => l.includes("protections"))).toHaveLength(1);
+    // The stderr line says what the logged event says, protection by protection.
+    const event = log
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, boolean | string>)
+      .find((e) => e.event === "sandbox_protections");
+    const line = lines.find((l) => l.startsWith("llm-erm: sandbox: "))!.slice("llm-erm: ".length);
+    for (const key of SUMMARY_KEYS) expect(typeof event?.[key], key).toBe("boolean");
+    expect(summaryProblems(line, event ?? {})).toEqual([]);
   });
 
   it("--batch draws distinct ranked candidates at once (no duplicates, ranks follow attempts)", async () => {
