@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { type Command, Option } from "commander";
 import { ExitCode, UsageError } from "../core/errors.js";
-import { buildDatasets } from "../dataset/build-pool.js";
+import { type BuildResult, buildDatasets } from "../dataset/build-pool.js";
 import { formatExample } from "../dataset/line-format.js";
-import { datasetPath, specsForGrid } from "../dataset/spec.js";
-import { DatasetDamagedError, loadDataset } from "../dataset/store.js";
-import { getTask } from "../tasks/registry.js";
+import { type DatasetSpec, datasetPath, planSpecs } from "../dataset/spec.js";
+import { DatasetDamagedError, examineDataset } from "../dataset/store.js";
+import { getTask, skippedLine } from "../tasks/registry.js";
+import type { GridOptions } from "./grid-options.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
 
 const positiveInt =
@@ -16,6 +17,16 @@ const positiveInt =
     }
     return Number.parseInt(value, 10);
   };
+
+/** The grid's specs; tasks left out of `--lengths` (not named with --functions) are said in one line. */
+function gridSpecs(grid: GridOptions): DatasetSpec[] {
+  const { specs, skipped } = planSpecs(grid);
+  const note = skippedLine(skipped);
+  if (note !== undefined) process.stderr.write(`llm-erm: ${note}\n`);
+  return specs;
+}
+
+const status = (r: BuildResult): string => (r.reused ? "reused" : r.replaced ? "rebuilt" : "built");
 
 /** `llm-erm datasets build|verify|show`: the grid's datasets, in the Python runner's layout. */
 export function registerDatasetsCommand(program: Command): void {
@@ -36,20 +47,24 @@ export function registerDatasetsCommand(program: Command): void {
       ),
   ).action(async (opts: Record<string, unknown>) => {
     const grid = readGridOptions(opts);
-    const specs = specsForGrid(grid);
+    const specs = gridSpecs(grid);
     const started = performance.now();
     try {
       const results = await buildDatasets(specs, grid.datasetDir, {
         ...(typeof opts.jobs === "number" ? { concurrency: opts.jobs } : {}),
         onProgress: (r, done, total) =>
           process.stderr.write(
-            `[${done}/${total}] ${r.spec.fn} L=${r.spec.length} ${r.reused ? "reused" : "built"} ${r.ms.toFixed(0)} ms\n`,
+            `[${done}/${total}] ${r.spec.fn} L=${r.spec.length} ${status(r)} ${r.ms.toFixed(0)} ms${
+              r.replaced
+                ? ` (its directory held train ${r.replaced.train}, val ${r.replaced.val}, test ${r.replaced.test}: regenerated for these sizes)`
+                : ""
+            }\n`,
           ),
       });
       process.stdout.write("| fn | L | status | ms | path |\n|---|---|---|---|---|\n");
       for (const r of results) {
         process.stdout.write(
-          `| ${r.spec.fn} | ${r.spec.length} | ${r.reused ? "reused" : "built"} | ${r.ms.toFixed(0)} | ${r.path} |\n`,
+          `| ${r.spec.fn} | ${r.spec.length} | ${status(r)} | ${r.ms.toFixed(0)} | ${r.path} |\n`,
         );
       }
       const built = results.filter((r) => !r.reused).length;
@@ -71,7 +86,7 @@ export function registerDatasetsCommand(program: Command): void {
     const grid = readGridOptions(opts);
     let damaged = 0;
     let missing = 0;
-    for (const spec of specsForGrid(grid)) {
+    for (const spec of gridSpecs(grid)) {
       const path = datasetPath(grid.datasetDir, spec);
       const head = `${spec.fn} L=${spec.length} ${path}`;
       if (!existsSync(path)) {
@@ -80,10 +95,16 @@ export function registerDatasetsCommand(program: Command): void {
         continue;
       }
       try {
-        const d = await loadDataset(path, spec, { deep: true });
-        process.stdout.write(
-          `ok       ${head} (${d.writtenBy === "llm-erm" ? "sha256 ok" : "python runner, no checksums"})\n`,
-        );
+        const state = await examineDataset(path, spec, { deep: true });
+        const d = state.dataset;
+        const checked = d.writtenBy === "llm-erm" ? "sha256 ok" : "python runner, no checksums";
+        if (state.kind === "other-sizes") {
+          // Not damaged: the directory is shared by every train/val split of the same sum.
+          missing++;
+          process.stdout.write(
+            `other    ${head} (${checked}, built for train ${state.sizes.train}, val ${state.sizes.val}, test ${state.sizes.test})\n`,
+          );
+        } else process.stdout.write(`ok       ${head} (${checked})\n`);
       } catch (err) {
         if (!(err instanceof DatasetDamagedError)) throw err;
         damaged++;
@@ -96,7 +117,9 @@ export function registerDatasetsCommand(program: Command): void {
       );
       process.exitCode = ExitCode.damaged;
     } else if (missing > 0) {
-      process.stderr.write(`llm-erm: ${missing} dataset(s) not built yet; run \`llm-erm datasets build\`\n`);
+      process.stderr.write(
+        `llm-erm: ${missing} dataset(s) not built yet for these sizes; run \`llm-erm datasets build\`\n`,
+      );
       process.exitCode = ExitCode.failure;
     }
   });
@@ -113,7 +136,7 @@ export function registerDatasetsCommand(program: Command): void {
   ).action(async (opts: Record<string, unknown>) => {
     const grid = readGridOptions(opts);
     const lines = typeof opts.lines === "number" ? opts.lines : 5;
-    for (const spec of specsForGrid(grid)) {
+    for (const spec of gridSpecs(grid)) {
       const task = getTask(spec.fn);
       const path = datasetPath(grid.datasetDir, spec);
       process.stdout.write(
@@ -124,7 +147,12 @@ export function registerDatasetsCommand(program: Command): void {
         continue;
       }
       try {
-        const d = await loadDataset(path, spec);
+        const state = await examineDataset(path, spec);
+        const d = state.dataset;
+        if (state.kind === "other-sizes")
+          process.stdout.write(
+            "  built for other split sizes (`datasets build` regenerates it for these):\n",
+          );
         process.stdout.write(
           `  train ${d.train.length}, val ${d.val.length}, test ${d.test.length}; derived seed ${d.derivedSeed}; written by ${d.writtenBy}\n`,
         );

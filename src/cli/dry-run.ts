@@ -16,10 +16,13 @@ export async function runDryRun(
   const specs = points ? points.map((p) => specForPoint(grid, p)) : specsForGrid(grid);
   for (const spec of specs) checkSpec(spec);
   const results = await buildDatasets(specs, grid.datasetDir);
-  for (const { spec, dataset, reused, path } of results) {
-    out.write(
-      `=== ${spec.fn} (${dataset.targetName}) L=${spec.length}: dataset ${path} (${reused ? "reused" : "built"}) ===\n`,
-    );
+  for (const { spec, dataset, reused, path, replaced } of results) {
+    const how = reused
+      ? "reused"
+      : replaced
+        ? `rebuilt: it held train ${replaced.train}, val ${replaced.val}, test ${replaced.test}`
+        : "built";
+    out.write(`=== ${spec.fn} (${dataset.targetName}) L=${spec.length}: dataset ${path} (${how}) ===\n`);
     out.write(buildPaperPrompt(dataset.train, { decimal: dataset.decimal, length: dataset.length }));
     out.write("\n\n");
   }

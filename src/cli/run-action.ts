@@ -14,7 +14,7 @@ import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
 import { preflightOpenAI } from "../proposer/openai-preflight.js";
-import { findPrice, loadPriceTable, type Price } from "../proposer/openai-pricing.js";
+import { findPrice, loadPriceTable, type Price, priceForBudget } from "../proposer/openai-pricing.js";
 import { createOpenAIProposer } from "../proposer/openai-proposer.js";
 import type { Proposer } from "../proposer/proposer.js";
 import { runFingerprint } from "../runner/fingerprint.js";
@@ -23,7 +23,7 @@ import { type ArtifactPaths, artifactPaths, readRunSettings } from "../runner/ru
 import { createRunLogger } from "../runner/run-logger.js";
 import { runSession } from "../runner/run-session.js";
 import { shardPoints } from "../runner/shard.js";
-import { getTask, resolveGrid } from "../tasks/registry.js";
+import { getTask, planGrid, skippedLine } from "../tasks/registry.js";
 import { extractCode } from "../verify/extract.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { runDryRun } from "./dry-run.js";
@@ -36,7 +36,10 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const apiKey = process.env.OPENAI_API_KEY || undefined;
   const { settings, shard, providerAnnounce } = readRunSettings(opts, apiKey !== undefined);
   // Validate the grid (unknown ids, impossible lengths) before announcing anything.
-  const allPoints = resolveGrid(grid.functions, grid.lengths);
+  const { points: allPoints, skipped } = planGrid(grid.functions, grid.lengths);
+  // `--lengths 30` alone: the tasks that cannot take a length are left out, in one line.
+  const skippedNote = skippedLine(skipped);
+  if (skippedNote !== undefined) process.stderr.write(`llm-erm: ${skippedNote}\n`);
   const points = shardPoints(allPoints, shard);
   if (settings.dryRun) {
     await runDryRun(grid, process.stdout, points);
@@ -63,12 +66,10 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   if (settings.provider === "openai") {
     const baseURL = process.env.OPENAI_BASE_URL || undefined;
     const table = loadPriceTable(settings.pricesFile);
-    price = findPrice(table, settings.model);
-    if (settings.maxCostUsd !== undefined && price === undefined) {
-      throw new UsageError(
-        `--max-cost-usd: no price known for --model ${settings.model}; give one with --prices FILE ({"${settings.model}": {"input": ..., "output": ...}})`,
-      );
-    }
+    price =
+      settings.maxCostUsd !== undefined
+        ? priceForBudget(table, settings.model)
+        : findPrice(table, settings.model);
     if (settings.preflight) {
       await preflightOpenAI({ apiKey, baseURL, model: settings.model });
     } else if (!apiKey) {
@@ -126,6 +127,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     },
     "run started",
   );
+  if (skippedNote !== undefined) runLog.warn({ event: "grid_points_skipped", skipped }, skippedNote);
 
   // Build or reuse every dataset of this shard first (worker threads, so the HTTP calls later never
   // wait behind a generator), logging which were reused; each grid point then loads its own from disk.
@@ -135,25 +137,37 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const dsStarted = performance.now();
   let generated = 0;
   let reused = 0;
+  let regenerated = 0;
   if (tty) process.stderr.write(`llm-erm: datasets 0/${points.length} in ${grid.datasetDir}`);
   try {
     await buildDatasets(points.map(specOf), grid.datasetDir, {
       onProgress: (r) => {
         if (r.reused) reused++;
+        else if (r.replaced) regenerated++;
         else generated++;
         if (tty)
           process.stderr.write(
-            `\r\x1b[2Kllm-erm: datasets ${generated + reused}/${points.length} in ${grid.datasetDir}`,
+            `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${points.length} in ${grid.datasetDir}`,
           );
-        runLog.info(
-          { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) },
-          r.reused ? "dataset reused" : "dataset generated",
-        );
+        const at = { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) };
+        if (r.replaced) {
+          // The derived seed hashes train+val: other sizes with the same sum share the directory.
+          runLog.warn(
+            {
+              ...at,
+              event: "dataset_regenerated",
+              sizes: { train: r.spec.trainSize, val: r.spec.valSize, test: r.spec.testSize },
+              previous_sizes: r.replaced,
+            },
+            "dataset regenerated: its directory held a valid dataset of other split sizes",
+          );
+        } else runLog.info(at, r.reused ? "dataset reused" : "dataset generated");
       },
     });
     const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
+    const others = regenerated > 0 ? `, ${regenerated} regenerated for these split sizes` : "";
     process.stderr.write(
-      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused (${secs} s)\n`,
+      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused${others} (${secs} s)\n`,
     );
   } catch (err) {
     if (tty) process.stderr.write("\n");

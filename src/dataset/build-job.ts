@@ -1,6 +1,6 @@
 import { configureNextPrimes } from "../tasks/next-prime-pool.js";
 import type { DatasetSpec } from "./spec.js";
-import { type Dataset, loadOrBuildDataset } from "./store.js";
+import { type Dataset, type DatasetSizes, loadOrBuildDataset } from "./store.js";
 
 export interface BuildJob {
   readonly index: number;
@@ -15,6 +15,8 @@ export interface JobResult {
   readonly dataset: Dataset;
   readonly reused: boolean;
   readonly path: string;
+  /** The sizes of a valid dataset of other split sizes this one replaced (see LoadedDataset). */
+  readonly replaced?: DatasetSizes;
   /** Wall time of the load or build, in its thread. */
   readonly ms: number;
 }

@@ -1,15 +1,18 @@
 import { availableParallelism } from "node:os";
 import { UsageError } from "../core/errors.js";
 import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
+import { isBuiltInTask } from "../tasks/registry.js";
 import { type BuildJob, type JobResult, runJob } from "./build-job.js";
 import { checkSpec, type DatasetSpec } from "./spec.js";
-import { type Dataset, DatasetDamagedError } from "./store.js";
+import { type Dataset, DatasetDamagedError, type DatasetSizes } from "./store.js";
 
 export interface BuildResult {
   readonly spec: DatasetSpec;
   readonly dataset: Dataset;
   readonly reused: boolean;
   readonly path: string;
+  /** Set when a valid dataset of other split sizes was in its directory and was replaced (regenerated). */
+  readonly replaced?: DatasetSizes;
   /** Wall time of this dataset's load or build, in its thread. */
   readonly ms: number;
 }
@@ -60,7 +63,8 @@ export function planBuilds(
 
 /**
  * Loads or builds every dataset: the wide ones (see WIDE_COST) first, in this thread, then the others in
- * parallel on worker threads (bounded by `concurrency`). Results come back in the order of `specs`; the
+ * parallel on worker threads (bounded by `concurrency`), except those of tasks registered at run time,
+ * which only this thread knows: they are built here, after the others. Results come back in the order of `specs`; the
  * first error (usage, damaged, other) is thrown after the running jobs finish, with its class
  * (UsageError, DatasetDamagedError).
  */
@@ -76,24 +80,33 @@ export async function buildDatasets(
   let done = 0;
   const accept = (r: JobResult): void => {
     const spec = specs[r.index] as DatasetSpec;
-    const result: BuildResult = { spec, dataset: r.dataset, reused: r.reused, path: r.path, ms: r.ms };
+    const result: BuildResult = {
+      spec,
+      dataset: r.dataset,
+      reused: r.reused,
+      path: r.path,
+      ms: r.ms,
+      ...(r.replaced ? { replaced: r.replaced } : {}),
+    };
     results[r.index] = result;
     options.onProgress?.(result, ++done, specs.length);
   };
 
   for (const job of plan.wide) accept(await runJob(job));
-  if (plan.threads === 1) {
-    for (const job of plan.narrow) accept(await runJob(job));
-    return results;
+  // A task registered at run time exists only in this thread (workers import the registry afresh).
+  const here = plan.threads === 1 ? plan.narrow : plan.narrow.filter((j) => !isBuiltInTask(j.spec.fn));
+  const pooled = plan.threads === 1 ? [] : plan.narrow.filter((j) => isBuiltInTask(j.spec.fn));
+  if (pooled.length > 0) {
+    const pool = new WorkerPool<BuildJob, JobResult>(moduleBeside(import.meta.url, "./build-worker"), {
+      size: Math.min(plan.threads, pooled.length),
+      errorClasses: [UsageError, DatasetDamagedError],
+    });
+    try {
+      await pool.run(pooled, accept);
+    } finally {
+      await pool.terminate();
+    }
   }
-  const pool = new WorkerPool<BuildJob, JobResult>(moduleBeside(import.meta.url, "./build-worker"), {
-    size: plan.threads,
-    errorClasses: [UsageError, DatasetDamagedError],
-  });
-  try {
-    await pool.run(plan.narrow, accept);
-  } finally {
-    await pool.terminate();
-  }
+  for (const job of here) accept(await runJob(job));
   return results;
 }

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { GridOptions } from "../cli/grid-options.js";
 import { UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
-import { getTask, resolveGrid } from "../tasks/registry.js";
+import { getTask, planGrid, type SkippedPoint } from "../tasks/registry.js";
 
 /** What identifies a dataset: the task, the length, the split sizes and the base seed. */
 export interface DatasetSpec {
@@ -65,9 +65,18 @@ export function specForPoint(
   return { fn: point.fn, length: point.length, trainSize, valSize, testSize, seed };
 }
 
-/** One spec per grid point of the options (validated). */
-export function specsForGrid(grid: GridOptions): DatasetSpec[] {
-  const specs = resolveGrid(grid.functions, grid.lengths).map((p) => specForPoint(grid, p));
+/**
+ * One spec per grid point of the options (validated), and the (task, length) pairs left out because the
+ * tasks were not named and cannot take a named length (see `planGrid`).
+ */
+export function planSpecs(grid: GridOptions): { specs: DatasetSpec[]; skipped: SkippedPoint[] } {
+  const { points, skipped } = planGrid(grid.functions, grid.lengths);
+  const specs = points.map((p) => specForPoint(grid, p));
   for (const spec of specs) checkSpec(spec);
-  return specs;
+  return { specs, skipped };
+}
+
+/** One spec per grid point of the options (validated): `planSpecs(grid).specs`. */
+export function specsForGrid(grid: GridOptions): DatasetSpec[] {
+  return planSpecs(grid).specs;
 }

@@ -36,11 +36,30 @@ export interface Dataset extends Splits {
   readonly writtenBy: "llm-erm" | "python-runner";
 }
 
+/** The split sizes of a dataset (meta.json's `sizes`). */
+export interface DatasetSizes {
+  readonly train: number;
+  readonly val: number;
+  readonly test: number;
+}
+
 export interface LoadedDataset {
   readonly dataset: Dataset;
   readonly reused: boolean;
   readonly path: string;
+  /**
+   * Set when the directory held a valid dataset of other split sizes, replaced by one of the sizes asked.
+   * The derived seed hashes train+val, so 100/100 and 150/50 share a directory; the Python runner
+   * regenerates a dataset whose line counts are not the ones asked, and so do we (these are its sizes).
+   */
+  readonly replaced?: DatasetSizes;
 }
+
+/** What an existing dataset directory holds for a spec (a damaged one throws DatasetDamagedError). */
+export type DatasetState =
+  | { readonly kind: "ok"; readonly dataset: Dataset }
+  /** A valid dataset of the same task, length and derived seed, for other split sizes. */
+  | { readonly kind: "other-sizes"; readonly sizes: DatasetSizes; readonly dataset: Dataset };
 
 const SPLITS: readonly SplitName[] = ["train", "val", "test"];
 const GENERATOR = "llm-erm";
@@ -64,28 +83,85 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** Rounds of replace-and-recheck before giving up on a directory that other builders keep changing. */
+const MAX_ROUNDS = 5;
+
 /**
  * The dataset for `spec` under `datasetDir`: reused when its directory exists (ours or the Python
- * runner's) and checks out, built otherwise. A damaged directory throws DatasetDamagedError.
+ * runner's) and checks out, built otherwise. A directory holding a valid dataset of other split sizes
+ * (same derived seed) is regenerated for the sizes asked and replaced atomically (`replaced` says so).
+ * A damaged directory throws DatasetDamagedError and is left as it is.
  */
 export async function loadOrBuildDataset(spec: DatasetSpec, datasetDir: string): Promise<LoadedDataset> {
   checkSpec(spec);
   const path = datasetPath(datasetDir, spec);
-  if (await exists(path)) return { dataset: await loadDataset(path, spec), reused: true, path };
-  const built = await buildDataset(spec, datasetDir, path);
-  return { dataset: built.dataset, reused: !built.wrote, path };
+  let replaced: DatasetSizes | undefined;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    let state: DatasetState | undefined;
+    if (await exists(path)) {
+      state = await examineDataset(path, spec);
+      if (state.kind === "ok") {
+        return { dataset: state.dataset, reused: replaced === undefined, path, ...withReplaced(replaced) };
+      }
+      replaced ??= state.sizes;
+    }
+    const built = await buildDataset(spec, datasetDir, path, state?.kind === "other-sizes");
+    // Not written: another builder's directory took the place first; look again at what it holds.
+    if (built !== undefined) return { dataset: built, reused: false, path, ...withReplaced(replaced) };
+  }
+  throw new UsageError(
+    `--dataset-dir ${datasetDir}: ${path} keeps changing under this run (another run building it for ` +
+      "other --train-size/--val-size?); run them one after the other",
+  );
+}
+
+const withReplaced = (sizes: DatasetSizes | undefined) => (sizes === undefined ? {} : { replaced: sizes });
+
+/**
+ * Checks the existing dataset at `path` for `spec`: `ok` when it is the dataset asked; `other-sizes` when
+ * meta.json gives other split sizes and the dataset is intact for those (same task, length and derived
+ * seed: a valid dataset that is not damaged, only built for other sizes). Anything else throws
+ * DatasetDamagedError, as loadDataset does.
+ */
+export async function examineDataset(
+  path: string,
+  spec: DatasetSpec,
+  options: LoadOptions = {},
+): Promise<DatasetState> {
+  const sizes = await metaSizes(path);
+  if (
+    sizes === undefined ||
+    (sizes.train === spec.trainSize && sizes.val === spec.valSize && sizes.test === spec.testSize)
+  ) {
+    return { kind: "ok", dataset: await loadDataset(path, spec, options) };
+  }
+  const own: DatasetSpec = { ...spec, trainSize: sizes.train, valSize: sizes.val, testSize: sizes.test };
+  return { kind: "other-sizes", sizes, dataset: await loadDataset(path, own, options) };
+}
+
+/** meta.json's sizes, or undefined when it cannot be read (loadDataset then says what is wrong). */
+async function metaSizes(path: string): Promise<DatasetSizes | undefined> {
+  try {
+    const parsed = MetaSchema.safeParse(JSON.parse(await readFile(join(path, "meta.json"), "utf8")));
+    return parsed.success ? parsed.data.sizes : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Builds into a private temporary directory beside the target, then renames it into place: readers never
- * see a half-written dataset, and when two builders race, the loser drops its copy and loads the winner's
- * (byte-identical, since generation is deterministic).
+ * see a half-written dataset. With `replace`, the dataset there (of other sizes) is first renamed aside and
+ * removed once the new one is in place. Returns undefined when another builder's directory took the place
+ * first (the caller looks at it again: byte-identical when it is for the same sizes, since generation is
+ * deterministic).
  */
 async function buildDataset(
   spec: DatasetSpec,
   datasetDir: string,
   path: string,
-): Promise<{ dataset: Dataset; wrote: boolean }> {
+  replace: boolean,
+): Promise<Dataset | undefined> {
   const splits = await generateSplits(spec);
   const parent = dirname(path);
   try {
@@ -116,10 +192,8 @@ async function buildDataset(
       "test.txt": sha256(texts.test),
     },
   };
-  const tmp = join(
-    parent,
-    `.${basename(path)}.tmp-${process.pid}-${threadId}-${randomBytes(4).toString("hex")}`,
-  );
+  const unique = `${process.pid}-${threadId}-${randomBytes(4).toString("hex")}`;
+  const tmp = join(parent, `.${basename(path)}.tmp-${unique}`);
   try {
     await mkdir(tmp);
     for (const split of SPLITS) await writeFile(join(tmp, SPLIT_FILES[split]), texts[split]);
@@ -130,18 +204,39 @@ async function buildDataset(
       `--dataset-dir ${datasetDir}: cannot write ${tmp} (${errorCode(err) ?? String(err)})`,
     );
   }
+  // The dataset of other sizes goes aside (one rename), the new one takes its place (another): at every
+  // moment the path holds a whole dataset or nothing.
+  const old = join(parent, `.${basename(path)}.old-${unique}`);
+  let movedAside = false;
+  if (replace) {
+    try {
+      await rename(path, old);
+      movedAside = true;
+    } catch (err) {
+      if (errorCode(err) !== "ENOENT") {
+        await rm(tmp, { recursive: true, force: true });
+        throw new UsageError(
+          `--dataset-dir ${datasetDir}: cannot move ${path} aside (${errorCode(err) ?? String(err)})`,
+        );
+      }
+    }
+  }
   try {
     await rename(tmp, path);
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     const code = errorCode(err);
-    if (code === "ENOTEMPTY" || code === "EEXIST")
-      return { dataset: await loadDataset(path, spec), wrote: false };
+    if (code === "ENOTEMPTY" || code === "EEXIST") {
+      if (movedAside) await rm(old, { recursive: true, force: true });
+      return undefined;
+    }
+    if (movedAside) await rename(old, path).catch(() => {});
     throw new UsageError(
       `--dataset-dir ${datasetDir}: cannot move ${tmp} to ${path} (${code ?? String(err)})`,
     );
   }
-  return { dataset: toDataset(splits, meta, path), wrote: true };
+  if (movedAside) await rm(old, { recursive: true, force: true });
+  return toDataset(splits, meta, path);
 }
 
 function toDataset(splits: Splits, meta: MetaJson, path: string): Dataset {

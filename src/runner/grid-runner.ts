@@ -571,10 +571,17 @@ async function scoreSelectedTest(
   const extraction = deps.extractCode(sel.text);
   let testAcc = 0;
   if (extraction.ok) {
-    const result = await deps.verifier.verify({
-      code: extraction.code,
-      splits: { test: prepared.splits.test },
-    });
+    let result: VerifyResult;
+    try {
+      result = await deps.verifier.verify({ code: extraction.code, splits: { test: prepared.splits.test } });
+    } catch (err) {
+      // Nothing is recorded: the selected attempt's test accuracy stays unknown (not 0), and a rerun
+      // scores it. The grid point fails with this message (runner.log and stderr).
+      const message = err instanceof Error ? err.message : String(err);
+      throw new Error(
+        `scoring the test split of the selected attempt ${sel.attempt} failed: ${message} (run again to retry)`,
+      );
+    }
     testAcc = result.scores.test?.accuracy ?? 0;
   }
   const updated: AttemptRecord = {

@@ -66,9 +66,38 @@ describe("llm-erm datasets", () => {
     expect(err).toMatch(/damaged dataset .*train\.txt/);
   });
 
+  it("100/100 then 150/50 (one directory): verify says other sizes, build regenerates, never damaged", async () => {
+    const grid = ["--functions", "fn_a", "--lengths", "20"];
+    expect(await run("build", ...grid, "--jobs", "1")).toBe(ExitCode.ok);
+    const sizes = ["--train-size", "150", "--val-size", "50"];
+    out = "";
+    expect(await run("verify", ...grid, ...sizes)).toBe(ExitCode.failure);
+    expect(out).toMatch(/^other {4}fn_a L=20 .*built for train 100, val 100, test 40\)$/m);
+    expect(out).not.toMatch(/DAMAGED/);
+    out = "";
+    err = "";
+    process.exitCode = undefined;
+    expect(await run("show", ...grid, ...sizes, "--lines", "1")).toBe(ExitCode.ok);
+    expect(out).toMatch(/built for other split sizes[\s\S]*train 100, val 100, test 40/);
+    out = "";
+    expect(await run("build", ...grid, ...sizes, "--jobs", "1")).toBe(ExitCode.ok);
+    expect(out).toMatch(/\| fn_a \| 20 \| rebuilt \|/);
+    expect(err).toMatch(/fn_a L=20 rebuilt .*held train 100, val 100, test 40: regenerated for these sizes/);
+    out = "";
+    expect(await run("verify", ...grid, ...sizes)).toBe(ExitCode.ok);
+    expect(out).toMatch(/^ok {7}fn_a L=20 /m);
+  });
+
   it("reports a missing dataset in verify without building it", async () => {
     expect(await run("verify", "--functions", "fn_b", "--lengths", "20")).toBe(ExitCode.failure);
     expect(out).toMatch(/^missing /m);
+  });
+
+  it("--lengths without --functions leaves out the tasks that cannot take them, in one line", async () => {
+    expect(await run("verify", "--lengths", "30")).toBe(ExitCode.failure);
+    expect(out.match(/^missing /gm)).toHaveLength(11);
+    expect(out).not.toContain("fn_h");
+    expect(err).toMatch(/^llm-erm: --lengths: skipped fn_h \(dyck2\) at L=30 .*--functions/m);
   });
 
   it("exits 2 with a clear message on bad input", async () => {

@@ -102,8 +102,17 @@ describe("crash safety and resume", () => {
     );
     expect(noPrice.code).toBe(ExitCode.usage);
     expect(noPrice.stderr).toMatch(
-      /--max-cost-usd: no price known for --model local-llm; give one with --prices/,
+      /--max-cost-usd: no price known for --model local-llm .*give one with --prices FILE/,
     );
+    // an id that only starts like a priced one is not priced as it (gpt-5-codex is not gpt-5)
+    const prefixed = await runCli(
+      [...base, "--model", "gpt-5-codex", "--max-cost-usd", "1"],
+      cwd,
+      env(server.url),
+    );
+    expect(prefixed.code).toBe(ExitCode.usage);
+    expect(prefixed.stderr).toMatch(/no price known for --model gpt-5-codex/);
+    expect(server.calls).toHaveLength(3);
   });
 
   it("kill -9 while an answer is verified: the rerun verifies and records it without asking again", async () => {

@@ -215,6 +215,89 @@ describe("dataset store", () => {
   });
 });
 
+describe("a directory shared by other split sizes (the derived seed hashes train+val)", () => {
+  // 20/10 and 24/6 (train/val) with the same test size share one directory, as 100/100 and 150/50 do.
+  const sized = (trainSize: number, valSize: number, fn = "fn_a", length = 20): DatasetSpec => ({
+    fn,
+    length,
+    trainSize,
+    valSize,
+    testSize: 30,
+    seed: 11,
+  });
+  const splitBytes = (path: string) =>
+    ["train.txt", "val.txt", "test.txt"].map((f) => readFileSync(join(path, f), "utf8"));
+
+  it("regenerates a valid dataset of other sizes for the sizes asked, atomically, and says so", async () => {
+    const first = await loadOrBuildDataset(sized(20, 10), dir);
+    const bytesA = splitBytes(first.path);
+    const second = await loadOrBuildDataset(sized(24, 6), dir);
+    expect(second.path).toBe(first.path);
+    expect(second.reused).toBe(false);
+    expect(second.replaced).toEqual({ train: 20, val: 10, test: 30 });
+    expect(second.dataset.train).toHaveLength(24);
+    expect(second.dataset.val).toHaveLength(6);
+    expect(JSON.parse(readFileSync(join(second.path, "meta.json"), "utf8")).sizes).toEqual({
+      train: 24,
+      val: 6,
+      test: 30,
+    });
+    // what is on disk is what a fresh build of these sizes writes, and checks out deeply
+    const fresh = mkdtempSync(join(tmpdir(), "llm-erm-fresh-"));
+    try {
+      const alone = await loadOrBuildDataset(sized(24, 6), fresh);
+      expect(splitBytes(second.path)).toEqual(splitBytes(alone.path));
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+    expect((await loadDataset(second.path, sized(24, 6), { deep: true })).train).toHaveLength(24);
+    // reused as is for the same sizes; back to the first sizes gives the first bytes again
+    const again = await loadOrBuildDataset(sized(24, 6), dir);
+    expect(again.reused).toBe(true);
+    expect(again.replaced).toBeUndefined();
+    const back = await loadOrBuildDataset(sized(20, 10), dir);
+    expect(back.replaced).toEqual({ train: 24, val: 6, test: 30 });
+    expect(splitBytes(back.path)).toEqual(bytesA);
+    // no temporary or old directories left behind
+    expect(readdirSync(join(dir, "parity_all", "L20"))).toEqual([first.path.split("/").pop()]);
+  });
+
+  it("regenerates a Python runner directory of other sizes, as the runner does", async () => {
+    cpSync(fixtures, dir, { recursive: true });
+    const other: DatasetSpec = { ...pySpec("fn_b", 20), trainSize: 150, valSize: 50 };
+    const r = await loadOrBuildDataset(other, dir);
+    expect(r.path).toBe(join(dir, "parity_first_half/L20/seed370982471"));
+    expect(r.replaced).toEqual({ train: 100, val: 100, test: 100 });
+    expect(r.dataset.writtenBy).toBe("llm-erm");
+    expect(r.dataset.train).toHaveLength(150);
+  });
+
+  it("still calls a damaged dataset of other sizes damaged, and leaves it in place", async () => {
+    const { path } = await loadOrBuildDataset(sized(20, 10, "fn_c", 30), dir);
+    const train = join(path, "train.txt");
+    writeFileSync(train, readFileSync(train, "utf8").replace(/-> 0\n/, "-> 1\n"));
+    const edited = readFileSync(train, "utf8");
+    await damaged(loadOrBuildDataset(sized(24, 6, "fn_c", 30), dir), /train\.txt: SHA-256 differs/);
+    expect(readFileSync(train, "utf8")).toBe(edited);
+    // meta.json claiming sizes that do not belong in this directory is damage, not other sizes
+    const meta = JSON.parse(readFileSync(join(path, "meta.json"), "utf8"));
+    writeFileSync(
+      join(path, "meta.json"),
+      JSON.stringify({ ...meta, sizes: { train: 40, val: 10, test: 30 } }),
+    );
+    await damaged(loadOrBuildDataset(sized(24, 6, "fn_c", 30), dir), /meta\.json: derived_seed/);
+  });
+
+  it("builds on worker threads report the replacement too", async () => {
+    await buildDatasets([sized(20, 10), sized(20, 10, "fn_b")], dir, { concurrency: 2 });
+    const results = await buildDatasets([sized(24, 6), sized(24, 6, "fn_b")], dir, { concurrency: 2 });
+    expect(results.map((r) => [r.reused, r.replaced])).toEqual([
+      [false, { train: 20, val: 10, test: 30 }],
+      [false, { train: 20, val: 10, test: 30 }],
+    ]);
+  });
+});
+
 describe("buildDatasets", () => {
   it("builds on worker threads with the same bytes as in this thread, in the order asked", async () => {
     const specs = [spec("fn_a", 20), spec("fn_i", 30), spec("fn_h", 40), spec("fn_g", 25)];

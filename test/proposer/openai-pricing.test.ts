@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import {
@@ -8,6 +9,8 @@ import {
   costOf,
   findPrice,
   loadPriceTable,
+  type PriceTable,
+  priceForBudget,
   worstCaseCost,
 } from "../../src/proposer/openai-pricing.js";
 import { normaliseUsage } from "../../src/proposer/openai-usage.js";
@@ -24,10 +27,57 @@ describe("pricing", () => {
     expect(costOf(usage, BUILTIN_PRICES["gpt-5"]!)).toBeCloseTo(0.75 + 0.05 + 10, 10);
   });
 
-  it("finds dated snapshots by the longest prefix", () => {
+  it("finds exact ids and their dated snapshots", () => {
+    expect(findPrice(BUILTIN_PRICES, "gpt-5")).toBe(BUILTIN_PRICES["gpt-5"]);
     expect(findPrice(BUILTIN_PRICES, "gpt-5-mini-2025-08-07")).toBe(BUILTIN_PRICES["gpt-5-mini"]);
     expect(findPrice(BUILTIN_PRICES, "gpt-5-2025-08-07")).toBe(BUILTIN_PRICES["gpt-5"]);
+    expect(findPrice(BUILTIN_PRICES, "o3-2025-04-16")).toBe(BUILTIN_PRICES.o3);
     expect(findPrice(BUILTIN_PRICES, "my-local-model")).toBeUndefined();
+  });
+
+  it("never prices a model as another whose id prefixes it (gpt-5-pro is not gpt-5)", () => {
+    // gpt-5-pro and o3-pro cost about 10x their namesakes: a prefix match let --max-cost-usd overrun.
+    expect(findPrice(BUILTIN_PRICES, "gpt-5-pro")).toEqual({ input: 15, output: 120 });
+    expect(findPrice(BUILTIN_PRICES, "gpt-5-pro-2025-10-06")).toEqual({ input: 15, output: 120 });
+    expect(findPrice(BUILTIN_PRICES, "o3-pro")).toEqual({ input: 20, output: 80 });
+    expect(findPrice(BUILTIN_PRICES, "o3-pro-2025-06-10")).toEqual({ input: 20, output: 80 });
+    // Not in the table: unknown, whatever id prefixes them.
+    for (const model of [
+      "gpt-5-chat-latest",
+      "gpt-5-codex",
+      "o3-deep-research",
+      "gpt-4o-audio-preview",
+      "gpt-5-",
+    ])
+      expect(findPrice(BUILTIN_PRICES, model), model).toBeUndefined();
+    // Only a whole YYYY-MM-DD suffix is a snapshot.
+    expect(findPrice(BUILTIN_PRICES, "gpt-5-2025")).toBeUndefined();
+    expect(findPrice(BUILTIN_PRICES, "gpt-5-2025-08-07-extra")).toBeUndefined();
+  });
+
+  it("law: a model is priced only by its own id or its own id plus a date", () => {
+    const table: PriceTable = { ...BUILTIN_PRICES, base: { input: 1, output: 2 } };
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...Object.keys(table)),
+        fc.stringMatching(/^-[a-z0-9-]{1,12}$/),
+        (key, suffix) => {
+          const price = findPrice(table, `${key}${suffix}`);
+          const own = table[`${key}${suffix}`];
+          if (own !== undefined) return price === own;
+          if (/^-\d{4}-\d{2}-\d{2}$/.test(suffix)) return price === table[key];
+          return price === undefined;
+        },
+      ),
+    );
+  });
+
+  it("under a budget an unknown model is a usage error that shows how to give its price", () => {
+    expect(priceForBudget(BUILTIN_PRICES, "gpt-5-2025-08-07")).toBe(BUILTIN_PRICES["gpt-5"]);
+    expect(() => priceForBudget(BUILTIN_PRICES, "gpt-5-codex")).toThrow(UsageError);
+    expect(() => priceForBudget(BUILTIN_PRICES, "gpt-5-codex")).toThrow(
+      /--max-cost-usd: no price known for --model gpt-5-codex.*--prices FILE.*per 1M tokens.*\{"gpt-5-codex": \{"input": .*"output": .*\}\}/s,
+    );
   });
 
   it("worst case assumes every allowed output token", () => {

@@ -294,6 +294,93 @@ describe("runGrid", () => {
     expect(res.records.find((r) => r.attempt === 2)?.test_acc).toBe(appended[3]!.test_acc);
   });
 
+  it("a grid point whose data cannot be prepared fails with a clear error; the others run", async () => {
+    const { run, appended, logger, state } = setup(pts("fn_a", "fn_b"), {
+      fn_a: [text("right")],
+      fn_b: [text("right")],
+    });
+    const res = await run(undefined, undefined, {
+      prepare: async (p) => {
+        if (p.fn === "fn_b") throw new Error("cannot generate the dataset of fn_b L=8: sampler exploded");
+        return { task: fakeParityTask, splits: fakeSplits(p.length), prompt: `prompt ${p.fn}` };
+      },
+    });
+    expect(res.status).toBe("failed");
+    expect(res.failedPoints).toEqual([
+      {
+        point: { fn: "fn_b", length: 8 },
+        error: "cannot generate the dataset of fn_b L=8: sampler exploded",
+      },
+    ]);
+    expect(appended.map((r) => r.fn)).toEqual(["fn_a"]);
+    expect(state.calls.map((c) => c.fn)).toEqual(["fn_a"]); // nothing asked for fn_b
+    expect(logger.lines.filter((l) => l.level === "error")).toEqual([
+      {
+        level: "error",
+        msg: "grid point skipped: preparing its data failed",
+        obj: { fn: "fn_b", length: 8, error: "cannot generate the dataset of fn_b L=8: sampler exploded" },
+      },
+    ]);
+  });
+
+  it("a verifier that throws during an attempt is that attempt's sandbox_error; the grid point goes on", async () => {
+    const { run, appended } = setup(pts("fn_a"), { fn_a: [text("right"), text("right")] });
+    const working = fakeVerifier(PROGRAMS);
+    let calls = 0;
+    const res = await run(undefined, undefined, {
+      verifier: {
+        ...working,
+        verify: async (job) => {
+          if (++calls === 1) throw new Error("the sandbox child vanished");
+          return working.verify(job);
+        },
+      },
+    });
+    expect(res.status).toBe("completed");
+    expect(appended.map((r) => [r.attempt, r.outcome, r.val_acc, r.test_acc, r.stopped_early])).toEqual([
+      [1, "sandbox_error", 0, 0, false],
+      [2, "ok", 1, 1, true],
+    ]);
+    expect(appended[0]!.outcome_message).toBe("the sandbox child vanished");
+  });
+
+  it("--test-selected-only: a verifier throwing on the selected program's test fails the point clearly; a rerun scores it", async () => {
+    const script = { fn_a: [text("wrong"), text("almost"), text("wrong")] };
+    const first = setup(pts("fn_a"), script, { attempts: 3, testSelectedOnly: true });
+    const working = fakeVerifier(PROGRAMS);
+    const res = await first.run(undefined, undefined, {
+      verifier: {
+        ...working,
+        verify: async (job) => {
+          if (job.splits.train === undefined) throw new Error("the sandbox child vanished");
+          return working.verify(job);
+        },
+      },
+    });
+    expect(res.status).toBe("failed");
+    expect(res.failedPoints).toEqual([
+      {
+        point: { fn: "fn_a", length: 8 },
+        error:
+          "scoring the test split of the selected attempt 2 failed: the sandbox child vanished (run again to retry)",
+      },
+    ]);
+    // nothing recorded for the test: the selected attempt's test_acc stays unknown, not 0
+    expect(first.appended).toHaveLength(3);
+    expect(first.appended.every((r) => r.test_acc === null && r.test_scored_later === undefined)).toBe(true);
+    expect(first.logger.lines.filter((l) => l.level === "error").map((l) => l.obj.error)).toEqual([
+      "scoring the test split of the selected attempt 2 failed: the sandbox child vanished (run again to retry)",
+    ]);
+    // the rerun asks nothing and scores the test
+    const second = setup(pts("fn_a"), script, { attempts: 3, testSelectedOnly: true }, first.appended);
+    const again = await second.run();
+    expect(again.status).toBe("completed");
+    expect(second.state.calls).toHaveLength(0);
+    expect(second.appended).toEqual([
+      expect.objectContaining({ attempt: 2, test_acc: 0.9, test_scored_later: true }),
+    ]);
+  });
+
   it("writes each answer durably before its candidate is verified, with what the record will hold", async () => {
     const { run, appended, verifier } = setup(pts("fn_a"), { fn_a: [text("wrong"), text("right")] });
     const events: string[] = [];

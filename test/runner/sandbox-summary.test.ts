@@ -1,5 +1,8 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { sandboxSummary } from "../../src/runner/sandbox-summary.js";
+import { createVerifier } from "../../src/verify/sandbox-verifier.js";
+import { SUMMARY_KEYS, summaryProblems } from "../helpers/sandbox-line.js";
 
 const full = {
   mode: "bubblewrap",
@@ -56,5 +59,30 @@ describe("sandboxSummary", () => {
     expect(line).toContain("uid 65534");
     expect(`llm-erm: ${sandboxSummary(full)}`.length).toBeLessThanOrEqual(80);
     expect(line).toContain("missing: filesystem isolation, seccomp");
+  });
+
+  it("law: every protection is listed as present or as missing, as the report says", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("bubblewrap", "unshare", "rlimits"),
+        fc.record(Object.fromEntries(SUMMARY_KEYS.map((k) => [k, fc.boolean()]))),
+        (mode, flags) => {
+          const report = { ...full, ...flags, mode };
+          expect(summaryProblems(sandboxSummary(report), report)).toEqual([]);
+        },
+      ),
+    );
+  });
+
+  it("reads the keys the real sandbox reports (not only a report built by this test)", async () => {
+    const verifier = await createVerifier({ concurrency: 1 });
+    try {
+      const report = verifier.protections;
+      expect(typeof report.mode).toBe("string");
+      for (const key of SUMMARY_KEYS) expect(typeof report[key], key).toBe("boolean");
+      expect(summaryProblems(sandboxSummary(report), report)).toEqual([]);
+    } finally {
+      await verifier.close();
+    }
   });
 });
