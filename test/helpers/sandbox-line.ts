@@ -5,10 +5,12 @@ import type { ProtectionReport } from "../../src/verify/types.js";
  * summary's contract, written out independently of `sandboxSummary` (an oracle, not a copy of it).
  */
 export const SUMMARY_WORDS = [
-  { keys: ["net_namespace", "pid_namespace", "ipc_namespace"], have: "namespaces", missing: "namespaces" },
-  { keys: ["filesystem_isolated"], have: "read-only fs", missing: "filesystem isolation" },
+  { keys: ["net_namespace", "pid_namespace", "ipc_namespace"], have: "ns", missing: "namespaces" },
+  { keys: ["filesystem_isolated"], have: "ro fs", missing: "filesystem isolation" },
   { keys: ["seccomp"], have: "seccomp", missing: "seccomp" },
-  { keys: ["drop_to_nobody"], have: "nobody", missing: "uid drop" },
+  // host_root is a danger, not a protection: it holds when false; the summary shows the measured uid.
+  { keys: ["host_root"], have: "uid", missing: "uid drop (runs as root)", inverted: true },
+  { keys: ["cgroup_limits"], have: "cgroup", missing: "cgroup limits" },
   { keys: ["rlimits"], have: "rlimits", missing: "rlimits" },
 ] as const;
 
@@ -22,15 +24,18 @@ export const SUMMARY_KEYS: readonly string[] = SUMMARY_WORDS.flatMap((w) => [...
  */
 export function summaryProblems(line: string, report: ProtectionReport): string[] {
   const problems: string[] = [];
-  const m = /^sandbox: ([^:]+): (.*?)(?:; DEGRADED, missing: (.*) \(see docs\/sandbox\.md\))?$/.exec(line);
+  const m =
+    /^sandbox: ([^:]+): (.*?)(?:; DEGRADED, missing: (.*) \(see docs\/sandbox\.md\))?(?:\nWARNING: .*)?$/.exec(
+      line,
+    );
   if (!m) return [`not a summary line: ${line}`];
   const [, mode, haveText, missingText] = m;
   if (mode !== report.mode) problems.push(`mode ${mode}, report says ${String(report.mode)}`);
-  const have = haveText ? haveText.split(", ") : [];
+  const have = (haveText ? haveText.split(", ") : []).map((h) => (h.startsWith("uid ") ? "uid" : h));
   const missing = missingText ? missingText.split(", ") : [];
   let anyMissing = false;
   for (const w of SUMMARY_WORDS) {
-    const on = w.keys.filter((k) => report[k] === true);
+    const on = w.keys.filter((k) => ("inverted" in w ? report[k] === false : report[k] === true));
     if (on.length === w.keys.length) {
       if (!have.includes(w.have)) problems.push(`${w.keys.join("/")} true, '${w.have}' not listed`);
     } else if (on.length === 0) {

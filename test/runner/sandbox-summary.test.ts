@@ -22,9 +22,7 @@ const full = {
 
 describe("sandboxSummary", () => {
   it("lists what bubblewrap enforces, with nothing missing", () => {
-    expect(sandboxSummary(full)).toBe(
-      "sandbox: bubblewrap: ns, ro fs, seccomp, uid 65534, cgroup, rlimits",
-    );
+    expect(sandboxSummary(full)).toBe("sandbox: bubblewrap: ns, ro fs, seccomp, uid 65534, cgroup, rlimits");
   });
 
   it("names what a degraded mode lacks", () => {
