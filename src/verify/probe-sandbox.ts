@@ -55,6 +55,9 @@ def _status(key):
     return ''
 def f(x):
     if x == 'harness':
+        # Stay alive long enough for the parent to read this process's uid and cgroup from outside.
+        import time
+        time.sleep(0.5)
         return 1
     if x == 'not_root_inside':
         return os.getuid() != 0 and os.geteuid() != 0
