@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ExitCode, UsageError } from "../core/errors.js";
+import { DatasetGenerationError } from "../dataset/generation-error.js";
 import { registerCommands } from "./commands.js";
 
 let stdoutGuarded = false;
@@ -44,6 +45,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`llm-erm: ${err.message}\n`);
       return ExitCode.usage;
+    }
+    if (err instanceof DatasetGenerationError) {
+      // A failure, said in one line (`datasets build`, `run --dry-run`; `run` also logs the cause).
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.failure;
     }
     const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
     process.stderr.write(`llm-erm: ${message}\n`);

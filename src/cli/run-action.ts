@@ -9,6 +9,7 @@ import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { ExitCode, UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
 import { buildDatasets } from "../dataset/build-pool.js";
+import { DatasetGenerationError } from "../dataset/generation-error.js";
 import { specForPoint } from "../dataset/spec.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
@@ -175,6 +176,14 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       runLog.error({ error: err.message }, "damaged dataset");
       process.stderr.write(`llm-erm: ${err.message}\n`);
       return ExitCode.damaged;
+    }
+    if (err instanceof DatasetGenerationError) {
+      runLog.error(
+        { fn: err.fn, length: err.length, error: err.message, cause_stack: err.causeStack },
+        "dataset generation failed",
+      );
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      return ExitCode.failure;
     }
     throw err;
   }

@@ -3,6 +3,7 @@ import { UsageError } from "../core/errors.js";
 import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
 import { isBuiltInTask } from "../tasks/registry.js";
 import { type BuildJob, type JobResult, runJob } from "./build-job.js";
+import { DatasetGenerationError } from "./generation-error.js";
 import { checkSpec, type DatasetSpec } from "./spec.js";
 import { type Dataset, DatasetDamagedError, type DatasetSizes } from "./store.js";
 
@@ -66,7 +67,7 @@ export function planBuilds(
  * parallel on worker threads (bounded by `concurrency`), except those of tasks registered at run time,
  * which only this thread knows: they are built here, after the others. Results come back in the order of `specs`; the
  * first error (usage, damaged, other) is thrown after the running jobs finish, with its class
- * (UsageError, DatasetDamagedError).
+ * (UsageError, DatasetDamagedError, DatasetGenerationError).
  */
 export async function buildDatasets(
   specs: readonly DatasetSpec[],
@@ -99,7 +100,7 @@ export async function buildDatasets(
   if (pooled.length > 0) {
     const pool = new WorkerPool<BuildJob, JobResult>(moduleBeside(import.meta.url, "./build-worker"), {
       size: Math.min(plan.threads, pooled.length),
-      errorClasses: [UsageError, DatasetDamagedError],
+      errorClasses: [UsageError, DatasetDamagedError, DatasetGenerationError],
     });
     try {
       await pool.run(pooled, accept);

@@ -6,6 +6,7 @@ import { UsageError } from "../core/errors.js";
 import type { Example, SplitName, Splits } from "../core/example.js";
 import { getTask } from "../tasks/registry.js";
 import { generateSplits } from "./generate.js";
+import { DatasetGenerationError } from "./generation-error.js";
 import { formatExampleLines, LineFormatError, parseExampleLines } from "./line-format.js";
 import { formatMeta, type MetaJson, MetaSchema, SPLIT_FILES } from "./meta.js";
 import { checkSpec, type DatasetSpec, datasetPath, derivedSeed } from "./spec.js";
@@ -162,7 +163,20 @@ async function buildDataset(
   path: string,
   replace: boolean,
 ): Promise<Dataset | undefined> {
-  const splits = await generateSplits(spec);
+  let splits: Splits;
+  try {
+    splits = await generateSplits(spec);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const cause = err instanceof Error ? err : new Error(String(err));
+    throw new DatasetGenerationError(
+      spec.fn,
+      spec.length,
+      `train ${spec.trainSize}, val ${spec.valSize}, test ${spec.testSize}, seed ${spec.seed}`,
+      `${cause.name}: ${cause.message}`,
+      cause.stack ?? `${cause.name}: ${cause.message}`,
+    );
+  }
   const parent = dirname(path);
   try {
     await mkdir(parent, { recursive: true });

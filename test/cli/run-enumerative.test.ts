@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import { ExitCode } from "../../src/core/errors.js";
 import { SUMMARY_KEYS, summaryProblems } from "../helpers/sandbox-line.js";
-import { runCli, tempDir } from "../helpers/spawn-cli.js";
+import { BROKEN_TASK_ENTRY, runCli, tempDir } from "../helpers/spawn-cli.js";
 
 describe("llm-erm run without a key (the built-in enumerator)", () => {
   it("announces the enumerator and the sandbox in one line each, solves parity, logs protections once", async () => {
@@ -156,6 +156,39 @@ describe("llm-erm run without a key (the built-in enumerator)", () => {
     const named = await runCli(["run", "--functions", "fn_h", "fn_a", "--lengths", "30"], cwd, {});
     expect(named.code).toBe(ExitCode.usage);
     expect(named.stderr).toMatch(/^llm-erm: --lengths: fn_h \(dyck2\) cannot have L=30: /m);
+  });
+
+  it("a task whose dataset generation fails: one clear line, exit 1, no stack (run, dry run, datasets build)", async () => {
+    const cwd = tempDir();
+    const grid = ["--functions", "fn_broken", "--lengths", "8", "--test-size", "20"];
+    const clear =
+      /^llm-erm: cannot generate the dataset of fn_broken L=8 \(train 100, val 100, test 20, seed 42\): TypeError: Cannot read properties of undefined \(reading 'length'\)$/m;
+    const entry = { entry: BROKEN_TASK_ENTRY };
+    for (const args of [
+      ["run", ...grid],
+      ["run", ...grid, "--dry-run"],
+      ["datasets", "build", ...grid],
+    ]) {
+      const res = await runCli(args, cwd, {}, entry);
+      expect(res.code, `${args.join(" ")}\n${res.stderr}`).toBe(ExitCode.failure);
+      expect(res.stderr).toMatch(clear);
+      expect(res.stderr).not.toMatch(/^\s+at /m);
+    }
+    // runner.log keeps the details, the cause's stack included
+    const failed = readFileSync(join(cwd, "runner.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((e) => e.msg === "dataset generation failed");
+    expect(failed).toEqual([
+      expect.objectContaining({
+        fn: "fn_broken",
+        length: 8,
+        error: expect.stringMatching(/^cannot generate the dataset of fn_broken L=8 /),
+        cause_stack: expect.stringMatching(/TypeError: Cannot read properties[\s\S]*\n\s+at /),
+      }),
+    ]);
+    expect(existsSync(join(cwd, "datasets", "broken_sampler"))).toBe(false);
   });
 
   it("an --out-dir that cannot be created is a usage error naming the flag, before anything runs", async () => {

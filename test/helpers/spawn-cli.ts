@@ -20,13 +20,20 @@ export interface CliRun {
   readonly done: Promise<CliResult>;
 }
 
-/** Spawns `llm-erm <args>` from source in `cwd`, with only the environment given (plus PATH/HOME). */
+/** The CLI with fn_broken registered, a task whose dataset generation throws (a TypeError). */
+export const BROKEN_TASK_ENTRY = fileURLToPath(new URL("./cli-entry-broken-task.ts", import.meta.url));
+
+/**
+ * Spawns `llm-erm <args>` from source in `cwd`, with only the environment given (plus PATH/HOME);
+ * `entry` is another source entry point (default: the plain CLI).
+ */
 export function spawnCli(
   args: readonly string[],
   cwd: string,
   env: Record<string, string | undefined> = {},
+  options: { entry?: string } = {},
 ): CliRun {
-  const child = spawn(process.execPath, ["--import", TSX, ENTRY, ...args], {
+  const child = spawn(process.execPath, ["--import", TSX, options.entry ?? ENTRY, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -45,8 +52,12 @@ export function spawnCli(
   return { child, done };
 }
 
-export const runCli = (args: readonly string[], cwd: string, env: Record<string, string | undefined> = {}) =>
-  spawnCli(args, cwd, env).done;
+export const runCli = (
+  args: readonly string[],
+  cwd: string,
+  env: Record<string, string | undefined> = {},
+  options: { entry?: string } = {},
+) => spawnCli(args, cwd, env, options).done;
 
 export const tempDir = (prefix = "llm-erm-cli-") => mkdtempSync(join(tmpdir(), prefix));
 
