@@ -27,6 +27,11 @@ export interface RunSessionInput {
   readonly testSelectedOnly: boolean;
   readonly fresh: boolean;
   readonly fingerprint: string;
+  /**
+   * This config's fingerprint as an earlier llm-erm computed it, without the interpreter: its records
+   * are not reused (which interpreter scored them is unknown), and stderr says so.
+   */
+  readonly legacyFingerprint?: string;
   readonly maxCostUsd?: number;
   readonly maxTokens?: number;
   readonly maxOutputTokens: number;
@@ -111,6 +116,22 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
           ],
         },
         "resume: ignoring attempts of another proposer/config in the same file",
+      );
+    }
+    const legacy =
+      input.legacyFingerprint === undefined
+        ? 0
+        : all.filter((r) => r.config_fingerprint === input.legacyFingerprint && wanted.has(gridPointKey(r)))
+            .length;
+    if (legacy > 0) {
+      input.stderr.write(
+        `llm-erm: ${legacy} attempt(s) of this config were recorded by an earlier llm-erm whose fingerprint ` +
+          "did not include the interpreter: not reused (which interpreter scored them is unknown); " +
+          "`llm-erm report` still lists them\n",
+      );
+      logger.warn(
+        { records: legacy, fingerprint: input.legacyFingerprint },
+        "resume: attempts fingerprinted without the interpreter are not reused",
       );
     }
     if (prior.length > 0)
