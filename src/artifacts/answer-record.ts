@@ -24,6 +24,9 @@ export const AnswerRecordSchema = z.object({
   meta: z.record(z.string(), z.unknown()).optional(),
   /** What the call cost (null: the model has no price). */
   cost_usd: z.number().nullable(),
+  /** The call reported no usage: cost_usd and estimated_tokens are its reservation (as in the attempt record). */
+  spend_estimated: z.literal(true).optional(),
+  estimated_tokens: z.number().optional(),
   ts: z.string(),
 });
 export type AnswerRecord = z.infer<typeof AnswerRecordSchema>;
@@ -36,7 +39,33 @@ export interface AnswerIdentity {
   readonly config_fingerprint: string;
 }
 
-export function answerOfProposal(id: AnswerIdentity, p: Proposal, costUsd: number | null): AnswerRecord {
+/** What a call cost: its price for the reported usage, or the estimate kept when usage is unknown. */
+export interface CallSpend {
+  readonly costUsd: number | null;
+  /** Set when usage is unknown: the tokens reserved for the call, counted as spent. */
+  readonly estimatedTokens?: number;
+}
+
+/** The record fields of a spend: cost_usd, and the estimate's marks when it is one. */
+export const spendFields = (
+  spend: CallSpend,
+): { cost_usd: number | null; spend_estimated?: true; estimated_tokens?: number } => ({
+  cost_usd: spend.costUsd,
+  ...(spend.estimatedTokens !== undefined
+    ? { spend_estimated: true, estimated_tokens: spend.estimatedTokens }
+    : {}),
+});
+
+/** The spend an answer (or attempt) record holds. */
+export const spendOf = (r: {
+  cost_usd: number | null;
+  estimated_tokens?: number | undefined;
+}): CallSpend => ({
+  costUsd: r.cost_usd,
+  ...(r.estimated_tokens !== undefined ? { estimatedTokens: r.estimated_tokens } : {}),
+});
+
+export function answerOfProposal(id: AnswerIdentity, p: Proposal, spend: CallSpend): AnswerRecord {
   return {
     fn: id.fn,
     length: id.length,
@@ -51,7 +80,7 @@ export function answerOfProposal(id: AnswerIdentity, p: Proposal, costUsd: numbe
     ...(p.toolResultsChars !== undefined ? { tool_results_chars: p.toolResultsChars } : {}),
     duration_ms: p.durationMs,
     ...(p.meta ? { meta: { ...p.meta } } : {}),
-    cost_usd: costUsd,
+    ...spendFields(spend),
     ts: new Date().toISOString(),
   };
 }

@@ -45,6 +45,13 @@ export const AttemptRecordSchema = z.object({
   outcome_message: z.string(),
   verify_ms: z.number(),
   cost_usd: z.number().nullable(),
+  /**
+   * The call may have been billed but reported no usage (a timeout, a dropped connection): `cost_usd`
+   * and `estimated_tokens` are the worst case reserved for it (the prompt estimate plus every
+   * `max_output_tokens`), counted by the budgets; `usage` holds only what was reported.
+   */
+  spend_estimated: z.literal(true).optional(),
+  estimated_tokens: z.number().optional(),
   /** Verified by a later step (test of the selected program with --test-selected-only). */
   test_scored_later: z.boolean().optional(),
   meta: z.record(z.string(), z.unknown()).optional(),
@@ -87,6 +94,7 @@ export const EXTRA_CSV_COLUMNS = [
   "verify_ms",
   "config_fingerprint",
   "ts",
+  "spend_estimated",
 ] as const;
 
 export const CSV_COLUMNS = [...PAPER_CSV_COLUMNS, ...EXTRA_CSV_COLUMNS] as const;
@@ -131,5 +139,6 @@ export function toCsvRow(r: AttemptRecord): Record<(typeof CSV_COLUMNS)[number],
     verify_ms: Math.round(r.verify_ms),
     config_fingerprint: r.config_fingerprint,
     ts: r.ts,
+    spend_estimated: cell(r.spend_estimated),
   };
 }

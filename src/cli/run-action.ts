@@ -26,6 +26,7 @@ import { runSession } from "../runner/run-session.js";
 import { shardPoints } from "../runner/shard.js";
 import { getTask, planGrid, skippedLine } from "../tasks/registry.js";
 import { extractCode } from "../verify/extract.js";
+import { probePython } from "../verify/python-probe.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { runDryRun } from "./dry-run.js";
 import { readGridOptions } from "./grid-options.js";
@@ -57,6 +58,11 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const paths = artifactPaths(envOut);
   ensureOutputDirs(paths, opts);
   if (providerAnnounce) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
+  // The interpreter's identity (what `--python` resolves to, not the flag's text) is part of the run:
+  // another interpreter (a venv with other packages, another version) may score the same program
+  // differently, so its attempts never mix with these on resume. The sandbox probes it again.
+  const probed = await probePython(settings.python ?? "python3");
+  const python = { executable: probed.executable, version: probed.version };
 
   let proposer: Proposer;
   // Made after the pre-flight: a run refused before it starts leaves no runner.log behind.
@@ -87,7 +93,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       codeInterpreter: settings.codeInterpreter,
       structuredOutput: settings.structuredOutput,
     };
-    fingerprintConfig = { proposer: `openai:${settings.model}`, request, data };
+    fingerprintConfig = { proposer: `openai:${settings.model}`, request, data, python };
     proposer = createOpenAIProposer({
       ...request,
       ...(apiKey ? { apiKey } : {}),
@@ -110,10 +116,13 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     // A different budget is a different baseline: its attempts never mix with this one's on resume.
     // (proposals follows --attempts and does not change which programs come first, so it is left out.)
     const { proposals: _proposals, ...searchBudget } = budget;
-    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data };
+    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data, python };
     price = { input: 0, output: 0 };
   }
   const fingerprint = runFingerprint(fingerprintConfig);
+  // The same config as llm-erm fingerprinted it before the interpreter was part of it.
+  const { python: _python, ...withoutPython } = fingerprintConfig;
+  const legacyFingerprint = runFingerprint(withoutPython);
   logger ??= createRunLogger(paths.log, settings.logLevel);
   const runLog = logger;
   runLog.info(
@@ -206,6 +215,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       testSelectedOnly: settings.testSelectedOnly,
       fresh: settings.fresh,
       fingerprint,
+      legacyFingerprint,
       maxOutputTokens: settings.maxOutputTokens,
       ...(settings.maxCostUsd !== undefined ? { maxCostUsd: settings.maxCostUsd } : {}),
       ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),

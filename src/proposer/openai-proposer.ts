@@ -1,4 +1,4 @@
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
 import {
   buildResponsesRequest,
   type InterpretedResponse,
@@ -13,7 +13,15 @@ import {
   type RetryPolicy,
   withRetry,
 } from "./openai-retry.js";
-import type { Proposal, Proposer, ProposerContext, ProposerSession } from "./proposer.js";
+import { normaliseUsage } from "./openai-usage.js";
+import {
+  CallAbortedError,
+  type Proposal,
+  type Proposer,
+  type ProposerContext,
+  type ProposerSession,
+  type Usage,
+} from "./proposer.js";
 
 export interface OpenAIProposerOptions extends OpenAIRequestConfig {
   /** A ready client (tests, custom fetch); else one is made from apiKey/baseURL with the SDK's retries off. */
@@ -55,9 +63,31 @@ async function withChildSignal<T>(signal: AbortSignal, run: (child: AbortSignal)
   }
 }
 
-class Aborted extends Error {
-  override readonly name = "AbortError";
+/**
+ * A background response given up on (timed out, or its polling failed) and cancelled: `usage` is what
+ * the provider reported for it after the cancel, undefined when it reported none.
+ */
+class BackgroundGaveUp extends Error {
+  override readonly name = "BackgroundGaveUp";
+  constructor(
+    message: string,
+    readonly usage: Usage | undefined,
+  ) {
+    super(message);
+  }
 }
+
+/** The usage a response reports, undefined when it carries none. */
+const reportedUsage = (r: { usage?: unknown }): Usage | undefined =>
+  r.usage === null || r.usage === undefined ? undefined : normaliseUsage(r.usage);
+
+/**
+ * Whether a call that ended in `err` may have been billed without saying how much: the server never
+ * answered (a timeout, a dropped connection). An HTTP error status is the server refusing or failing the
+ * request, which the provider does not bill.
+ */
+const mayHaveBeenBilled = (err: unknown): boolean =>
+  !(err instanceof APIError && typeof err.status === "number");
 
 /**
  * The paper's proposer: every `next()` is one independent Responses call with the same prompt (the
@@ -101,22 +131,35 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
     meta.response_id = r.id;
     let polls = 0;
     let cancelled = false;
-    const cancel = async (why: string) => {
+    // Cancels the response and returns the usage the provider reports for it (the work done is billed):
+    // from the cancel's answer, else from one retrieve after it; undefined when neither says.
+    const cancel = async (why: string): Promise<Usage | undefined> => {
       cancelled = true;
       emit("background_cancel", { response_id: r.id, why });
+      let usage: Usage | undefined;
       try {
-        await client.responses.cancel(r.id, { timeout: 10_000 });
+        usage = reportedUsage(await client.responses.cancel(r.id, { timeout: 10_000 }));
       } catch (err) {
         emit("background_cancel_failed", { response_id: r.id, error: describeError(err) });
       }
+      if (usage === undefined) {
+        try {
+          usage = reportedUsage(await client.responses.retrieve(r.id, {}, { timeout: 10_000 }));
+        } catch (err) {
+          emit("background_usage_unknown", { response_id: r.id, error: describeError(err) });
+        }
+      }
+      return usage;
     };
     try {
       while (!isTerminalStatus(r.status)) {
-        if (signal.aborted) throw new Aborted("aborted");
+        if (signal.aborted) throw new CallAbortedError(signal.reason, undefined);
         if (Date.now() >= deadline) {
-          await cancel("timeout");
-          throw new Error(
-            `timeout: background response ${r.id} still ${r.status} after ${opts.timeoutMs} ms; cancelled`,
+          const status = r.status;
+          const usage = await cancel("timeout");
+          throw new BackgroundGaveUp(
+            `timeout: background response ${r.id} still ${status} after ${opts.timeoutMs} ms; cancelled`,
+            usage,
           );
         }
         try {
@@ -137,11 +180,15 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
       }
     } catch (err) {
       // Whatever ended the polling (Ctrl-C, even mid-retrieve, or a poll that kept failing), a response
-      // still running on the server keeps costing money: cancel it before giving up on it.
+      // still running on the server keeps costing money: cancel it before giving up on it, and keep
+      // what the provider says it cost.
+      let usage = err instanceof BackgroundGaveUp ? err.usage : undefined;
       if (!cancelled && !isTerminalStatus(r.status)) {
-        await cancel(signal.aborted ? "aborted" : "poll_failed");
+        usage = await cancel(signal.aborted ? "aborted" : "poll_failed");
       }
-      throw err;
+      if (signal.aborted) throw new CallAbortedError(signal.reason, usage, r.id);
+      if (err instanceof BackgroundGaveUp) throw err;
+      throw new BackgroundGaveUp(describeError(err), usage);
     }
     meta.polls = polls;
     return r;
@@ -162,13 +209,26 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
             meta.response_id = r.id;
             interpreted = interpretResponse(r);
           } catch (err) {
-            if (ctx.signal.aborted) throw ctx.signal.reason ?? new Aborted("aborted");
-            return { text: "", error: describeError(err), durationMs: performance.now() - started, meta };
+            if (ctx.signal.aborted) {
+              // Nothing to record; what the call may have cost goes with the error (unknown when cut mid-flight).
+              throw err instanceof CallAbortedError
+                ? err
+                : new CallAbortedError(ctx.signal.reason, undefined);
+            }
+            const failed = {
+              text: "",
+              error: describeError(err),
+              durationMs: performance.now() - started,
+              meta,
+            };
+            if (err instanceof BackgroundGaveUp)
+              return err.usage ? { ...failed, usage: err.usage } : { ...failed, usageUnknown: true };
+            return mayHaveBeenBilled(err) ? { ...failed, usageUnknown: true } : failed;
           }
           meta.status = interpreted.status;
           return {
             text: interpreted.text,
-            usage: interpreted.usage,
+            ...(interpreted.usageReported ? { usage: interpreted.usage } : { usageUnknown: true }),
             toolUses: interpreted.toolUses,
             toolResultsChars: interpreted.toolResultsChars,
             durationMs: performance.now() - started,

@@ -74,6 +74,8 @@ export interface InterpretedResponse {
   readonly status: string;
   readonly text: string;
   readonly usage: Usage;
+  /** The response carried a usage object (a gateway may send none; a cancelled response may have none). */
+  readonly usageReported: boolean;
   readonly toolUses: number;
   readonly toolResultsChars: number;
   readonly incompleteReason?: string;
@@ -102,7 +104,14 @@ export function interpretResponse(r: OpenAI.Responses.Response): InterpretedResp
   }
   if (text === "" && parts.length > 0) text = parts.join("");
   const status = r.status ?? "completed";
-  const base = { status, text, usage: normaliseUsage(r.usage), toolUses, toolResultsChars };
+  const base = {
+    status,
+    text,
+    usage: normaliseUsage(r.usage),
+    usageReported: r.usage !== null && r.usage !== undefined,
+    toolUses,
+    toolResultsChars,
+  };
   if (status === "incomplete")
     return { ...base, incompleteReason: r.incomplete_details?.reason ?? "unknown" };
   if (status === "failed") {

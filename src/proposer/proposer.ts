@@ -18,6 +18,12 @@ export interface Proposal {
   /** Raw model text (the enumerator emits `{"code": "..."}` as a model would). */
   readonly text: string;
   readonly usage?: Usage;
+  /**
+   * The call may have been billed but the provider reported no usage (a timeout, a dropped connection,
+   * a response without usage): the runner keeps the call's budget reservation as spent (the worst
+   * case) and marks the attempt's spend as an estimate.
+   */
+  readonly usageUnknown?: boolean;
   /** The call failed (after retries): recorded as the attempt's error. */
   readonly error?: string;
   /** The response was `incomplete`, with this reason (e.g. max_output_tokens). */
@@ -58,4 +64,21 @@ export interface Proposer {
   /** Recorded in every attempt: `openai:gpt-5`, `enumerative`. */
   readonly id: string;
   open(ctx: ProposerContext): ProposerSession;
+}
+
+/**
+ * `next()` was aborted (Ctrl-C, the early stop of a batch): nothing to record, but the call may have
+ * cost money. `usage` is what the provider reported for it (a cancelled background response); undefined
+ * when unknown (a plain call cut mid-flight), and the runner then counts the call's reservation.
+ */
+export class CallAbortedError extends Error {
+  override readonly name = "CallAbortedError";
+  constructor(
+    readonly reason: unknown,
+    readonly usage: Usage | undefined,
+    /** The provider's id of the call (a background response), when it has one. */
+    readonly responseId?: string,
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason ?? "aborted"));
+  }
 }

@@ -71,7 +71,32 @@ export class Budget {
     return cost;
   }
 
+  /**
+   * The call ended and may have been billed, but no usage is known (a timeout, a dropped connection,
+   * a call cut by an early stop): its reservation, the worst case, stays spent. Returns that estimate
+   * (usd null: no price).
+   */
+  settleUnknown(res: Reservation): { usd: number | null; tokens: number } {
+    this.reservedTokens -= res.tokens;
+    this.reservedUsd -= res.usd;
+    this.spentTokens += res.tokens;
+    this.spentUsd += res.usd;
+    return { usd: this.opts.price ? res.usd : null, tokens: res.tokens };
+  }
+
   get spent(): { usd: number; tokens: number } {
     return { usd: this.spentUsd, tokens: this.spentTokens };
   }
+}
+
+/**
+ * What a recorded call spent, for a budget resumed from the JSONL: its usage, or the estimate kept for
+ * a call whose usage was unknown (`estimated_tokens`; its `cost_usd` is the estimate already).
+ */
+export function spentBy(r: {
+  readonly usage: Usage | null;
+  readonly cost_usd: number | null;
+  readonly estimated_tokens?: number | undefined;
+}): { usd: number; tokens: number } {
+  return { usd: r.cost_usd ?? 0, tokens: (r.usage?.total_tokens ?? 0) + (r.estimated_tokens ?? 0) };
 }

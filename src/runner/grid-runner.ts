@@ -1,11 +1,24 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
-import { type AnswerRecord, answerOfProposal, proposalOfAnswer } from "../artifacts/answer-record.js";
+import {
+  type AnswerRecord,
+  answerOfProposal,
+  type CallSpend,
+  proposalOfAnswer,
+  spendFields,
+  spendOf,
+} from "../artifacts/answer-record.js";
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
 import { type GridPoint, gridPointKey } from "../core/grid.js";
 import { addUsage, ZERO_USAGE } from "../proposer/openai-usage.js";
-import type { Proposal, Proposer, ProposerSession, Usage } from "../proposer/proposer.js";
+import {
+  CallAbortedError,
+  type Proposal,
+  type Proposer,
+  type ProposerSession,
+  type Usage,
+} from "../proposer/proposer.js";
 import type { Task } from "../tasks/task.js";
 import type { CodeExtraction, Verifier, VerifyResult } from "../verify/types.js";
 import type { Budget } from "./budget.js";
@@ -100,11 +113,32 @@ export interface GridRunDeps {
    */
   readonly pendingAnswers?: readonly AnswerRecord[];
   readonly budget: Budget;
+  /** A call cut before it answered, with what it may have cost (called before the attempt is dropped). */
+  readonly onUnrecordedCall?: (call: UnrecordedCall) => void | Promise<void>;
   readonly logger: RunLogger;
   /** Aborted on Ctrl-C / SIGTERM: no new call starts, calls in flight are cancelled and not recorded. */
   readonly signal: AbortSignal;
   readonly onProgress?: (state: ProgressState) => void;
   readonly now?: () => number;
+}
+
+/**
+ * A call cut before it answered (the early stop of a batch, Ctrl-C) that may have cost money: no
+ * attempt is recorded for it, so its spend is reported on its own (the run manifest keeps it, so a
+ * resumed budget counts it). `usage` is what the provider reported (null: unknown, and then
+ * `estimated_tokens` and `cost_usd` are the call's reservation).
+ */
+export interface UnrecordedCall {
+  readonly fn: string;
+  readonly length: number;
+  readonly attempt: number;
+  readonly proposer: string;
+  readonly config_fingerprint: string;
+  readonly usage: Usage | null;
+  readonly cost_usd: number | null;
+  readonly estimated_tokens?: number;
+  readonly response_id?: string;
+  readonly ts: string;
 }
 
 export type GridRunStatus = "completed" | "budget" | "interrupted" | "failed";
@@ -270,7 +304,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
 
     const runAttempt = async (attempt: number): Promise<void> => {
       const answer = await callLimit(
-        async (): Promise<{ p: Proposal | null; cost: number | null } | "skipped"> => {
+        async (): Promise<{ p: Proposal | null; spend: CallSpend } | "skipped"> => {
           if (stopStarting() || pointAbort.signal.aborted || exhaustedProposer) return "skipped";
           const reservation = deps.budget.tryReserve(inputEstimate);
           if (reservation === null) {
@@ -296,11 +330,49 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
             const p = await session.next(attempt);
             // Straight from proposing to verifying: no progress snapshot shows the hand-off as waiting.
             if (p !== null) state.verifying++;
-            return { p, cost: deps.budget.settle(reservation, p?.usage) };
+            if (p?.usageUnknown) {
+              // Billed, but by how much nobody said: the worst case reserved for it stays spent.
+              const estimate = deps.budget.settleUnknown(reservation);
+              return { p, spend: { costUsd: estimate.usd, estimatedTokens: estimate.tokens } };
+            }
+            return { p, spend: { costUsd: deps.budget.settle(reservation, p?.usage) } };
           } catch (err) {
-            deps.budget.settle(reservation, undefined);
-            if (pointAbort.signal.aborted) return "skipped"; // cancelled: nothing answered, nothing recorded
-            throw err;
+            if (!(err instanceof CallAbortedError)) {
+              deps.budget.settle(reservation, undefined);
+              if (pointAbort.signal.aborted) return "skipped";
+              throw err;
+            }
+            // Cut before it answered: nothing to record, but the provider bills what it did.
+            let cut: Pick<UnrecordedCall, "usage" | "cost_usd" | "estimated_tokens">;
+            if (err.usage) {
+              cut = { usage: err.usage, cost_usd: deps.budget.settle(reservation, err.usage) };
+            } else {
+              const estimate = deps.budget.settleUnknown(reservation);
+              cut = { usage: null, cost_usd: estimate.usd, estimated_tokens: estimate.tokens };
+            }
+            if (cut.usage) usage = addUsage(usage, cut.usage);
+            costUsd += cut.cost_usd ?? 0;
+            const call: UnrecordedCall = {
+              ...log,
+              attempt,
+              proposer: deps.proposer.id,
+              config_fingerprint: opts.fingerprint,
+              ...cut,
+              ...(err.responseId !== undefined ? { response_id: err.responseId } : {}),
+              ts: new Date().toISOString(),
+            };
+            deps.logger.warn(
+              {
+                ...log,
+                attempt,
+                tokens: cut.usage?.total_tokens ?? call.estimated_tokens,
+                cost_usd: cut.cost_usd,
+                estimated: cut.usage === null,
+              },
+              "call cut before it answered: its spend counts",
+            );
+            await deps.onUnrecordedCall?.(call);
+            return "skipped";
           } finally {
             inFlight--;
             state.proposing--;
@@ -319,7 +391,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
         usage = addUsage(usage, proposal.usage);
         inputEstimate = Math.max(inputEstimate, proposal.usage.input_tokens);
       }
-      costUsd += answer.cost ?? 0;
+      costUsd += answer.spend.costUsd ?? 0;
       progress();
       try {
         await deps.appendAnswer?.(
@@ -332,21 +404,21 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
               config_fingerprint: opts.fingerprint,
             },
             proposal,
-            answer.cost,
+            answer.spend,
           ),
         );
       } catch (err) {
         state.verifying--;
         throw err;
       }
-      await verifyAndRecord(attempt, proposal, answer.cost);
+      await verifyAndRecord(attempt, proposal, answer.spend);
     };
 
     /** Verifies an answer (already durable in the answers file) and appends its attempt record. */
-    const verifyAndRecord = async (attempt: number, proposal: Proposal, cost: number | null) => {
+    const verifyAndRecord = async (attempt: number, proposal: Proposal, spend: CallSpend) => {
       let record: AttemptRecord;
       try {
-        record = await scoreAttempt(point, attempt, prepared, proposal, cost, opts, deps);
+        record = await scoreAttempt(point, attempt, prepared, proposal, spend, opts, deps);
       } finally {
         state.verifying--;
       }
@@ -390,11 +462,8 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
         );
         state.attempt = Math.max(state.attempt, attempt);
         state.verifying++;
-        await verifyAndRecord(
-          attempt,
-          proposalOfAnswer(answered.get(attempt)!),
-          answered.get(attempt)!.cost_usd,
-        );
+        const a = answered.get(attempt)!;
+        await verifyAndRecord(attempt, proposalOfAnswer(a), spendOf(a));
       }
       while (todo.length > 0 && !isSolved() && !stopStarting() && !exhaustedProposer) {
         const wave = todo.splice(0, batch);
@@ -477,7 +546,7 @@ async function scoreAttempt(
   attempt: number,
   prepared: PreparedPoint,
   proposal: Proposal,
-  cost: number | null,
+  spend: CallSpend,
   opts: GridRunOptions,
   deps: GridRunDeps,
 ): Promise<AttemptRecord> {
@@ -498,7 +567,7 @@ async function scoreAttempt(
     usage,
     proposer: deps.proposer.id,
     config_fingerprint: opts.fingerprint,
-    cost_usd: cost,
+    ...spendFields(spend),
     ...(proposal.incompleteReason !== undefined ? { incomplete_reason: proposal.incompleteReason } : {}),
     ...(proposal.meta ? { meta: { ...proposal.meta } } : {}),
     ts: new Date().toISOString(),

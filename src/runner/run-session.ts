@@ -12,7 +12,7 @@ import { type GridPoint, gridPointKey } from "../core/grid.js";
 import type { Price } from "../proposer/openai-pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
 import type { CodeExtraction, Verifier } from "../verify/types.js";
-import { Budget } from "./budget.js";
+import { Budget, spentBy } from "./budget.js";
 import { type GridRunResult, type PreparedPoint, runGrid } from "./grid-runner.js";
 import { createProgressReporter } from "./progress.js";
 import type { ArtifactPaths } from "./run-config.js";
@@ -27,6 +27,11 @@ export interface RunSessionInput {
   readonly testSelectedOnly: boolean;
   readonly fresh: boolean;
   readonly fingerprint: string;
+  /**
+   * This config's fingerprint as an earlier llm-erm computed it, without the interpreter: its records
+   * are not reused (which interpreter scored them is unknown), and stderr says so.
+   */
+  readonly legacyFingerprint?: string;
   readonly maxCostUsd?: number;
   readonly maxTokens?: number;
   readonly maxOutputTokens: number;
@@ -113,6 +118,22 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
         "resume: ignoring attempts of another proposer/config in the same file",
       );
     }
+    const legacy =
+      input.legacyFingerprint === undefined
+        ? 0
+        : all.filter((r) => r.config_fingerprint === input.legacyFingerprint && wanted.has(gridPointKey(r)))
+            .length;
+    if (legacy > 0) {
+      input.stderr.write(
+        `llm-erm: ${legacy} attempt(s) of this config were recorded by an earlier llm-erm whose fingerprint ` +
+          "did not include the interpreter: not reused (which interpreter scored them is unknown); " +
+          "`llm-erm report` still lists them\n",
+      );
+      logger.warn(
+        { records: legacy, fingerprint: input.legacyFingerprint },
+        "resume: attempts fingerprinted without the interpreter are not reused",
+      );
+    }
     if (prior.length > 0)
       logger.info({ records: prior.length, file: paths.jsonl }, "resume: reusing finished attempts");
     const pendingAnswers = answers.pending.filter(
@@ -124,14 +145,12 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
         "resume: answers received but not recorded (the run stopped while verifying): verifying them, no new calls",
       );
     // Paid for already: prior attempts and answers waiting for their record.
+    // (A call whose usage was unknown counts its estimate: cost_usd and estimated_tokens.)
+    const paid = [...prior, ...pendingAnswers].map(spentBy);
     const budget = new Budget({
       maxOutputTokens: input.maxOutputTokens,
-      spentUsd:
-        prior.reduce((a, r) => a + (r.cost_usd ?? 0), 0) +
-        pendingAnswers.reduce((a, r) => a + (r.cost_usd ?? 0), 0),
-      spentTokens:
-        prior.reduce((a, r) => a + r.usage.total_tokens, 0) +
-        pendingAnswers.reduce((a, r) => a + (r.usage?.total_tokens ?? 0), 0),
+      spentUsd: paid.reduce((a, s) => a + s.usd, 0),
+      spentTokens: paid.reduce((a, s) => a + s.tokens, 0),
       ...(input.maxCostUsd !== undefined ? { maxCostUsd: input.maxCostUsd } : {}),
       ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
       ...(input.price ? { price: input.price } : {}),

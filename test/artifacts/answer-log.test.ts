@@ -15,6 +15,7 @@ import {
   AnswerRecordSchema,
   answerOfProposal,
   proposalOfAnswer,
+  spendOf,
 } from "../../src/artifacts/answer-record.js";
 import { attemptKey } from "../../src/artifacts/attempts-jsonl.js";
 import { DamagedArtifactError } from "../../src/artifacts/damaged-artifact-error.js";
@@ -141,17 +142,24 @@ describe("answers sidecar", () => {
       { requiredKeys: ["text", "durationMs"] },
     );
     fc.assert(
-      fc.property(proposal, fc.option(fc.double({ min: 0, max: 100, noNaN: true })), (p, cost) => {
-        const a = answerOfProposal(
-          { fn: "fn_b", length: 30, attempt: 4, proposer: "x", config_fingerprint: "fp" },
-          p,
-          cost,
-        );
-        const back = AnswerRecordSchema.parse(JSON.parse(JSON.stringify(a)));
-        expect(back).toEqual(a);
-        expect(proposalOfAnswer(back)).toEqual(p);
-        expect(back.cost_usd).toBe(cost);
-      }),
+      fc.property(
+        proposal,
+        fc.option(fc.double({ min: 0, max: 100, noNaN: true })),
+        fc.option(fc.nat(), { nil: undefined }),
+        (p, cost, estimatedTokens) => {
+          const spend = { costUsd: cost, ...(estimatedTokens !== undefined ? { estimatedTokens } : {}) };
+          const a = answerOfProposal(
+            { fn: "fn_b", length: 30, attempt: 4, proposer: "x", config_fingerprint: "fp" },
+            p,
+            spend,
+          );
+          const back = AnswerRecordSchema.parse(JSON.parse(JSON.stringify(a)));
+          expect(back).toEqual(a);
+          expect(proposalOfAnswer(back)).toEqual(p);
+          expect(back.cost_usd).toBe(cost);
+          expect(spendOf(back)).toEqual(spend);
+        },
+      ),
     );
   });
 });

@@ -9,6 +9,8 @@ export type Reply =
       readonly usage?: Partial<WireUsage>;
       readonly toolCalls?: readonly { code: string; logs: string }[];
       readonly delayMs?: number;
+      /** Answer with `usage: null` (a gateway that reports none). */
+      readonly noUsage?: boolean;
     }
   | {
       readonly kind: "incomplete";
@@ -27,8 +29,17 @@ export type Reply =
     }
   /** Close the socket without an answer (a dropped connection). */
   | { readonly kind: "drop"; readonly delayMs?: number }
-  /** Answer `queued`, then `in_progress` for `polls` retrieves, then `final` (needs background:true). */
-  | { readonly kind: "background"; readonly polls: number; readonly final: Reply };
+  /**
+   * Answer `queued`, then `in_progress` for `polls` retrieves, then `final` (needs background:true).
+   * Once cancelled, the response (from the cancel call and every retrieve after it) is `cancelled` with
+   * `cancelledUsage` as its usage (what the provider bills for the work done), or `usage: null`.
+   */
+  | {
+      readonly kind: "background";
+      readonly polls: number;
+      readonly final: Reply;
+      readonly cancelledUsage?: Partial<WireUsage>;
+    };
 
 export interface WireUsage {
   input_tokens: number;
@@ -97,6 +108,17 @@ export function promptOf(body: Record<string, unknown>): string {
   return input?.[0]?.content?.[0]?.text ?? "";
 }
 
+const wireUsage = (over: Partial<WireUsage> | undefined) => {
+  const u = { ...DEFAULT_USAGE, ...over };
+  return {
+    input_tokens: u.input_tokens,
+    input_tokens_details: { cached_tokens: u.cached_tokens },
+    output_tokens: u.output_tokens,
+    output_tokens_details: { reasoning_tokens: u.reasoning_tokens },
+    total_tokens: u.total_tokens,
+  };
+};
+
 function responseJson(id: string, model: string, reply: Reply, status?: string): Record<string, unknown> {
   const base = {
     id,
@@ -113,17 +135,17 @@ function responseJson(id: string, model: string, reply: Reply, status?: string):
     tools: [],
     top_p: null,
   };
-  if (status === "queued" || status === "in_progress" || status === "cancelled") {
+  if (status === "cancelled") {
+    const billed = reply.kind === "background" ? reply.cancelledUsage : undefined;
+    return { ...base, status, output: [], usage: billed ? wireUsage(billed) : null };
+  }
+  if (status === "queued" || status === "in_progress") {
     return { ...base, status, output: [], usage: null };
   }
-  const u = { ...DEFAULT_USAGE, ...(reply.kind === "completed" ? reply.usage : {}) };
-  const usage = {
-    input_tokens: u.input_tokens,
-    input_tokens_details: { cached_tokens: u.cached_tokens },
-    output_tokens: u.output_tokens,
-    output_tokens_details: { reasoning_tokens: u.reasoning_tokens },
-    total_tokens: u.total_tokens,
-  };
+  const usage =
+    reply.kind === "completed" && reply.noUsage
+      ? null
+      : wireUsage(reply.kind === "completed" ? reply.usage : {});
   const message = (text: string) => ({
     type: "message",
     id: `msg_${id}`,
@@ -169,7 +191,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
   let nextId = 0;
   const background = new Map<
     string,
-    { pollsLeft: number; final: Reply; model: string; cancelled: boolean }
+    { pollsLeft: number; reply: Reply & { kind: "background" }; model: string; cancelled: boolean }
   >();
   const state: ResponsesServer = {
     url: "",
@@ -243,7 +265,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
       if (reply.kind === "background") {
         if (body.background !== true)
           throw new Error("scripted a background reply for a non-background request");
-        background.set(id, { pollsLeft: reply.polls, final: reply.final, model, cancelled: false });
+        background.set(id, { pollsLeft: reply.polls, reply, model, cancelled: false });
         send(res, 200, responseJson(id, model, reply, "queued"));
         return;
       }
@@ -277,7 +299,7 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
         state.cancels.push(cancel[1]!);
         if (!entry) return send(res, 404, { error: { message: "no such response" } });
         entry.cancelled = true;
-        return send(res, 200, responseJson(cancel[1]!, entry.model, entry.final, "cancelled"));
+        return send(res, 200, responseJson(cancel[1]!, entry.model, entry.reply, "cancelled"));
       }
       const retrieve = /^\/v1\/responses\/([^/]+)$/.exec(path);
       if (req.method === "GET" && retrieve) {
@@ -286,12 +308,12 @@ export async function startResponsesServer(opts: ResponsesServerOptions): Promis
         if (opts.retrieveDelayMs) await new Promise((r) => setTimeout(r, opts.retrieveDelayMs));
         const entry = background.get(id);
         if (!entry) return send(res, 404, { error: { message: "no such response" } });
-        if (entry.cancelled) return send(res, 200, responseJson(id, entry.model, entry.final, "cancelled"));
+        if (entry.cancelled) return send(res, 200, responseJson(id, entry.model, entry.reply, "cancelled"));
         if (entry.pollsLeft > 0) {
           entry.pollsLeft--;
-          return send(res, 200, responseJson(id, entry.model, entry.final, "in_progress"));
+          return send(res, 200, responseJson(id, entry.model, entry.reply.final, "in_progress"));
         }
-        return send(res, 200, responseJson(id, entry.model, entry.final));
+        return send(res, 200, responseJson(id, entry.model, entry.reply.final));
       }
       send(res, 404, { error: { message: `no route ${req.method} ${path}` } });
     })().catch((err: unknown) => send(res, 500, { error: { message: String(err) } }));

@@ -1,10 +1,22 @@
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createOpenAIProposer, type OpenAIProposerOptions } from "../../src/proposer/openai-proposer.js";
 import { PAPER_REQUEST_DEFAULTS } from "../../src/proposer/openai-request.js";
-import type { Proposal } from "../../src/proposer/proposer.js";
+import { CallAbortedError, type Proposal, type Usage } from "../../src/proposer/proposer.js";
 import { fakeParityTask } from "../helpers/fakes.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
-import { type Reply, type ResponsesServer, startResponsesServer } from "../helpers/responses-server.js";
+import {
+  type Reply,
+  type ResponsesServer,
+  startResponsesServer,
+  type WireUsage,
+} from "../helpers/responses-server.js";
+
+/** A usage as the proposer reports it for the server's `WireUsage`. */
+const reported = (u: WireUsage): Usage => ({
+  ...u,
+  prompt_tokens: u.input_tokens,
+  completion_tokens: u.output_tokens,
+});
 
 let server: ResponsesServer | undefined;
 afterEach(async () => {
@@ -233,4 +245,103 @@ describe("OpenAI proposer over the real SDK and real HTTP", () => {
       expect(server!.cancels).toHaveLength(1);
     },
   );
+});
+
+describe("what a call that did not answer cost (--max-cost-usd, --max-tokens)", () => {
+  const billed = {
+    input_tokens: 1200,
+    output_tokens: 3400,
+    total_tokens: 4600,
+    cached_tokens: 0,
+    reasoning_tokens: 3000,
+  };
+
+  it("background timeout: the usage of the cancelled response is the call's usage", async () => {
+    const { proposal, server } = await propose(
+      [
+        {
+          kind: "background",
+          polls: 10_000,
+          final: { kind: "completed", text: "{}" },
+          cancelledUsage: billed,
+        },
+      ],
+      { background: true, timeoutMs: 120 },
+    );
+    expect(proposal.error).toMatch(/timeout: background response .* cancelled/);
+    expect(server.cancels).toHaveLength(1);
+    expect(proposal.usage).toEqual(reported(billed));
+    expect(proposal.usageUnknown).toBeFalsy();
+  });
+
+  it("background timeout, no usage on the cancelled response: one retrieve asks again, then it is unknown", async () => {
+    const { proposal, server } = await propose(
+      [{ kind: "background", polls: 10_000, final: { kind: "completed", text: "{}" } }],
+      { background: true, timeoutMs: 120 },
+    );
+    const id = String(proposal.meta?.response_id);
+    expect(server.cancels).toEqual([id]);
+    // the last retrieve comes after the cancel: the provider may know the usage by then
+    expect(server.retrieves.at(-1)).toBe(id);
+    expect(proposal.usage).toBeUndefined();
+    expect(proposal.usageUnknown).toBe(true);
+  });
+
+  it("an abort of a background call rejects with CallAbortedError carrying the cancelled response's usage", async () => {
+    const ac = abortOnFirstRetrieve();
+    const err = await propose(
+      [
+        {
+          kind: "background",
+          polls: 10_000,
+          final: { kind: "completed", text: "{}" },
+          cancelledUsage: billed,
+        },
+      ],
+      { background: true },
+      ac.signal,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CallAbortedError);
+    expect((err as CallAbortedError).usage).toEqual(reported(billed));
+    expect(server!.cancels).toHaveLength(1);
+  });
+
+  it("an abort of a plain call mid-flight rejects with CallAbortedError and unknown usage", async () => {
+    const ac = new AbortController();
+    const watch = setInterval(() => {
+      if ((server?.calls.length ?? 0) > 0) {
+        clearInterval(watch);
+        ac.abort(new Error("early stop"));
+      }
+    }, 5);
+    onTestFinished(() => clearInterval(watch));
+    const err = await propose([{ kind: "completed", text: "{}", delayMs: 2000 }], {}, ac.signal).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CallAbortedError);
+    expect((err as CallAbortedError).usage).toBeUndefined();
+  });
+
+  it("a timeout, a dropped connection or a response without usage: unknown; an HTTP error: nothing billed", async () => {
+    const timeout = await propose([{ kind: "completed", text: "{}", delayMs: 2000 }], { timeoutMs: 150 });
+    expect(timeout.proposal.error).toMatch(/timeout/);
+    expect(timeout.proposal.usageUnknown).toBe(true);
+    await server?.close();
+    const dropped = await propose(() => ({ kind: "drop" }));
+    expect(dropped.proposal.error).toMatch(/connection/);
+    expect(dropped.proposal.usageUnknown).toBe(true);
+    await server?.close();
+    const noUsage = await propose([{ kind: "completed", text: "{}", noUsage: true }]);
+    expect(noUsage.proposal.error).toBeUndefined();
+    expect(noUsage.proposal.usageUnknown).toBe(true);
+    expect(noUsage.proposal.usage).toBeUndefined();
+    await server?.close();
+    const rejected = await propose([{ kind: "http_error", status: 400, message: "bad effort" }]);
+    expect(rejected.proposal.error).toMatch(/HTTP 400/);
+    expect(rejected.proposal.usageUnknown).toBeFalsy();
+    await server?.close();
+    const failed = await propose([{ kind: "failed", code: "server_error", message: "boom" }]);
+    expect(failed.proposal.usage?.total_tokens).toBe(1500); // a failed response reports its usage
+    expect(failed.proposal.usageUnknown).toBeFalsy();
+  });
 });
