@@ -121,6 +121,12 @@ function bwrapArgs(setup: SandboxSetup): string[] {
   // Privileged bwrap (root, uid dropped by setpriv) needs no user namespace; otherwise the user
   // namespace maps our uid (never 0) to 65534 inside.
   if (tier.drop !== "setpriv") args.push("--unshare-user", "--uid", String(NOBODY), "--gid", String(NOBODY));
+  // Where the candidate shares its uid with bwrap (a user namespace), bwrap's reaper must not be in
+  // its pid namespace: its memory (/proc/1/mem) and descriptors would be the candidate's to take, so
+  // the interpreter is pid 1 itself. With setpriv the reaper is root's and out of the candidate's
+  // reach, and it stays: the kernel does not deliver the parent-death signal to a pid namespace's
+  // init (seen here), while the reaper, killed with bwrap, takes the whole namespace with it.
+  if (tier.drop !== "setpriv") args.push("--as-pid-1");
   args.push(
     "--unshare-ipc",
     "--unshare-pid",
@@ -129,9 +135,6 @@ function bwrapArgs(setup: SandboxSetup): string[] {
     "--unshare-cgroup-try",
     "--die-with-parent",
     "--new-session",
-    // No bwrap reaper inside: the interpreter is the namespace's pid 1, so there is no other process
-    // whose memory or descriptors the candidate could reach, and killing it ends the namespace.
-    "--as-pid-1",
     "--hostname",
     "sandbox",
     "--ro-bind",
@@ -185,9 +188,11 @@ export interface SandboxSetup {
   readonly cgroups: CgroupManager | undefined;
 }
 
-/** Tasks the launcher itself adds to the candidate's cgroup (bwrap's or unshare's outer process). */
-export function launcherTasks(mode: SandboxMode): number {
-  return mode === "rlimits" ? 0 : 1;
+/** Tasks the launcher itself adds to the candidate's cgroup. */
+export function launcherTasks(tier: SandboxTier): number {
+  if (tier.mode === "rlimits") return 0;
+  // bwrap (or unshare) outside, plus bwrap's reaper inside when the interpreter is not pid 1.
+  return tier.mode === "bubblewrap" && tier.drop === "setpriv" ? 2 : 1;
 }
 
 /**

@@ -60,7 +60,7 @@ export async function verifyOneObserved(
     cgroup = setup.cgroups?.create(
       {
         memoryBytes: limits.memoryBytes,
-        tasks: launcherTasks(tier.mode) + limits.processes,
+        tasks: launcherTasks(tier) + limits.processes,
         cpuCores: limits.cpuCores,
       },
       tier.drop === "spawn" ? NOBODY : undefined,

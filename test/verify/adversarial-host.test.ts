@@ -86,12 +86,38 @@ describe.runIf(bubblewrap)("no host root, whatever the interpreter", () => {
 });
 
 describe.runIf(bubblewrap)("nothing else in the sandbox to reach", () => {
-  it("the candidate is alone in its pid namespace (no bwrap pid 1 whose memory it could write)", async () => {
+  it("the candidate cannot reach any other process of its pid namespace (bwrap's pid 1 included)", async () => {
+    // The attack that got through before: write bwrap's pid 1 through /proc/1/mem (it shared the
+    // candidate's uid). Now pid 1 is either the candidate itself or root's reaper.
     const r = await stopped(
       verifier,
-      "import os",
-      "return [p for p in os.listdir('/proc') if p.isdigit()] == [str(os.getpid())]",
+      "import os, signal",
+      [
+        "me = str(os.getpid())",
+        "reached = []",
+        "for p in [p for p in os.listdir('/proc') if p.isdigit() and p != me]:",
+        "    for path, mode in (('/proc/%s/mem' % p, 'r+b'), ('/proc/%s/environ' % p, 'rb')):",
+        "        try:",
+        "            open(path, mode).close()",
+        "            reached.append(path)",
+        "        except OSError:",
+        "            pass",
+        "    try:",
+        "        os.listdir('/proc/%s/fd' % p)",
+        "        reached.append('/proc/%s/fd' % p)",
+        "    except OSError:",
+        "        pass",
+        "    try:",
+        "        os.kill(int(p), signal.SIGSTOP)",
+        "        reached.append('kill %s' % p)",
+        "    except OSError:",
+        "        pass",
+        "if reached:",
+        "    raise ValueError('reached: ' + ', '.join(reached))",
+        "return 1",
+      ].join("\n"),
     );
+    expect(r.message).toBe("");
     expect([r.kind, r.scores.train?.accuracy]).toEqual(["ok", 1]);
   });
 
