@@ -47,6 +47,8 @@ export interface CandidateCgroup {
   pids(): number[];
   /** Kill what is left and remove the directories (retried while the kernel tears tasks down). */
   remove(): Promise<void>;
+  /** `remove()` in the background: the manager's `close()` waits for it. */
+  release(): void;
 }
 
 export interface CgroupManager {
@@ -182,6 +184,7 @@ function openV1(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
     return { ok: false, reason: `cannot create a group under ${dirs.memory}: ${errText(err)}` };
   }
   let n = 0;
+  const pending = new Set<Promise<void>>();
   const manager: CgroupManager = {
     version: "v1",
     where: parents.join(", "),
@@ -216,9 +219,11 @@ function openV1(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
         undefined,
         () => /oom_kill [1-9]/.test(readOr(join(mem, "memory.oom_control"))),
         made,
+        pending,
       );
     },
     async close() {
+      await Promise.all(pending);
       for (const p of parents) await rmdirRetry(p);
     },
   };
@@ -271,6 +276,7 @@ function openV2(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
     return { ok: false, reason: `cannot create ${parent}: ${errText(err)}` };
   }
   let n = 0;
+  const pending = new Set<Promise<void>>();
   const manager: CgroupManager = {
     version: "v2",
     where: parent,
@@ -294,9 +300,11 @@ function openV2(mounts: readonly Mount[], cgroups: Map<string, string>, env: Cgr
         join(leaf, "cgroup.kill"),
         () => /oom_kill [1-9]/.test(readOr(join(leaf, "memory.events"))),
         [leaf],
+        pending,
       );
     },
     async close() {
+      await Promise.all(pending);
       await rmdirRetry(parent);
     },
   };
@@ -309,6 +317,7 @@ function candidate(
   killFile: string | undefined,
   oomKilled: () => boolean,
   dirs: string[],
+  pending: Set<Promise<void>>,
 ): CandidateCgroup {
   const pids = () =>
     readOr(listFile)
@@ -338,14 +347,19 @@ function candidate(
       }
     }
   };
+  const remove = async () => {
+    kill();
+    for (const d of dirs) await rmdirRetry(d);
+  };
   return {
     procsFiles,
     kill,
     oomKilled,
     pids,
-    async remove() {
-      kill();
-      for (const d of dirs) await rmdirRetry(d);
+    remove,
+    release() {
+      const done: Promise<void> = remove().finally(() => pending.delete(done));
+      pending.add(done);
     },
   };
 }

@@ -84,7 +84,8 @@ export async function verifyOneObserved(
     });
   } finally {
     if (scratch !== "/") rmSync(scratch, { recursive: true, force: true });
-    await cgroup?.remove();
+    // The tasks are gone (killed on exit); the directories go in the background.
+    cgroup?.release();
   }
   if (run.aborted) throw signal?.reason ?? new Error("verification aborted");
   const report = parseHarnessOutput(run.stdout, examples.length);
