@@ -154,8 +154,8 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
         { answers: pendingAnswers.length, file: answersFile },
         "resume: answers received but not recorded (the run stopped while verifying): verifying them, no new calls",
       );
-    // Paid for already: prior attempts and answers waiting for their record.
-    // Calls of this config cut before they answered in earlier sessions (no record; the manifest has them).
+    // Paid for already: prior attempts, answers waiting for their record, and calls of this config cut
+    // before they answered in earlier sessions (no record: the manifest has them).
     const cut = (manifest?.previous ?? [])
       .flatMap((s) => s.unrecorded_calls)
       .filter((c) => c.config_fingerprint === input.fingerprint && wanted.has(gridPointKey(c)));
@@ -164,7 +164,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
         { calls: cut.length, file: paths.manifest },
         "resume: counting what calls cut before they answered cost",
       );
-    // (A call whose usage was unknown counts its estimate: cost_usd and estimated_tokens.)
+    // A call whose usage was unknown counts its estimate (cost_usd and estimated_tokens).
     const paid = [...prior, ...pendingAnswers, ...cut].map(spentBy);
     const budget = new Budget({
       maxOutputTokens: input.maxOutputTokens,
