@@ -171,6 +171,7 @@ const out = await runSession({
     log: join(dir, "runner.log"),
     summaryCsv: join(dir, "results_summary.csv"),
     summaryJson: join(dir, "results_summary.json"),
+    manifest: join(dir, "run_manifest.json"),
   },
   attempts: opts.attempts,
   concurrency: opts.concurrency,

@@ -11,11 +11,20 @@ export const UsageSchema = z.object({
 });
 
 /**
+ * The version of the attempt record's layout, written in every record (`schema_version`). Records
+ * without it are version 1 (before the field existed) and read as they are. 2: adds schema_version,
+ * spend_estimated and estimated_tokens.
+ */
+export const ATTEMPT_RECORD_SCHEMA_VERSION = 2;
+
+/**
  * One line of results_attempts.jsonl: the paper's facts (same names as its CSV columns, plus the whole
  * usage object and `error` for a failed call), and ours: who proposed it, under which run config, how
  * the candidate ended, train accuracy, cost. Read back with this schema on resume and in `report`.
  */
 export const AttemptRecordSchema = z.object({
+  /** Absent in records written before it existed (version 1). */
+  schema_version: z.number().int().positive().optional(),
   fn: z.string(),
   length: z.number().int(),
   attempt: z.number().int().positive(),

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { type Command, Option } from "commander";
 import { answersPathOf, isAnswersPath, readAnswersJsonl, uncoveredAnswers } from "../artifacts/answer-log.js";
 import type { AnswerRecord } from "../artifacts/answer-record.js";
@@ -9,6 +9,7 @@ import { attemptKey, latestByAttempt, readAttemptsJsonl } from "../artifacts/att
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
 import { ExitCode, UsageError } from "../core/errors.js";
+import { type ManifestSession, manifestPathOf, readRunManifest } from "../runner/run-manifest.js";
 
 /** `llm-erm report [jsonl...]`: merge shards' (or runs') JSONLs into one CSV and one summary table. */
 export function registerReportCommand(program: Command): void {
@@ -46,11 +47,18 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
   if (inputs.length === 0) throw new UsageError("report: no JSONL given and no results_attempts*.jsonl here");
   const all: AttemptRecord[] = [];
   const answers: AnswerRecord[] = [];
+  // The run manifest beside each JSONL says what each config was (the latest session of each wins).
+  const configs = new Map<string, { session: ManifestSession; file: string }>();
+  const withoutManifest: string[] = [];
   try {
     for (const f of inputs) {
       const read = readAttemptsJsonl(f);
       if (read.tornTail) process.stderr.write(`llm-erm: ${f}: ignoring a torn last line\n`);
       all.push(...read.records);
+      const file = manifestPathOf(f);
+      const manifest = readRunManifest(file);
+      if (!manifest) withoutManifest.push(f);
+      for (const session of manifest?.sessions ?? []) configs.set(session.fingerprint, { session, file });
     }
     for (const f of answerFiles) answers.push(...readAnswersJsonl(f).records);
   } catch (err) {
@@ -63,6 +71,8 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
     throw err;
   }
   const records = latestByAttempt(all);
+  for (const line of describeConfigs(records, configs, withoutManifest))
+    process.stderr.write(`llm-erm: report: ${line}\n`);
   const unrecorded = uncoveredAnswers(answers, new Set(records.map(attemptKey)));
   if (unrecorded.length > 0) {
     const tokens = unrecorded.reduce((a, r) => a + (r.usage?.total_tokens ?? 0), 0);
@@ -85,4 +95,35 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
     `llm-erm: ${records.length} attempts from ${inputs.length} file(s); wrote ${outCsv} and ${outSummary}\n`,
   );
   return ExitCode.ok;
+}
+
+/**
+ * One line per run config in the report: what its manifest says it was (proposer, data, interpreter,
+ * sandbox, version) and whether its last session finished; a JSONL without a manifest is named once.
+ */
+export function describeConfigs(
+  records: readonly AttemptRecord[],
+  configs: ReadonlyMap<string, { session: ManifestSession; file: string }>,
+  withoutManifest: readonly string[],
+): string[] {
+  const lines: string[] = [];
+  for (const f of withoutManifest)
+    lines.push(
+      `no ${basename(manifestPathOf(f))} beside ${f} (a run from before run manifests, or a copy): its configs are known by their fingerprints only`,
+    );
+  for (const fp of new Set(records.map((r) => r.config_fingerprint))) {
+    const found = configs.get(fp);
+    if (!found) continue;
+    const { session: s, file } = found;
+    const d = s.data;
+    const unfinished =
+      s.finished === undefined
+        ? "; its last session did not finish (still running, or killed: rerun its command)"
+        : "";
+    lines.push(
+      `config ${fp}: ${s.proposer}, data ${d.train}/${d.val}/${d.test} seed ${d.seed}, python ${s.python.version} (${s.python.executable}), ` +
+        `sandbox ${s.sandbox.mode ?? "?"}, llm-erm ${s.versions.llm_erm} (${file})${unfinished}`,
+    );
+  }
+  return lines;
 }

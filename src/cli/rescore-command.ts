@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../artifacts/write-file-atomic.js";
 import { ExitCode, UsageError } from "../core/errors.js";
 import type { Splits } from "../core/example.js";
 import { formatExample } from "../dataset/line-format.js";
+import { MetaSchema } from "../dataset/meta.js";
 import { type DatasetSpec, specForPoint } from "../dataset/spec.js";
 import { type Dataset, DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import {
@@ -19,6 +20,13 @@ import {
   reselect,
   reselectionMarkdown,
 } from "../runner/rescore.js";
+import {
+  dataByFingerprint,
+  type ManifestDataset,
+  type ManifestSession,
+  manifestPathOf,
+  readRunManifest,
+} from "../runner/run-manifest.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
 import { sandboxChoice, sandboxOption } from "./sandbox-option.js";
@@ -51,8 +59,9 @@ const DataSchema = z.object({
 type Data = z.infer<typeof DataSchema>;
 
 /**
- * The records carry a config fingerprint, not the sizes; the run's log beside the JSONL
- * (`runner.log`, `runner.shard-i-of-n.log`) says which sizes and seed each fingerprint used.
+ * Runs from before the run manifest: the records carry a config fingerprint, not the sizes; the
+ * run's log beside the JSONL (`runner.log`, `runner.shard-i-of-n.log`) says which sizes and seed each
+ * fingerprint used, in its "run started" lines.
  */
 export function runDataFromLogs(jsonl: string): Map<string, Data> {
   const dir = dirname(jsonl);
@@ -84,14 +93,26 @@ export async function rescoreCommand(
   const outCsv = typeof opts.outCsv === "string" ? opts.outCsv : "results_rescored.csv";
 
   const all: AttemptRecord[] = [];
-  const fromLogs = new Map<string, Data>();
+  // Sizes and seed of each run config: from the run manifest beside each JSONL; for a run from before
+  // manifests, from its runner.log.
+  const fromRuns = new Map<string, Data>();
+  const sessions: ManifestSession[] = [];
   try {
     for (const f of inputs) {
       if (!existsSync(f)) throw new UsageError(`rescore: ${f}: no such file`);
       const read = readAttemptsJsonl(f);
       if (read.tornTail) process.stderr.write(`llm-erm: ${f}: ignoring a torn last line\n`);
       all.push(...read.records);
-      for (const [k, v] of runDataFromLogs(f)) fromLogs.set(k, v);
+      const manifest = readRunManifest(manifestPathOf(f));
+      if (manifest) {
+        sessions.push(...manifest.sessions);
+        for (const [k, v] of dataByFingerprint(manifest)) fromRuns.set(k, v);
+      } else {
+        process.stderr.write(
+          `llm-erm: rescore: no ${basename(manifestPathOf(f))} beside ${f} (a run from before run manifests, or a copy): reading its sizes from its runner log\n`,
+        );
+        for (const [k, v] of runDataFromLogs(f)) fromRuns.set(k, v);
+      }
     }
   } catch (err) {
     if (err instanceof DamagedArtifactError) {
@@ -108,7 +129,7 @@ export async function rescoreCommand(
   const guessed = new Set<string>();
   const dataFor = (r: AttemptRecord): Data => {
     if (explicitData) return fallback;
-    const logged = fromLogs.get(r.config_fingerprint);
+    const logged = fromRuns.get(r.config_fingerprint);
     if (logged) return logged;
     guessed.add(r.config_fingerprint);
     return fallback;
@@ -119,12 +140,18 @@ export async function rescoreCommand(
   if (explicitData) process.stderr.write(`llm-erm: rescore: datasets from the flags: ${sizes(fallback)}\n`);
   if (guessed.size > 0)
     process.stderr.write(
-      `llm-erm: rescore: no runner log gives the sizes of config(s) ${[...guessed].join(", ")}; ` +
+      `llm-erm: rescore: no run manifest or runner log gives the sizes of config(s) ${[...guessed].join(", ")}; ` +
         `using ${sizes(fallback)} (pass the run's --train-size/--val-size/--test-size/--seed if they differed)\n`,
     );
 
+  // The SHA-256s of the datasets each config's run used (its manifest), to compare with those found.
+  const usedHashes = new Map<string, NonNullable<ManifestDataset["sha256"]>>();
+  for (const s of sessions)
+    for (const d of s.datasets)
+      if (d.sha256) usedHashes.set(`${s.fingerprint}|${d.fn}|L=${d.length}`, d.sha256);
   const datasets = new Map<string, Promise<Dataset>>();
   const mismatched = new Set<string>();
+  const otherData = new Set<string>();
   const splitsFor = (r: AttemptRecord): Promise<Splits> => {
     const d = dataFor(r);
     const spec: DatasetSpec = specForPoint(
@@ -141,6 +168,9 @@ export async function rescoreCommand(
       // The paper's prompt lists the training lines: a prompt without them was built on other data.
       if (r.prompt !== "" && !ds.train.every((e) => r.prompt.includes(formatExample(e))))
         mismatched.add(`${r.fn} L=${r.length} (${ds.path})`);
+      const used = usedHashes.get(`${r.config_fingerprint}|${r.fn}|L=${r.length}`);
+      if (used && !sameHashes(used, datasetHashes(ds.path)))
+        otherData.add(`${r.fn} L=${r.length} (${ds.path})`);
       return ds;
     });
   };
@@ -161,6 +191,20 @@ export async function rescoreCommand(
   } finally {
     await verifier.close();
   }
+  if (otherData.size > 0)
+    process.stderr.write(
+      `llm-erm: rescore: the SHA-256s of ${[...otherData].sort().join(", ")} differ from those the run used (its run manifest)\n`,
+    );
+  const interpreters = new Set(
+    sessions
+      .filter((s) => records.some((r) => r.config_fingerprint === s.fingerprint))
+      .map((s) => `${s.python.executable} (Python ${s.python.version})`),
+  );
+  const here = `${verifier.python.executable} (Python ${verifier.python.version})`;
+  if (interpreters.size > 0 && !(interpreters.size === 1 && interpreters.has(here)))
+    process.stderr.write(
+      `llm-erm: rescore: the run used ${[...interpreters].join(", ")}; re-scored with ${here} (see --python)\n`,
+    );
   if (mismatched.size > 0)
     process.stderr.write(
       `llm-erm: rescore: the recorded prompt does not hold this dataset's training lines for ${[...mismatched].sort().join(", ")}: ` +
@@ -189,3 +233,18 @@ export async function rescoreCommand(
     );
   return changed.length > 0 ? ExitCode.failure : ExitCode.ok;
 }
+
+/** The SHA-256s a dataset's meta.json holds (undefined: none, or unreadable). */
+function datasetHashes(path: string): Record<string, string> | undefined {
+  try {
+    const meta = MetaSchema.safeParse(JSON.parse(readFileSync(join(path, "meta.json"), "utf8")));
+    return meta.success ? meta.data.sha256 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const sameHashes = (a: Record<string, string>, b: Record<string, string> | undefined): boolean =>
+  b !== undefined &&
+  Object.keys(a).length === Object.keys(b).length &&
+  Object.entries(a).every(([k, v]) => b[k] === v);

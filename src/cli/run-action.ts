@@ -2,14 +2,15 @@
  * The run command's work, loaded only when `llm-erm run` runs (with the OpenAI SDK, the logger, the runner
  * and the verifier), so that the other commands start faster.
  */
-import { accessSync, constants, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
+import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { ExitCode, UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
-import { buildDatasets } from "../dataset/build-pool.js";
+import { type BuildResult, buildDatasets } from "../dataset/build-pool.js";
 import { DatasetGenerationError } from "../dataset/generation-error.js";
+import { MetaSchema } from "../dataset/meta.js";
 import { specForPoint } from "../dataset/spec.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
@@ -22,6 +23,13 @@ import { runFingerprint } from "../runner/fingerprint.js";
 import type { PreparedPoint } from "../runner/grid-runner.js";
 import { type ArtifactPaths, artifactPaths, readRunSettings } from "../runner/run-config.js";
 import { createRunLogger } from "../runner/run-logger.js";
+import {
+  llmErmVersion,
+  type ManifestDataset,
+  type ManifestSession,
+  openaiSdkVersion,
+  publicBaseUrl,
+} from "../runner/run-manifest.js";
 import { runSession } from "../runner/run-session.js";
 import { shardPoints } from "../runner/shard.js";
 import { getTask, planGrid, skippedLine } from "../tasks/registry.js";
@@ -34,6 +42,7 @@ import { sandboxChoice } from "./sandbox-option.js";
 
 /** The run command after commander parsed the flags; returns the exit code. */
 export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
+  const startedAt = new Date().toISOString();
   const grid = readGridOptions(opts);
   const apiKey = process.env.OPENAI_API_KEY || undefined;
   const { settings, shard, providerAnnounce } = readRunSettings(opts, apiKey !== undefined);
@@ -148,10 +157,12 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let generated = 0;
   let reused = 0;
   let regenerated = 0;
+  const datasets = new Map<string, ManifestDataset>();
   if (tty) process.stderr.write(`llm-erm: datasets 0/${points.length} in ${grid.datasetDir}`);
   try {
     await buildDatasets(points.map(specOf), grid.datasetDir, {
       onProgress: (r) => {
+        datasets.set(`${r.spec.fn}|${r.spec.length}`, manifestDataset(r));
         if (r.reused) reused++;
         else if (r.replaced) regenerated++;
         else generated++;
@@ -205,6 +216,32 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       prompt: buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
     };
   };
+  const manifest: Omit<ManifestSession, "sandbox" | "unrecorded_calls" | "finished"> = {
+    started_at: startedAt,
+    argv: argv.slice(2),
+    cwd: process.cwd(),
+    proposer: proposer.id,
+    fingerprint,
+    fingerprint_config: fingerprintConfig,
+    data,
+    config: {
+      settings,
+      grid,
+      points: points.map((p) => ({ fn: p.fn, length: p.length })),
+      shard: shard ?? null,
+      artifacts: { ...paths },
+      base_url: publicBaseUrl(process.env.OPENAI_BASE_URL),
+      price: price ?? null,
+    },
+    versions: {
+      llm_erm: llmErmVersion(),
+      node: process.versions.node,
+      python: probed.version,
+      openai_sdk: openaiSdkVersion(),
+    },
+    python: { requested: probed.requested, ...python },
+    datasets: points.flatMap((p) => datasets.get(`${p.fn}|${p.length}`) ?? []),
+  };
   try {
     const out = await runSession({
       points,
@@ -216,6 +253,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       fresh: settings.fresh,
       fingerprint,
       legacyFingerprint,
+      manifest,
       maxOutputTokens: settings.maxOutputTokens,
       ...(settings.maxCostUsd !== undefined ? { maxCostUsd: settings.maxCostUsd } : {}),
       ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
@@ -244,6 +282,26 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     }
     throw err;
   }
+}
+
+/** A grid point's dataset for the manifest: where it is, and the SHA-256s its meta.json holds. */
+function manifestDataset(r: BuildResult): ManifestDataset {
+  let sha256: ManifestDataset["sha256"] = null;
+  try {
+    const meta = MetaSchema.safeParse(JSON.parse(readFileSync(join(r.path, "meta.json"), "utf8")));
+    if (meta.success) sha256 = meta.data.sha256 ?? null;
+  } catch {
+    // just loaded through its meta.json: cannot happen short of a concurrent delete; recorded as unknown
+  }
+  return {
+    fn: r.spec.fn,
+    length: r.spec.length,
+    path: r.path,
+    derived_seed: r.dataset.derivedSeed,
+    sizes: { ...r.dataset.sizes },
+    written_by: r.dataset.writtenBy,
+    sha256,
+  };
 }
 
 /** Creates the artifacts' directories up front, so a bad --out-dir is a usage error naming the flag. */

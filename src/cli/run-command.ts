@@ -46,9 +46,10 @@ Examples:
   # resume: run the same command again (finished attempts are never re-asked); split over 4 machines:
   npx llm-erm run --enable-code-interpreter --shard 2/4    # then: npx llm-erm report
 
-Artifacts (in --out-dir): results_attempts.jsonl/.csv, results_summary.csv/.json, runner.log.
+Artifacts (in --out-dir): results_attempts.jsonl/.csv, results_summary.csv/.json, runner.log,
+run_manifest.json (settings, versions, sandbox, dataset hashes; one session per run).
 Exit codes: 0 done; 1 a grid point failed; 2 bad flags/env or pre-flight refused; 3 a budget stopped
-the run (raise it and rerun to resume); 4 damaged dataset or JSONL (the message names the file and
+the run (raise it and rerun to resume); 4 damaged dataset, JSONL or manifest (the message names the file and
 line); 130 interrupted (rerun to resume).`;
 
 /** `llm-erm run`: the paper's runner, with its flags, defaults and environment variables. */
@@ -174,7 +175,12 @@ export function registerRunCommand(program: Command): void {
         "score the test split only for the ERM-selected program (default: every attempt, as the paper)",
       ),
     )
-    .addOption(new Option("--python <path>", "Python interpreter for the sandbox (default: python3)"))
+    .addOption(
+      new Option(
+        "--python <path>",
+        "Python interpreter for the sandbox (default: python3); part of the config fingerprint",
+      ),
+    )
     .addOption(sandboxOption())
     .addOption(new Option("--out-dir <dir>", "directory for the artifacts (default: the current directory)"))
     .addOption(

@@ -8,7 +8,7 @@ import {
   spendFields,
   spendOf,
 } from "../artifacts/answer-record.js";
-import type { AttemptRecord } from "../artifacts/attempt-record.js";
+import { ATTEMPT_RECORD_SCHEMA_VERSION, type AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
 import { type GridPoint, gridPointKey } from "../core/grid.js";
 import { addUsage, ZERO_USAGE } from "../proposer/openai-usage.js";
@@ -552,6 +552,7 @@ async function scoreAttempt(
 ): Promise<AttemptRecord> {
   const usage = proposal.usage ?? ZERO_USAGE;
   const base = {
+    schema_version: ATTEMPT_RECORD_SCHEMA_VERSION,
     fn: point.fn,
     length: point.length,
     attempt,
@@ -655,6 +656,7 @@ async function scoreSelectedTest(
   }
   const updated: AttemptRecord = {
     ...sel,
+    schema_version: ATTEMPT_RECORD_SCHEMA_VERSION,
     test_acc: testAcc,
     test_scored_later: true,
     ts: new Date().toISOString(),

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
 import { OpenAIRequestConfigSchema, PAPER_REQUEST_DEFAULTS as PAPER } from "../proposer/openai-request.js";
@@ -39,6 +39,20 @@ export interface ArtifactPaths {
   readonly log: string;
   readonly summaryCsv: string;
   readonly summaryJson: string;
+  /** run_manifest.json beside the JSONL (see manifestPathOf). */
+  readonly manifest: string;
+}
+
+/**
+ * The run manifest of a JSONL, beside it: `results_attempts.jsonl` -> `run_manifest.json`,
+ * `results_attempts.shard-2-of-4.jsonl` -> `run_manifest.shard-2-of-4.json`; any other name `x.jsonl`
+ * -> `x.run_manifest.json`.
+ */
+export function manifestPathOf(jsonl: string): string {
+  const name = basename(jsonl);
+  const paper = /^results_attempts(.*)\.jsonl$/.exec(name);
+  const file = paper ? `run_manifest${paper[1]}.json` : `${name.replace(/\.jsonl$/, "")}.run_manifest.json`;
+  return join(dirname(jsonl), file);
 }
 
 /**
@@ -62,6 +76,7 @@ export function artifactPaths(opts: {
     log: join(dirname(jsonl), `runner${suffix}.log`),
     summaryCsv: `${summaryBase}.csv`,
     summaryJson: `${summaryBase}.json`,
+    manifest: manifestPathOf(jsonl),
   };
 }
 

@@ -16,6 +16,7 @@ import { Budget, spentBy } from "./budget.js";
 import { type GridRunResult, type PreparedPoint, runGrid } from "./grid-runner.js";
 import { createProgressReporter } from "./progress.js";
 import type { ArtifactPaths } from "./run-config.js";
+import { type ManifestSession, RunManifestFile } from "./run-manifest.js";
 import { sandboxSummary } from "./sandbox-summary.js";
 
 export interface RunSessionInput {
@@ -37,8 +38,13 @@ export interface RunSessionInput {
   readonly maxOutputTokens: number;
   readonly price?: Price;
   readonly proposer: Proposer;
-  /** Made after the lock is taken (it probes the sandbox). */
-  readonly makeVerifier: () => Promise<Verifier>;
+  /** Made after the lock is taken (it probes the sandbox). `mode`: its tier, for the manifest. */
+  readonly makeVerifier: () => Promise<Verifier & { readonly mode?: string }>;
+  /**
+   * This run's session of the run manifest (`paths.manifest`), all but what the session learns itself
+   * (the sandbox, calls cut before they answered, how it ended). Without it no manifest is written.
+   */
+  readonly manifest?: Omit<ManifestSession, "sandbox" | "unrecorded_calls" | "finished">;
   readonly extractCode: (text: string) => CodeExtraction;
   readonly prepare: (point: GridPoint) => Promise<PreparedPoint>;
   readonly logger: Logger;
@@ -91,9 +97,13 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
   let answers: AnswerLog | undefined;
   // Attempt keys with a record on disk: answers of these need no recovery (compaction drops them).
   const covered = new Set<string>();
-  let verifier: Verifier | undefined;
+  let verifier: (Verifier & { readonly mode?: string }) | undefined;
   try {
     log = new AttemptLog(paths.jsonl, { fresh: input.fresh });
+    // Read (and validated) now: what calls of this config cut in earlier sessions cost counts below.
+    const manifest = input.manifest
+      ? new RunManifestFile(paths.manifest, paths.jsonl, { fresh: input.fresh })
+      : undefined;
     if (input.fresh) logger.info({ file: paths.jsonl }, "--fresh: starting over");
     if (log.droppedTornTail)
       logger.warn({ file: paths.jsonl }, "dropped a torn last line (a run was killed mid-write)");
@@ -144,9 +154,18 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
         { answers: pendingAnswers.length, file: answersFile },
         "resume: answers received but not recorded (the run stopped while verifying): verifying them, no new calls",
       );
-    // Paid for already: prior attempts and answers waiting for their record.
-    // (A call whose usage was unknown counts its estimate: cost_usd and estimated_tokens.)
-    const paid = [...prior, ...pendingAnswers].map(spentBy);
+    // Paid for already: prior attempts, answers waiting for their record, and calls of this config cut
+    // before they answered in earlier sessions (no record: the manifest has them).
+    const cut = (manifest?.previous ?? [])
+      .flatMap((s) => s.unrecorded_calls)
+      .filter((c) => c.config_fingerprint === input.fingerprint && wanted.has(gridPointKey(c)));
+    if (cut.length > 0)
+      logger.info(
+        { calls: cut.length, file: paths.manifest },
+        "resume: counting what calls cut before they answered cost",
+      );
+    // A call whose usage was unknown counts its estimate (cost_usd and estimated_tokens).
+    const paid = [...prior, ...pendingAnswers, ...cut].map(spentBy);
     const budget = new Budget({
       maxOutputTokens: input.maxOutputTokens,
       spentUsd: paid.reduce((a, s) => a + s.usd, 0),
@@ -158,6 +177,13 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     // The verifier logs its own sandbox_protections event (runner.log); stderr gets one line.
     verifier = await input.makeVerifier();
     input.stderr.write(`llm-erm: ${sandboxSummary(verifier.protections)}\n`);
+    if (manifest && input.manifest) {
+      const mode = verifier.mode ?? verifier.protections.mode;
+      manifest.start({
+        ...input.manifest,
+        sandbox: { mode: typeof mode === "string" ? mode : null, protections: { ...verifier.protections } },
+      });
+    }
     const progress = createProgressReporter(input.stderr, {
       header: {
         proposer: input.proposer.id,
@@ -188,6 +214,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
           covered.add(attemptKey(r));
         },
         appendAnswer: (a) => answerWriter.appendAsync(a),
+        onUnrecordedCall: (c) => manifest?.addUnrecordedCall(c),
         prior,
         pendingAnswers,
         budget,
@@ -203,6 +230,12 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     const byKey = new Map(mine.map((r) => [`${gridPointKey(r)}|${r.attempt}`, r]));
     for (const r of result.records) byKey.set(`${gridPointKey(r)}|${r.attempt}`, r);
     const records = [...byKey.values()];
+    manifest?.finish({
+      at: new Date().toISOString(),
+      status: result.status,
+      new_calls: result.newCalls,
+      attempts_on_record: records.length,
+    });
     writeAttemptsCsv(paths.csv, records);
     const summary = summarise(records);
     writeSummary(paths.summaryCsv, paths.summaryJson, summary);
@@ -214,7 +247,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
     const spent = budget.spent;
     input.stderr.write(
       `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}\n` +
-        `llm-erm: wrote ${paths.jsonl}, ${paths.csv}, ${paths.summaryCsv} (.json), ${paths.log}\n`,
+        `llm-erm: wrote ${paths.jsonl}, ${paths.csv}, ${paths.summaryCsv} (.json), ${paths.log}${manifest ? `, ${paths.manifest}` : ""}\n`,
     );
     const exitCode =
       result.status === "interrupted"

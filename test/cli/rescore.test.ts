@@ -25,7 +25,7 @@ describe("llm-erm rescore", () => {
 
   it("reproduces a finished run: exit 0, every row unchanged, the JSONL untouched", async () => {
     const before = readFileSync(jsonl);
-    // The sizes come from runner.log's "run started" line (--test-size 200), not the 10000 default.
+    // The sizes come from run_manifest.json (--test-size 200), not the 10000 default.
     const res = await runCli(["rescore"], cwd, {});
     expect(res.code, res.stderr).toBe(ExitCode.ok);
     expect(readFileSync(jsonl).equals(before)).toBe(true);
@@ -54,7 +54,7 @@ describe("llm-erm rescore", () => {
     lines[i] = JSON.stringify(rec);
     const edited = join(cwd, "edited.jsonl");
     writeFileSync(edited, `${lines.join("\n")}\n`);
-    // No runner log names this copy: the sizes are given as the run's.
+    // No manifest or runner log names this copy: the sizes are given as the run's.
     const res = await runCli(
       ["rescore", "edited.jsonl", "--test-size", "200", "--out-csv", "edited.csv"],
       cwd,
