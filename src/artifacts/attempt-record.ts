@@ -13,9 +13,12 @@ export const UsageSchema = z.object({
 /**
  * The version of the attempt record's layout, written in every record (`schema_version`). Records
  * without it are version 1 (before the field existed) and read as they are. 2: adds schema_version,
- * spend_estimated and estimated_tokens.
+ * spend_estimated and estimated_tokens. 3: adds split_outcomes.
  */
-export const ATTEMPT_RECORD_SCHEMA_VERSION = 2;
+export const ATTEMPT_RECORD_SCHEMA_VERSION = 3;
+
+/** How one split's run ended (each split is scored under its own limits; a finished one keeps its score). */
+const SplitOutcomeSchema = z.object({ kind: z.string(), message: z.string() });
 
 /**
  * One line of results_attempts.jsonl: the paper's facts (same names as its CSV columns, plus the whole
@@ -52,6 +55,11 @@ export const AttemptRecordSchema = z.object({
   train_acc: z.number().nullable(),
   outcome: z.string(),
   outcome_message: z.string(),
+  /** Per split verified (version 3 on): e.g. train and val ok, test timeout. */
+  split_outcomes: z
+    .object({ train: SplitOutcomeSchema, val: SplitOutcomeSchema, test: SplitOutcomeSchema })
+    .partial()
+    .optional(),
   verify_ms: z.number(),
   cost_usd: z.number().nullable(),
   /**
@@ -104,6 +112,7 @@ export const EXTRA_CSV_COLUMNS = [
   "config_fingerprint",
   "ts",
   "spend_estimated",
+  "split_outcomes",
 ] as const;
 
 export const CSV_COLUMNS = [...PAPER_CSV_COLUMNS, ...EXTRA_CSV_COLUMNS] as const;
@@ -149,5 +158,10 @@ export function toCsvRow(r: AttemptRecord): Record<(typeof CSV_COLUMNS)[number],
     config_fingerprint: r.config_fingerprint,
     ts: r.ts,
     spend_estimated: cell(r.spend_estimated),
+    split_outcomes: r.split_outcomes
+      ? Object.entries(r.split_outcomes)
+          .map(([split, o]) => `${split}=${o.kind}`)
+          .join(" ")
+      : "",
   };
 }

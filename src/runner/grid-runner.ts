@@ -622,6 +622,7 @@ async function scoreAttempt(
     compile_error: COMPILE_KINDS.has(result.kind) ? `${result.kind}: ${result.message}` : "",
     outcome: result.kind,
     outcome_message: result.message,
+    ...(result.splitOutcomes ? { split_outcomes: result.splitOutcomes } : {}),
     verify_ms: result.durationMs,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnswerRecord } from "../../src/artifacts/answer-record.js";
-import type { AttemptRecord } from "../../src/artifacts/attempt-record.js";
+import { type AttemptRecord, toCsvRow } from "../../src/artifacts/attempt-record.js";
 import type { GridPoint } from "../../src/core/grid.js";
 import { normaliseUsage } from "../../src/proposer/openai-usage.js";
 import type { Proposal, Proposer } from "../../src/proposer/proposer.js";
@@ -146,6 +146,51 @@ describe("runGrid", () => {
     expect(appended[0]!.compile_error).toMatch(/^no_code_found/);
     expect(appended[1]!.compile_error).toBe("syntax_error: invalid syntax");
     expect(appended[2]).toMatchObject({ val_acc: 0.5, compile_error: "" });
+  });
+
+  it("records how each split ended: a test split that timed out keeps val's score in the record", async () => {
+    const { run, appended } = setup(pts("fn_a"), { fn_a: [text("right")] }, { attempts: 1 });
+    const slowOnTest: GridRunDeps["verifier"] = {
+      protections: {},
+      async verify(job) {
+        const score = (n: number, correct: number) => ({
+          correct,
+          total: n,
+          accuracy: correct / n,
+          exceptions: 0,
+        });
+        return {
+          kind: "timeout",
+          message: "wall clock limit of 20000 ms exceeded in test after 3/20 inputs answered",
+          scores: {
+            train: score(job.splits.train!.length, job.splits.train!.length),
+            val: score(job.splits.val!.length, job.splits.val!.length),
+            test: score(job.splits.test!.length, 0),
+          },
+          splitOutcomes: {
+            train: { kind: "ok", message: "" },
+            val: { kind: "ok", message: "" },
+            test: {
+              kind: "timeout",
+              message: "wall clock limit of 20000 ms exceeded in test after 3/20 inputs answered",
+            },
+          },
+          durationMs: 1,
+        };
+      },
+      async close() {},
+    };
+    await run(undefined, undefined, { verifier: slowOnTest });
+    expect(appended[0]).toMatchObject({ outcome: "timeout", val_acc: 1, test_acc: 0, schema_version: 3 });
+    expect(appended[0]!.split_outcomes).toEqual({
+      train: { kind: "ok", message: "" },
+      val: { kind: "ok", message: "" },
+      test: {
+        kind: "timeout",
+        message: "wall clock limit of 20000 ms exceeded in test after 3/20 inputs answered",
+      },
+    });
+    expect(toCsvRow(appended[0]!).split_outcomes).toBe("train=ok val=ok test=timeout");
   });
 
   it("runs grid points concurrently up to --concurrency calls in flight", async () => {
