@@ -1,5 +1,5 @@
-import { mkdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { ExitCode } from "../core/errors.js";
 import { preflightOpenAI } from "../proposer/openai-preflight.js";
@@ -101,9 +101,13 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
               ? String(p.cgroup)
               : key === "seccomp"
                 ? String(p.seccomp_detail)
-                : held
-                  ? "measured"
-                  : "absent";
+                : key === "pid_namespace"
+                  ? held
+                    ? "given by the tier"
+                    : "absent"
+                  : held
+                    ? "measured by the probe"
+                    : "absent (measured by the probe)";
           add(label, held ? "ok" : required && opts.sandbox === "auto" ? "fail" : "warn", detail);
         }
         if (p.warnings) add("gives up", "warn", String(p.warnings));
@@ -133,8 +137,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
   }
 
   const dir = resolve(opts.datasetDir);
+  // A directory the doctor had to make is removed again: the check leaves nothing behind.
+  let made: string | undefined;
   try {
-    mkdirSync(dir, { recursive: true });
+    made = mkdirSync(dir, { recursive: true });
     const probe = join(dir, `.llm-erm-doctor-${process.pid}`);
     writeFileSync(probe, "ok");
     rmSync(probe);
@@ -143,7 +149,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
     add("dataset dir", "fail", `${dir}: ${errText(err)}`);
   }
   try {
-    const fs = statfsSync(dir);
+    const fs = statfsSync(existsSync(dir) ? dir : dirname(dir));
     const free = fs.bavail * fs.bsize;
     const gib = free / 1024 ** 3;
     // The paper grid's datasets take about 60 MB; a model run's artifacts a few more.
@@ -155,6 +161,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
   } catch (err) {
     add("free disk", "warn", errText(err));
   }
+  if (made) rmSync(made, { recursive: true, force: true });
   return checks;
 }
 

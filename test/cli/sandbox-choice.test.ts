@@ -64,6 +64,8 @@ describe("llm-erm doctor", () => {
       expect(res.stdout).toMatch(/^\/proc\/sys read-only +ok/m);
       expect(res.stdout).toMatch(/^cgroup limits +(ok|fail)/m);
       expect(res.stdout).toMatch(/a run here would be safe and work \(exit 0\)/);
+      // The dataset dir the doctor had to create for its check is gone again.
+      expect(existsSync(join(dir, "datasets"))).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
