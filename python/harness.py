@@ -1,11 +1,12 @@
 # The harness the sandboxed python3 child runs (never sees a label).
 #
 # Protocol (parent -> child, on stdin, read completely before any candidate code runs):
-#   LLMERM2 code=<bytes> n=<inputs> splits=<n1,n2,...> paths=<count> cpu=<s> as=<bytes> nofile=<n>
+#   LLMERM3 code=<bytes> n=<inputs> splits=<n1,n2,...> paths=<count> cpu=<s> as=<bytes> nofile=<n>
 #           fsize=<bytes> nproc=<n>\n
 #   <count> lines: the sys.path entries to use (probed once by the parent, site.py is not run here)
 #   <code bytes>  the candidate module's source (UTF-8)
-#   <n inputs joined by \n>
+#   one line of n comma-separated byte lengths, then the n inputs' UTF-8 bytes back to back
+#   (length-prefixed: an input may hold any character, newlines and NUL included)
 # Protocol (child -> parent, on the original stdout, which is moved to a private fd first):
 #   "X <kind> <message>\n"                      the candidate failed before any prediction, or aborted
 #   "L <function name>\n" then one byte per input ('0', '1', or 'E' when the call raised), written as
@@ -106,7 +107,17 @@ def main():
     source = data[offset : offset + code_len].decode("utf-8", "replace")
     n = int(header["n"])
     splits = [int(k) for k in header["splits"].split(",") if k]
-    inputs = data[offset + code_len :].decode().split("\n") if n > 0 else []
+    offset += code_len
+    inputs = []
+    if n > 0:
+        end = data.index(b"\n", offset)
+        lengths = [int(k) for k in data[offset:end].split(b",")]
+        at = end + 1
+        for k in lengths:
+            inputs.append(data[at : at + k].decode("utf-8"))
+            at += k
+        if at != len(data):
+            raise ValueError("harness received %d bytes of inputs, expected %d" % (len(data) - end - 1, at - end - 1))
     del data
 
     # Move the result channel away from fd 1, then point 0/1/2 at /dev/null for the candidate.

@@ -15,9 +15,6 @@ export interface HarnessRequest {
 }
 
 export function encodeRequest(req: HarnessRequest): Buffer {
-  for (const [i, x] of req.inputs.entries()) {
-    if (x.includes("\n")) throw new Error(`input ${i + 1} contains a newline; inputs are one line each`);
-  }
   for (const p of req.sysPath) {
     if (p.includes("\n")) throw new Error(`sys.path entry ${JSON.stringify(p)} contains a newline`);
   }
@@ -26,15 +23,14 @@ export function encodeRequest(req: HarnessRequest): Buffer {
     throw new Error(`split sizes add up to ${total}, but there are ${req.inputs.length} inputs`);
   const code = Buffer.from(req.code, "utf8");
   const header =
-    `LLMERM2 code=${code.length} n=${req.inputs.length} splits=${req.splitSizes.join(",")} paths=${req.sysPath.length}` +
+    `LLMERM3 code=${code.length} n=${req.inputs.length} splits=${req.splitSizes.join(",")} paths=${req.sysPath.length}` +
     ` cpu=${Math.ceil(req.cpuSeconds)} as=${req.memoryBytes} nofile=${req.openFiles}` +
     ` fsize=${req.fileBytes} nproc=${req.processes}\n`;
   const paths = req.sysPath.map((p) => `${p}\n`).join("");
-  return Buffer.concat([
-    Buffer.from(header + paths, "utf8"),
-    code,
-    Buffer.from(req.inputs.join("\n"), "utf8"),
-  ]);
+  // Inputs are length-prefixed (any character may appear in one: newlines, NUL, U+2028...).
+  const inputs = req.inputs.map((x) => Buffer.from(x, "utf8"));
+  const lengths = inputs.length ? `${inputs.map((b) => b.length).join(",")}\n` : "";
+  return Buffer.concat([Buffer.from(header + paths, "utf8"), code, Buffer.from(lengths, "utf8"), ...inputs]);
 }
 
 /** The harness's report, as far as it got. */

@@ -16,18 +16,20 @@ describe("encodeRequest", () => {
   it("sends a header, the paths, the code bytes and the inputs, and nothing else", () => {
     const buf = encodeRequest({ ...req, inputs: ["0101", "1100"], splitSizes: [1, 1] }).toString("utf8");
     expect(buf).toBe(
-      "LLMERM2 code=18 n=2 splits=1,1 paths=1 cpu=2 as=1073741824 nofile=64 fsize=1048576 nproc=1\n" +
-        "/usr/lib/python3.11\ndef f(x): return 10101\n1100",
+      "LLMERM3 code=18 n=2 splits=1,1 paths=1 cpu=2 as=1073741824 nofile=64 fsize=1048576 nproc=1\n" +
+        "/usr/lib/python3.11\ndef f(x): return 14,4\n01011100",
     );
   });
 
   it("counts code in bytes, not characters", () => {
     const buf = encodeRequest({ ...req, code: "é", inputs: [], splitSizes: [] }).toString("utf8");
-    expect(buf.startsWith("LLMERM2 code=2 n=0")).toBe(true);
+    expect(buf.startsWith("LLMERM3 code=2 n=0")).toBe(true);
   });
 
-  it("refuses an input with a newline", () => {
-    expect(() => encodeRequest({ ...req, inputs: ["ok", "a\nb"], splitSizes: [2] })).toThrow(/input 2/);
+  it("frames inputs by their UTF-8 byte lengths, so newlines, NUL and any character pass as they are", () => {
+    const buf = encodeRequest({ ...req, code: "", inputs: ["a\nb", "", "é\u0000"], splitSizes: [3] });
+    const text = buf.toString("utf8");
+    expect(text.endsWith("\n3,0,3\na\nbé\u0000")).toBe(true);
   });
 
   it("refuses split sizes that do not add up to the inputs", () => {
