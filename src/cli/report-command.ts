@@ -8,7 +8,11 @@ import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
 import { attemptKey, latestByAttempt, readAttemptsJsonl } from "../artifacts/attempts-jsonl.js";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
+import { writeFileAtomic } from "../artifacts/write-file-atomic.js";
 import { ExitCode, UsageError } from "../core/errors.js";
+import { renderHtmlReport } from "../report/html-report.js";
+import { renderMarkdownReport } from "../report/markdown-report.js";
+import { buildReportModel } from "../report/report-model.js";
 import { type ManifestSession, manifestPathOf, readRunManifest } from "../runner/run-manifest.js";
 
 /** `llm-erm report [jsonl...]`: merge shards' (or runs') JSONLs into one CSV and one summary table. */
@@ -27,6 +31,10 @@ export function registerReportCommand(program: Command): void {
         "summary CSV; a .json twin is written beside it (default: results_summary.csv)",
       ),
     )
+    .addOption(
+      new Option("--html <file>", "also write a self-contained HTML report (charts, programs, failures)"),
+    )
+    .addOption(new Option("--md <file>", "also write the report as Markdown"))
     .action((files: string[], opts: Record<string, unknown>) => {
       process.exitCode = reportCommand(files, opts);
     });
@@ -91,8 +99,20 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
     summary,
   );
   process.stdout.write(`${summaryMarkdown(summary)}\n`);
+  const written = [outCsv, outSummary];
+  if (typeof opts.html === "string" || typeof opts.md === "string") {
+    const model = buildReportModel(records);
+    if (typeof opts.html === "string") {
+      writeFileAtomic(opts.html, renderHtmlReport(model, { generatedAt: new Date().toISOString() }));
+      written.push(opts.html);
+    }
+    if (typeof opts.md === "string") {
+      writeFileAtomic(opts.md, renderMarkdownReport(model));
+      written.push(opts.md);
+    }
+  }
   process.stderr.write(
-    `llm-erm: ${records.length} attempts from ${inputs.length} file(s); wrote ${outCsv} and ${outSummary}\n`,
+    `llm-erm: ${records.length} attempts from ${inputs.length} file(s); wrote ${written.join(", ")}\n`,
   );
   return ExitCode.ok;
 }

@@ -1,0 +1,32 @@
+/** The report as Markdown, for papers and pull requests (pure): runs, the side-by-side table, outcomes. */
+import type { ReportModel } from "./report-model.js";
+
+export function renderMarkdownReport(model: ReportModel, title = "llm-erm report"): string {
+  const lines = [
+    `# ${title}`,
+    "",
+    "| run | grid points | solved (test 1.0) | tokens | cost |",
+    "|---|---:|---:|---:|---:|",
+  ];
+  for (const r of model.runs) {
+    const cost = r.costUsd === null ? "unknown" : `$${r.costUsd.toFixed(4)}`;
+    lines.push(`| ${cell(r.label)} | ${r.points.length} | ${r.solved} | ${r.tokens} | ${cost} |`);
+  }
+  lines.push("", "Test accuracy of the ERM-selected program:", "");
+  lines.push(`| task | L | ${model.runs.map((r) => cell(r.label)).join(" | ")} |`);
+  lines.push(`|---|---:|${model.runs.map(() => "---:").join("|")}|`);
+  for (const c of model.cells) {
+    const accs = model.runs.map((r) => {
+      const p = r.points.find((q) => q.fn === c.fn && q.length === c.length);
+      return p?.summary.test_acc === null || p === undefined ? "-" : p.summary.test_acc.toFixed(3);
+    });
+    lines.push(`| ${cell(c.fn)} | ${c.length} | ${accs.join(" | ")} |`);
+  }
+  lines.push("", "Outcomes of all attempts:", "");
+  for (const [k, n] of Object.entries(model.outcomes).sort((a, b) => b[1] - a[1]))
+    lines.push(`- ${cell(k)}: ${n}`);
+  return `${lines.join("\n")}\n`;
+}
+
+/** A table cell: pipes and newlines would break the table. */
+const cell = (s: string): string => s.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ");
