@@ -192,8 +192,8 @@ export function registerRunCommand(program: Command): void {
     )
     .addOption(
       new Option(
-        "--shard <i/n>",
-        "run only shard i of n (round-robin over the grid; default: the whole grid)",
+        "--shard <i/n|auto>",
+        "run only shard i of n (round-robin over the grid; default: the whole grid); auto: from SLURM_ARRAY_TASK_ID/COUNT or a Kubernetes Indexed Job (docs/cluster.md)",
       ),
     )
     .addOption(new Option("--skip-preflight", "do not check key, base URL and model before the grid starts"))

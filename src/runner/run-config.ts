@@ -159,7 +159,7 @@ export function readRunSettings(
     const key = String(issue.path[0] ?? "");
     throw new UsageError(`${FLAG_OF[key] ?? flagName(key)}: ${issue.message}`);
   }
-  const shard = typeof opts.shard === "string" ? parseShard(opts.shard) : undefined;
+  const shard = typeof opts.shard === "string" ? parseShard(opts.shard, process.env) : undefined;
   return {
     settings: parsed.data,
     ...(shard ? { shard } : {}),

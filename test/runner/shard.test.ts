@@ -10,6 +10,35 @@ describe("shards", () => {
     expect(() => parseShard("a")).toThrow(/--shard: expected i\/n/);
   });
 
+  it("auto: SLURM arrays (0- or 1-based via SLURM_ARRAY_TASK_MIN) and Kubernetes Indexed Jobs", () => {
+    expect(parseShard("auto", { SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_COUNT: "6" })).toEqual({
+      index: 1,
+      count: 6,
+    });
+    expect(
+      parseShard("auto", {
+        SLURM_ARRAY_TASK_ID: "6",
+        SLURM_ARRAY_TASK_COUNT: "6",
+        SLURM_ARRAY_TASK_MIN: "1",
+      }),
+    ).toEqual({
+      index: 6,
+      count: 6,
+    });
+    expect(parseShard("auto", { JOB_COMPLETION_INDEX: "2", JOB_COMPLETIONS: "4" })).toEqual({
+      index: 3,
+      count: 4,
+    });
+    expect(() => parseShard("auto", {})).toThrow(/not in an array job/);
+    expect(() => parseShard("auto", { JOB_COMPLETION_INDEX: "2" })).toThrow(/JOB_COMPLETIONS is not/);
+    expect(() => parseShard("auto", { SLURM_ARRAY_TASK_ID: "6", SLURM_ARRAY_TASK_COUNT: "6" })).toThrow(
+      /1\.\.n/,
+    );
+    expect(() => parseShard("auto", { SLURM_ARRAY_TASK_ID: "x", SLURM_ARRAY_TASK_COUNT: "6" })).toThrow(
+      /not a whole number/,
+    );
+  });
+
   it("the n shards partition the grid (every point in exactly one), deterministically", () => {
     fc.assert(
       fc.property(fc.array(fc.string(), { maxLength: 70 }), fc.integer({ min: 1, max: 9 }), (pts, n) => {
