@@ -10,6 +10,8 @@ import { UsageSchema } from "./attempt-record.js";
 export const AnswerRecordSchema = z.object({
   fn: z.string(),
   length: z.number().int(),
+  /** --trials: the trial (2, 3, ...); absent for trial 1. */
+  trial: z.number().int().positive().optional(),
   attempt: z.number().int().positive(),
   proposer: z.string(),
   config_fingerprint: z.string(),
@@ -34,6 +36,7 @@ export type AnswerRecord = z.infer<typeof AnswerRecordSchema>;
 export interface AnswerIdentity {
   readonly fn: string;
   readonly length: number;
+  readonly trial?: number;
   readonly attempt: number;
   readonly proposer: string;
   readonly config_fingerprint: string;
@@ -69,6 +72,7 @@ export function answerOfProposal(id: AnswerIdentity, p: Proposal, spend: CallSpe
   return {
     fn: id.fn,
     length: id.length,
+    ...(id.trial !== undefined && id.trial > 1 ? { trial: id.trial } : {}),
     attempt: id.attempt,
     proposer: id.proposer,
     config_fingerprint: id.config_fingerprint,

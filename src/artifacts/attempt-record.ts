@@ -13,7 +13,7 @@ export const UsageSchema = z.object({
 /**
  * The version of the attempt record's layout, written in every record (`schema_version`). Records
  * without it are version 1 (before the field existed) and read as they are. 2: adds schema_version,
- * spend_estimated and estimated_tokens. 3: adds split_outcomes.
+ * spend_estimated and estimated_tokens. 3: adds split_outcomes and trial.
  */
 export const ATTEMPT_RECORD_SCHEMA_VERSION = 3;
 
@@ -30,6 +30,8 @@ export const AttemptRecordSchema = z.object({
   schema_version: z.number().int().positive().optional(),
   fn: z.string(),
   length: z.number().int(),
+  /** --trials: the trial (2, 3, ...); absent for trial 1. */
+  trial: z.number().int().positive().optional(),
   attempt: z.number().int().positive(),
   prompt: z.string(),
   text: z.string(),

@@ -14,8 +14,9 @@ export function readAttemptsJsonl(file: string): JsonlReadResult {
 
 /** The identity of an attempt across appends: a later record for the same key replaces the earlier. */
 export const attemptKey = (
-  r: Pick<AttemptRecord, "config_fingerprint" | "fn" | "length" | "attempt">,
-): string => `${r.config_fingerprint}|${r.fn}|L=${r.length}|${r.attempt}`;
+  r: Pick<AttemptRecord, "config_fingerprint" | "fn" | "length" | "attempt" | "trial">,
+): string =>
+  `${r.config_fingerprint}|${r.fn}|L=${r.length}|${r.trial && r.trial > 1 ? `T=${r.trial}|` : ""}${r.attempt}`;
 
 /** The latest record of each attempt, in first-seen order. */
 export function latestByAttempt(records: readonly AttemptRecord[]): AttemptRecord[] {

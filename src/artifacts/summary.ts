@@ -1,9 +1,13 @@
 import { stringify } from "csv-stringify/sync";
-import { selectErm } from "../runner/selection.js";
+import { selectByTestAccuracy, selectErm } from "../runner/selection.js";
 import type { AttemptRecord } from "./attempt-record.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
-/** One row of results_summary.csv: a grid point's attempts and its ERM-selected program. */
+/**
+ * One row of results_summary.csv: a grid point's attempts and its ERM-selected program. With --trials,
+ * one row per grid point still: the selection columns are trial 1's, the `test_acc_*` columns and
+ * `solved_rate` summarise every trial, and the counts (attempts, tokens, cost) add them all up.
+ */
 export interface GridPointSummary {
   readonly fn: string;
   readonly length: number;
@@ -14,7 +18,7 @@ export interface GridPointSummary {
   readonly selected_attempt: number | null;
   readonly train_acc: number | null;
   readonly val_acc: number | null;
-  /** The grid point's result: test accuracy of the selected program. */
+  /** The grid point's result: test accuracy of the selected program (trial 1's with --trials). */
   readonly test_acc: number | null;
   readonly solved: boolean;
   readonly stopped_early: boolean;
@@ -23,10 +27,31 @@ export interface GridPointSummary {
   readonly reasoning_tokens: number;
   readonly cost_usd: number | null;
   readonly duration_ms: number;
+  /** Trials run (1 without --trials). */
+  readonly trials: number;
+  /** Trials whose selected program had a test accuracy (a program that ran). */
+  readonly trials_with_code: number;
+  /** Over the trials' selected programs: mean test accuracy, sample std (null for one trial), 95% t interval. */
+  readonly test_acc_mean: number | null;
+  readonly test_acc_std: number | null;
+  readonly test_acc_ci95_low: number | null;
+  readonly test_acc_ci95_high: number | null;
+  /** Share of trials whose selected program scored test 1.0. */
+  readonly solved_rate: number | null;
+  /** `validation` (ERM, the default) or `test` (report --select-by-test-accuracy: optimistic). */
+  readonly selection: SelectionRule;
 }
 
-/** Per (proposer config, fn, length): ERM selection over the attempts; in first-seen order. */
-export function summarise(records: readonly AttemptRecord[]): GridPointSummary[] {
+/** How a trial's program is chosen: ERM on validation (the paper's), or by test accuracy (optimistic). */
+export type SelectionRule = "validation" | "test";
+
+/** Per (proposer config, fn, length): ERM selection per trial over its attempts; in first-seen order. */
+export function summarise(
+  records: readonly AttemptRecord[],
+  rule: SelectionRule = "validation",
+): GridPointSummary[] {
+  const select = (rs: readonly AttemptRecord[]) =>
+    rule === "test" ? selectByTestAccuracy(rs) : selectErm(rs);
   const groups = new Map<string, AttemptRecord[]>();
   for (const r of records) {
     const key = `${r.config_fingerprint}|${r.fn}|${r.length}`;
@@ -37,7 +62,18 @@ export function summarise(records: readonly AttemptRecord[]): GridPointSummary[]
   const out: GridPointSummary[] = [];
   for (const list of groups.values()) {
     const first = list[0]!;
-    const sel = selectErm(list);
+    const byTrial = new Map<number, AttemptRecord[]>();
+    for (const r of list) {
+      const t = r.trial ?? 1;
+      const tl = byTrial.get(t);
+      if (tl) tl.push(r);
+      else byTrial.set(t, [r]);
+    }
+    const selections = [...byTrial.entries()].sort((a, b) => a[0] - b[0]).map(([, rs]) => select(rs));
+    const trialOne = byTrial.get(1) ?? [...byTrial.values()][0]!;
+    const sel = select(trialOne);
+    const tests = selections.map((x) => x?.test_acc).filter((t): t is number => typeof t === "number");
+    const stats = meanStdCi(tests);
     const costs = list.map((r) => r.cost_usd);
     out.push({
       fn: first.fn,
@@ -51,15 +87,47 @@ export function summarise(records: readonly AttemptRecord[]): GridPointSummary[]
       val_acc: sel?.val_acc ?? null,
       test_acc: sel?.test_acc ?? null,
       solved: sel?.val_acc === 1,
-      stopped_early: list.some((r) => r.stopped_early),
+      stopped_early: trialOne.some((r) => r.stopped_early),
       input_tokens: sum(list.map((r) => r.usage.input_tokens)),
       output_tokens: sum(list.map((r) => r.usage.output_tokens)),
       reasoning_tokens: sum(list.map((r) => r.usage.reasoning_tokens)),
       cost_usd: costs.some((c) => c === null) ? null : sum(costs as number[]),
       duration_ms: sum(list.map((r) => r.duration_ms)),
+      trials: byTrial.size,
+      trials_with_code: tests.length,
+      test_acc_mean: stats.mean,
+      test_acc_std: stats.std,
+      test_acc_ci95_low: stats.low,
+      test_acc_ci95_high: stats.high,
+      selection: rule,
+      solved_rate: selections.length
+        ? selections.filter((x) => x?.test_acc === 1).length / selections.length
+        : null,
     });
   }
   return out;
+}
+
+/** Two-sided 95% Student t quantiles for 1..30 degrees of freedom; 1.96 beyond. */
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
+
+/** Mean, sample standard deviation and the 95% t interval of the mean (null where undefined). */
+export function meanStdCi(xs: readonly number[]): {
+  mean: number | null;
+  std: number | null;
+  low: number | null;
+  high: number | null;
+} {
+  const n = xs.length;
+  if (n === 0) return { mean: null, std: null, low: null, high: null };
+  const mean = sum(xs) / n;
+  if (n === 1) return { mean, std: null, low: null, high: null };
+  const std = Math.sqrt(sum(xs.map((x) => (x - mean) ** 2)) / (n - 1));
+  const half = (T975[n - 2] ?? 1.96) * (std / Math.sqrt(n));
+  return { mean, std, low: mean - half, high: mean + half };
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -82,6 +150,14 @@ export const SUMMARY_COLUMNS = [
   "cost_usd",
   "duration_ms",
   "config_fingerprint",
+  "trials",
+  "trials_with_code",
+  "test_acc_mean",
+  "test_acc_std",
+  "test_acc_ci95_low",
+  "test_acc_ci95_high",
+  "solved_rate",
+  "selection",
 ] as const;
 
 export function summaryCsv(rows: readonly GridPointSummary[]): string {
@@ -92,6 +168,9 @@ export function summaryCsv(rows: readonly GridPointSummary[]): string {
       stopped_early: r.stopped_early ? "True" : "False",
       cost_usd: r.cost_usd === null ? "" : Number(r.cost_usd.toFixed(6)),
       duration_ms: Math.round(r.duration_ms),
+      test_acc_std: r.test_acc_std ?? "",
+      test_acc_ci95_low: r.test_acc_ci95_low ?? "",
+      test_acc_ci95_high: r.test_acc_ci95_high ?? "",
     })),
     { header: true, columns: [...SUMMARY_COLUMNS] },
   );
@@ -100,13 +179,23 @@ export function summaryCsv(rows: readonly GridPointSummary[]): string {
 /** Markdown table for the terminal and `llm-erm report`. */
 export function summaryMarkdown(rows: readonly GridPointSummary[]): string {
   const fmt = (x: number | null) => (x === null ? "-" : x.toFixed(4));
-  const lines = [
-    "| fn | L | proposer | attempts | selected | train | val | test | solved | USD |",
-    "|---|---|---|---|---|---|---|---|---|---|",
-  ];
+  // With trials, the mean ± std of the trials' test accuracy, and how many were solved.
+  const trials = rows.some((r) => r.trials > 1);
+  const lines = trials
+    ? [
+        "| fn | L | proposer | trials | attempts | test mean ± std | 95% interval | solved | USD |",
+        "|---|---|---|---|---|---|---|---|---|",
+      ]
+    : [
+        "| fn | L | proposer | attempts | selected | train | val | test | solved | USD |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+      ];
   for (const r of rows) {
+    const usd = r.cost_usd === null ? "?" : r.cost_usd.toFixed(4);
     lines.push(
-      `| ${r.fn} | ${r.length} | ${r.proposer} | ${r.attempts} | ${r.selected_attempt ?? "-"} | ${fmt(r.train_acc)} | ${fmt(r.val_acc)} | ${fmt(r.test_acc)} | ${r.solved ? "yes" : "no"} | ${r.cost_usd === null ? "?" : r.cost_usd.toFixed(4)} |`,
+      trials
+        ? `| ${r.fn} | ${r.length} | ${r.proposer} | ${r.trials} | ${r.attempts} | ${fmt(r.test_acc_mean)} ± ${fmt(r.test_acc_std)} | ${r.test_acc_ci95_low === null ? "-" : `${fmt(r.test_acc_ci95_low)}..${fmt(r.test_acc_ci95_high)}`} | ${r.solved_rate === null ? "-" : `${Math.round(r.solved_rate * r.trials)}/${r.trials}`} | ${usd} |`
+        : `| ${r.fn} | ${r.length} | ${r.proposer} | ${r.attempts} | ${r.selected_attempt ?? "-"} | ${fmt(r.train_acc)} | ${fmt(r.val_acc)} | ${fmt(r.test_acc)} | ${r.solved ? "yes" : "no"} | ${usd} |`,
     );
   }
   return lines.join("\n");

@@ -35,6 +35,12 @@ export function registerReportCommand(program: Command): void {
       new Option("--html <file>", "also write a self-contained HTML report (charts, programs, failures)"),
     )
     .addOption(new Option("--md <file>", "also write the report as Markdown"))
+    .addOption(
+      new Option(
+        "--select-by-test-accuracy",
+        "choose each grid point's program by its TEST accuracy, as the authors' later runner reports it (optimistic: not ERM; the default chooses by validation)",
+      ),
+    )
     .action((files: string[], opts: Record<string, unknown>) => {
       process.exitCode = reportCommand(files, opts);
     });
@@ -91,7 +97,12 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
   }
   const outCsv = typeof opts.outCsv === "string" ? opts.outCsv : "results_attempts.merged.csv";
   const outSummary = typeof opts.outSummary === "string" ? opts.outSummary : "results_summary.csv";
-  const summary = summarise(records);
+  const rule = opts.selectByTestAccuracy === true ? "test" : "validation";
+  if (rule === "test")
+    process.stderr.write(
+      "llm-erm: report: --select-by-test-accuracy: programs are chosen by their test accuracy (optimistic, not ERM); the summary's selection column says so\n",
+    );
+  const summary = summarise(records, rule);
   writeAttemptsCsv(outCsv, records);
   writeSummary(
     outSummary,
@@ -101,7 +112,7 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
   process.stdout.write(`${summaryMarkdown(summary)}\n`);
   const written = [outCsv, outSummary];
   if (typeof opts.html === "string" || typeof opts.md === "string") {
-    const model = buildReportModel(records);
+    const model = buildReportModel(records, rule);
     if (typeof opts.html === "string") {
       writeFileAtomic(opts.html, renderHtmlReport(model, { generatedAt: new Date().toISOString() }));
       written.push(opts.html);

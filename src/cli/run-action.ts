@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { ExitCode, UsageError } from "../core/errors.js";
-import type { GridPoint } from "../core/grid.js";
+import { distinctPoints, expandTrials, type GridPoint } from "../core/grid.js";
 import { type BuildResult, buildDatasets } from "../dataset/build-pool.js";
 import { DatasetGenerationError } from "../dataset/generation-error.js";
 import { MetaSchema } from "../dataset/meta.js";
@@ -51,9 +51,12 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   // `--lengths 30` alone: the tasks that cannot take a length are left out, in one line.
   const skippedNote = skippedLine(skipped);
   if (skippedNote !== undefined) process.stderr.write(`llm-erm: ${skippedNote}\n`);
-  const points = shardPoints(allPoints, shard);
+  // Trials are grid points of their own (same dataset); shards split them like any point.
+  const points = shardPoints(expandTrials(allPoints, settings.trials), shard);
+  // One dataset per (task, length), whatever the trials.
+  const dataPoints = distinctPoints(points);
   if (settings.dryRun) {
-    await runDryRun(grid, process.stdout, points);
+    await runDryRun(grid, process.stdout, dataPoints);
     return ExitCode.ok;
   }
   const envOut = {
@@ -158,9 +161,9 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let reused = 0;
   let regenerated = 0;
   const datasets = new Map<string, ManifestDataset>();
-  if (tty) process.stderr.write(`llm-erm: datasets 0/${points.length} in ${grid.datasetDir}`);
+  if (tty) process.stderr.write(`llm-erm: datasets 0/${dataPoints.length} in ${grid.datasetDir}`);
   try {
-    await buildDatasets(points.map(specOf), grid.datasetDir, {
+    await buildDatasets(dataPoints.map(specOf), grid.datasetDir, {
       onProgress: (r) => {
         datasets.set(`${r.spec.fn}|${r.spec.length}`, manifestDataset(r));
         if (r.reused) reused++;
@@ -168,7 +171,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
         else generated++;
         if (tty)
           process.stderr.write(
-            `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${points.length} in ${grid.datasetDir}`,
+            `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${dataPoints.length} in ${grid.datasetDir}`,
           );
         const at = { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) };
         if (r.replaced) {
@@ -227,7 +230,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     config: {
       settings,
       grid,
-      points: points.map((p) => ({ fn: p.fn, length: p.length })),
+      points: dataPoints.map((p) => ({ fn: p.fn, length: p.length })),
       shard: shard ?? null,
       artifacts: { ...paths },
       base_url: publicBaseUrl(process.env.OPENAI_BASE_URL),
@@ -240,7 +243,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       openai_sdk: openaiSdkVersion(),
     },
     python: { requested: probed.requested, ...python },
-    datasets: points.flatMap((p) => datasets.get(`${p.fn}|${p.length}`) ?? []),
+    datasets: dataPoints.flatMap((p) => datasets.get(`${p.fn}|${p.length}`) ?? []),
   };
   try {
     const out = await runSession({

@@ -68,6 +68,12 @@ export function registerRunCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        "--trials <n>",
+        "independent trials per grid point, each with its own attempts, early stop and ERM selection; the summary gives test accuracy mean, std and a 95% interval (default: 1)",
+      ).argParser(int("--trials")),
+    )
+    .addOption(
+      new Option(
         "--provider <name>",
         "openai | enumerative (default: openai when OPENAI_API_KEY is set, else enumerative)",
       ).argParser(choice("--provider", ["openai", "enumerative"])),

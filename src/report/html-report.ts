@@ -25,6 +25,9 @@ export function renderHtmlReport(model: ReportModel, opts: HtmlReportOptions = {
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(title)}</title><style>${CSS}</style></head><body>`,
     `<header><h1>${esc(title)}</h1><p>${model.runs.length} run(s), ${model.cells.length} grid point(s), ${model.attempts} attempt(s)${opts.generatedAt ? `, made ${esc(opts.generatedAt)}` : ""}</p></header>`,
+    model.selection === "test"
+      ? '<p class="warn">Programs are chosen by their <strong>test</strong> accuracy (--select-by-test-accuracy, as the authors\' later runner reports): optimistic, not ERM.</p>'
+      : "",
     runsTable(model, colour),
     '<section><h2>Test accuracy against length</h2><div class="charts">',
     ...model.tasks.map((fn) => chart(model, fn, colour)),
@@ -69,17 +72,26 @@ function chart(model: ReportModel, fn: string, colour: (i: number) => string): s
     .join("");
   const lines = model.runs
     .map((run, i) => {
-      const pts = run.points
-        .filter((p) => p.fn === fn && p.summary.test_acc !== null)
-        .map((p) => [x(p.length), y(p.summary.test_acc!)] as const);
+      // With trials: the mean over trials, and a bar of one standard deviation each way.
+      const shown = run.points.filter((p) => p.fn === fn && resultOf(p) !== null);
+      const pts = shown.map((p) => [x(p.length), y(resultOf(p)!)] as const);
       if (pts.length === 0) return "";
+      const bars = shown
+        .filter((p) => p.summary.trials > 1 && p.summary.test_acc_std !== null)
+        .map((p) => {
+          const m = resultOf(p)!;
+          const sd = p.summary.test_acc_std!;
+          const cx = x(p.length).toFixed(1);
+          return `<line class="errbar" x1="${cx}" x2="${cx}" y1="${y(Math.min(1, m + sd)).toFixed(1)}" y2="${y(Math.max(0, m - sd)).toFixed(1)}" stroke="${colour(i)}" stroke-width="1.5"/>`;
+        })
+        .join("");
       // Runs that agree draw on top of each other: later runs are dashed so both stay visible.
       const dash = ["", ' stroke-dasharray="7 4"', ' stroke-dasharray="2 3"'][i % 3];
       const path = `<polyline class="series" fill="none" stroke="${colour(i)}" stroke-width="2"${dash} points="${pts.map(([a, b]) => `${a.toFixed(1)},${b.toFixed(1)}`).join(" ")}"/>`;
       const dots = pts
         .map(([a, b]) => `<circle cx="${a.toFixed(1)}" cy="${b.toFixed(1)}" r="3" fill="${colour(i)}"/>`)
         .join("");
-      return path + dots;
+      return path + bars + dots;
     })
     .join("");
   return `<figure class="chart" data-task="${esc(fn)}"><svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(fn)}: test accuracy against length"><text class="ctitle" x="${m.l}" y="14">${esc(fn)}</text>${grid}${xticks}<text class="tick" x="${(W + m.l) / 2}" y="${H - 2}" text-anchor="middle">length</text>${lines}</svg></figure>`;
@@ -94,7 +106,7 @@ function comparison(model: ReportModel, colour: (i: number) => string): string {
   const rows = model.cells.map((c) => {
     const cells = model.runs.map((r) => {
       const p = r.points.find((q) => q.fn === c.fn && q.length === c.length);
-      return `<td class="num">${p ? acc(p.summary.test_acc) : "-"}</td>`;
+      return `<td class="num">${p ? accWithStd(p) : "-"}</td>`;
     });
     return `<tr><td>${esc(c.fn)}</td><td class="num">${c.length}</td>${cells.join("")}</tr>`;
   });
@@ -116,7 +128,13 @@ function pointsSection(run: ReportRun, colour: string): string {
 
 function pointRow(p: ReportPoint): string {
   const s = p.summary;
-  const chips = p.attempts.map((a) => chip(a, a.attempt === s.selected_attempt)).join("");
+  const chips = p.attempts
+    .map((a) => chip(a, (a.trial ?? 1) === 1 && a.attempt === s.selected_attempt))
+    .join("");
+  const trials =
+    s.trials > 1
+      ? `<span class="num">${s.trials} trials: test ${acc(s.test_acc_mean)} ± ${acc(s.test_acc_std)}, solved ${Math.round((s.solved_rate ?? 0) * s.trials)}/${s.trials}</span>`
+      : "";
   const cost = s.cost_usd === null ? "cost unknown" : `$${s.cost_usd.toFixed(4)}`;
   const failed = p.attempts.filter((a) => a.outcome !== "ok" || a.error);
   const failures = failed.length
@@ -130,14 +148,24 @@ function pointRow(p: ReportPoint): string {
   const code = p.selectedCode
     ? `<h4>Selected program (attempt ${s.selected_attempt})</h4><pre class="code"><code>${highlightPython(p.selectedCode)}</code></pre>`
     : "<p>No program was selected.</p>";
-  return `<details class="point" data-point="${esc(p.fn)}/L${p.length}"><summary><span class="pname">${esc(p.fn)} L=${p.length}</span><span class="chips">${chips}</span><span class="num">val ${acc(s.val_acc)}</span><span class="num">test ${acc(s.test_acc)}</span><span class="num">${s.attempts} attempt(s), ${(s.input_tokens + s.output_tokens).toLocaleString("en-US")} tokens, ${cost}</span></summary>${code}${failures}</details>`;
+  return `<details class="point" data-point="${esc(p.fn)}/L${p.length}"><summary><span class="pname">${esc(p.fn)} L=${p.length}</span><span class="chips">${chips}</span><span class="num">val ${acc(s.val_acc)}</span><span class="num">test ${acc(s.test_acc)}</span>${trials}<span class="num">${s.attempts} attempt(s), ${(s.input_tokens + s.output_tokens).toLocaleString("en-US")} tokens, ${cost}</span></summary>${code}${failures}</details>`;
 }
 
 function chip(a: AttemptRecord, selected: boolean): string {
-  const t = `attempt ${a.attempt}: ${a.outcome}, val ${acc(a.val_acc)}, test ${acc(a.test_acc)}`;
-  return `<span class="chip o-${cls(a.outcome)}${selected ? " selected" : ""}" title="${esc(t)}">${a.attempt}</span>`;
+  const trial = a.trial ?? 1;
+  const t = `${trial > 1 ? `trial ${trial}, ` : ""}attempt ${a.attempt}: ${a.outcome}, val ${acc(a.val_acc)}, test ${acc(a.test_acc)}`;
+  const label = trial > 1 ? `${trial}.${a.attempt}` : String(a.attempt);
+  return `<span class="chip o-${cls(a.outcome)}${selected ? " selected" : ""}" title="${esc(t)}">${label}</span>`;
 }
 
+/** What a grid point shows: the selected program's test accuracy, or with trials their mean. */
+const resultOf = (p: ReportPoint): number | null =>
+  p.summary.trials > 1 ? p.summary.test_acc_mean : p.summary.test_acc;
+
+const accWithStd = (p: ReportPoint): string =>
+  p.summary.trials > 1
+    ? `${acc(p.summary.test_acc_mean)} ± ${acc(p.summary.test_acc_std)}`
+    : acc(p.summary.test_acc);
 const acc = (v: number | null | undefined): string => (v === null || v === undefined ? "-" : v.toFixed(3));
 const cls = (kind: string): string => kind.replace(/[^a-z_]/g, "");
 
@@ -177,7 +205,7 @@ const CSS = `
 @media (prefers-color-scheme:dark){:root{--bg:#151515;--fg:#e8e8e8;--muted:#a0a0a0;--line:#333;--card:#1f1f1f;--grid:#2c2c2c}}
 body{background:var(--bg);color:var(--fg);font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;padding:0 16px}
 h1{font-size:22px;margin:0}h2{font-size:17px;margin-top:28px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:15px}h4{font-size:13px;margin:10px 0 4px}
-header p,.hint{color:var(--muted)}
+header p,.hint{color:var(--muted)}.warn{border-left:4px solid #e65100;padding:4px 10px}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left}td.num,.num{text-align:right;font-variant-numeric:tabular-nums}
 .mono,code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline}

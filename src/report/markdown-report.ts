@@ -18,7 +18,13 @@ export function renderMarkdownReport(model: ReportModel, title = "llm-erm report
   for (const c of model.cells) {
     const accs = model.runs.map((r) => {
       const p = r.points.find((q) => q.fn === c.fn && q.length === c.length);
-      return p?.summary.test_acc === null || p === undefined ? "-" : p.summary.test_acc.toFixed(3);
+      if (p === undefined) return "-";
+      const s = p.summary;
+      if (s.trials > 1)
+        return s.test_acc_mean === null
+          ? "-"
+          : `${s.test_acc_mean.toFixed(3)} ± ${(s.test_acc_std ?? 0).toFixed(3)}`;
+      return s.test_acc === null ? "-" : s.test_acc.toFixed(3);
     });
     lines.push(`| ${cell(c.fn)} | ${c.length} | ${accs.join(" | ")} |`);
   }

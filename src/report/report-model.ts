@@ -3,7 +3,7 @@
  * its grid points with every attempt, the ERM-selected attempt and its program, and what failed.
  */
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
-import { type GridPointSummary, summarise } from "../artifacts/summary.js";
+import { type GridPointSummary, type SelectionRule, summarise } from "../artifacts/summary.js";
 import { extractCode } from "../verify/extract.js";
 
 export interface ReportPoint {
@@ -36,10 +36,15 @@ export interface ReportModel {
   /** Attempts per outcome kind over all runs (`ok`, `timeout`, `syntax_error`...). */
   readonly outcomes: Readonly<Record<string, number>>;
   readonly attempts: number;
+  /** How each grid point's program was chosen. */
+  readonly selection: SelectionRule;
 }
 
-export function buildReportModel(records: readonly AttemptRecord[]): ReportModel {
-  const summaries = summarise(records);
+export function buildReportModel(
+  records: readonly AttemptRecord[],
+  selection: SelectionRule = "validation",
+): ReportModel {
+  const summaries = summarise(records, selection);
   const byKey = new Map<string, AttemptRecord[]>();
   for (const r of records) {
     const k = `${r.config_fingerprint}|${r.fn}|${r.length}`;
@@ -58,9 +63,9 @@ export function buildReportModel(records: readonly AttemptRecord[]): ReportModel
     const proposer = rows[0]!.proposer;
     const points = rows.map((summary): ReportPoint => {
       const attempts = [...(byKey.get(`${key}|${summary.fn}|${summary.length}`) ?? [])].sort(
-        (a, b) => a.attempt - b.attempt,
+        (a, b) => (a.trial ?? 1) - (b.trial ?? 1) || a.attempt - b.attempt,
       );
-      const sel = attempts.find((a) => a.attempt === summary.selected_attempt);
+      const sel = attempts.find((a) => (a.trial ?? 1) === 1 && a.attempt === summary.selected_attempt);
       const extracted = sel ? extractCode(sel.text) : undefined;
       return {
         fn: summary.fn,
@@ -89,6 +94,7 @@ export function buildReportModel(records: readonly AttemptRecord[]): ReportModel
     cells,
     outcomes,
     attempts: records.length,
+    selection,
   };
 }
 

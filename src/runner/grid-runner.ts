@@ -10,7 +10,7 @@ import {
 } from "../artifacts/answer-record.js";
 import { ATTEMPT_RECORD_SCHEMA_VERSION, type AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
-import { type GridPoint, gridPointKey } from "../core/grid.js";
+import { type GridPoint, gridPointKey, trialOf } from "../core/grid.js";
 import { addUsage, ZERO_USAGE } from "../proposer/openai-usage.js";
 import {
   CallAbortedError,
@@ -151,6 +151,9 @@ export interface GridRunResult {
   readonly failedPoints: readonly { point: GridPoint; error: string }[];
 }
 
+/** `{trial}` for trials 2 and up; nothing for trial 1 (its records look like a run without --trials). */
+const trialField = (p: GridPoint): { trial?: number } => (trialOf(p) > 1 ? { trial: trialOf(p) } : {});
+
 /** A rough token count for budget reservations before the first answer reports the real one. */
 export const estimateInputTokens = (prompt: string): number => Math.ceil(prompt.length / 2);
 
@@ -246,7 +249,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
     const key = gridPointKey(point);
     const records = byPoint.get(key) ?? [];
     byPoint.set(key, records);
-    const log = { fn: point.fn, length: point.length };
+    const log = { fn: point.fn, length: point.length, ...trialField(point) };
     const isSolved = () => records.some((r) => r.val_acc === 1);
     const done = new Set(records.map((r) => r.attempt));
     const todo: number[] = [];
@@ -399,6 +402,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
             {
               fn: point.fn,
               length: point.length,
+              ...trialField(point),
               attempt,
               proposer: deps.proposer.id,
               config_fingerprint: opts.fingerprint,
@@ -555,6 +559,7 @@ async function scoreAttempt(
     schema_version: ATTEMPT_RECORD_SCHEMA_VERSION,
     fn: point.fn,
     length: point.length,
+    ...trialField(point),
     attempt,
     prompt: prepared.prompt,
     text: proposal.text,

@@ -9,6 +9,8 @@ import { parseShard, type Shard } from "./shard.js";
 export const RunSettingsSchema = z.object({
   provider: z.enum(["openai", "enumerative"]),
   attempts: z.number().int().positive(),
+  /** Independent repetitions of each grid point's attempt loop (--trials); not in the fingerprint. */
+  trials: z.number().int().positive(),
   concurrency: z.number().int().positive(),
   batch: z.number().int().positive(),
   timeoutS: z.number().positive(),
@@ -125,6 +127,7 @@ export function readRunSettings(
   const candidate = {
     provider,
     attempts: opts.attempts ?? envNumber("ATTEMPTS") ?? 5,
+    trials: opts.trials ?? 1,
     // The paper's 5 is for API calls; each enumerator call is a CPU-bound search (one core each).
     concurrency:
       opts.concurrency ??

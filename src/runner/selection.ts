@@ -18,6 +18,27 @@ export function selectErm<T extends Scored>(attempts: readonly T[]): T | undefin
   return best;
 }
 
+/**
+ * NOT ERM: the best test accuracy (ties by the earlier attempt). The authors' later runner reports
+ * this; it looks at the test split to choose, so it is optimistic. Only `report
+ * --select-by-test-accuracy` uses it, and says so.
+ */
+export function selectByTestAccuracy<T extends Scored & { readonly test_acc: number | null }>(
+  attempts: readonly T[],
+): T | undefined {
+  let best: T | undefined;
+  for (const a of attempts) {
+    if (a.test_acc === null) continue;
+    if (
+      best === undefined ||
+      a.test_acc > (best.test_acc ?? -1) ||
+      (a.test_acc === best.test_acc && a.attempt < best.attempt)
+    )
+      best = a;
+  }
+  return best;
+}
+
 const better = (a: Scored, b: Scored): boolean => {
   const av = a.val_acc ?? -1;
   const bv = b.val_acc ?? -1;

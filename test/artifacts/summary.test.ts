@@ -132,3 +132,52 @@ describe("results_summary.csv / .json", () => {
     expect(lines[3]).toBe("| fn_b | 20 | openai:gpt-5 | 1 | - | - | - | - | no | 0.2500 |");
   });
 });
+
+describe("trials (--trials)", () => {
+  it("selects by ERM within each trial and gives mean, sample std, a 95% t interval and the solved rate", () => {
+    const rows = summarise([
+      // trial 1: attempts 1 (val 0.5) and 2 (val 1.0, test 1.0): attempt 2 is selected
+      record({ attempt: 1, val_acc: 0.5, test_acc: 0.9 }),
+      record({ attempt: 2, val_acc: 1, test_acc: 1, stopped_early: true }),
+      // trial 2: the better validation (0.8) is selected, not the better test (0.9)
+      record({ trial: 2, attempt: 1, val_acc: 0.8, test_acc: 0.5 }),
+      record({ trial: 2, attempt: 2, val_acc: 0.6, test_acc: 0.9 }),
+      // trial 3
+      record({ trial: 3, attempt: 1, val_acc: 0.7, test_acc: 0.75 }),
+    ]);
+    expect(rows).toHaveLength(1);
+    const r = rows[0]!;
+    expect([r.trials, r.trials_with_code, r.attempts, r.selected_attempt, r.test_acc]).toEqual([
+      3, 3, 5, 2, 1,
+    ]);
+    expect(r.test_acc_mean).toBeCloseTo(0.75, 12);
+    expect(r.test_acc_std).toBeCloseTo(0.25, 12);
+    // t(0.975, 2) = 4.303: 0.75 ± 4.303 * 0.25 / sqrt(3)
+    expect(r.test_acc_ci95_low).toBeCloseTo(0.75 - (4.303 * 0.25) / Math.sqrt(3), 10);
+    expect(r.test_acc_ci95_high).toBeCloseTo(0.75 + (4.303 * 0.25) / Math.sqrt(3), 10);
+    expect(r.solved_rate).toBeCloseTo(1 / 3, 12);
+    expect(summaryMarkdown(rows)).toMatch(
+      /\| fn_a \| 20 \| openai:gpt-5 \| 3 \| 5 \| 0\.7500 ± 0\.2500 \| 0\.1289\.\.1\.3711 \| 1\/3 \|/,
+    );
+  });
+
+  it("one trial: the mean is the test accuracy, no std or interval (a run without --trials)", () => {
+    const r = summarise([record({ attempt: 1, val_acc: 0.5, test_acc: 0.6 })])[0]!;
+    expect([r.trials, r.test_acc_mean, r.test_acc_std, r.test_acc_ci95_low]).toEqual([1, 0.6, null, null]);
+    const csv = parse(summaryCsv([r]), { columns: true }) as Record<string, string>[];
+    expect([csv[0]!.trials, csv[0]!.test_acc_mean, csv[0]!.test_acc_std]).toEqual(["1", "0.6", ""]);
+  });
+});
+
+describe("--select-by-test-accuracy (report)", () => {
+  it("chooses by test accuracy only when asked, and says so in the row", () => {
+    const rs = [
+      record({ attempt: 1, val_acc: 0.9, test_acc: 0.6 }),
+      record({ attempt: 2, val_acc: 0.7, test_acc: 0.8 }),
+    ];
+    const erm = summarise(rs)[0]!;
+    const leaky = summarise(rs, "test")[0]!;
+    expect([erm.selected_attempt, erm.test_acc, erm.selection]).toEqual([1, 0.6, "validation"]);
+    expect([leaky.selected_attempt, leaky.test_acc, leaky.selection]).toEqual([2, 0.8, "test"]);
+  });
+});

@@ -138,3 +138,19 @@ describe("the Markdown report", () => {
     expect(md).toContain("| a\\|b |");
   });
 });
+
+describe("the report with --trials", () => {
+  it("plots each grid point's mean over trials with a one-std error bar, and labels attempts by trial", () => {
+    const trials = [
+      rec({ test_acc: 1 }),
+      rec({ trial: 2, test_acc: 0.5, val_acc: 0.9, stopped_early: false }),
+      rec({ trial: 3, test_acc: 0.75, val_acc: 0.9, stopped_early: false }),
+    ];
+    const html = renderHtmlReport(buildReportModel(trials));
+    expect(html.match(/<line class="errbar"/g)).toHaveLength(1);
+    expect(html).toContain(">2.1</span>");
+    expect(html).toContain("3 trials: test 0.750 ± 0.250, solved 1/3");
+    const md = renderMarkdownReport(buildReportModel(trials));
+    expect(md).toContain("| fn_a | 20 | 0.750 ± 0.250 |");
+  });
+});
