@@ -146,6 +146,7 @@ describe("the environment variables the README lists", () => {
     expect(readdirSync(join(cwd, "out")).sort()).toEqual([
       "a.csv",
       "a.jsonl",
+      "a.run_manifest.json",
       "results_summary.csv",
       "results_summary.json",
       "runner.log",

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ATTEMPT_RECORD_SCHEMA_VERSION } from "../../src/artifacts/attempt-record.js";
 import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import { ExitCode } from "../../src/core/errors.js";
 import { type RunManifest, readRunManifest } from "../../src/runner/run-manifest.js";
@@ -79,7 +80,7 @@ describe("run_manifest.json", () => {
     const s = manifest.sessions[0]!;
     const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
     expect(records).toHaveLength(1); // solved at attempt 1
-    expect(records[0]!.schema_version).toBe(2);
+    expect(records[0]!.schema_version).toBe(ATTEMPT_RECORD_SCHEMA_VERSION);
     expect(s.fingerprint).toBe(records[0]!.config_fingerprint);
     expect(s.proposer).toBe("openai:gpt-5");
     expect(s.argv).toEqual([
