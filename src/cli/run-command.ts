@@ -1,12 +1,22 @@
 import { type Command, Option } from "commander";
 import { UsageError } from "../core/errors.js";
 import { DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
+import { DEFAULT_PROVIDER, getProvider, PROVIDER_IDS, providerKeyNames } from "../proposer/registry.js";
 import {
-  PAPER_REQUEST_DEFAULTS as PAPER,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  DEFAULT_MODEL,
   REASONING_EFFORTS,
   TOOL_CHOICES,
   VERBOSITIES,
-} from "../proposer/openai-request.js";
+} from "../proposer/request-options.js";
+
+/** The defaults shown in --help: the default provider's (the paper's). */
+const PAPER = {
+  model: DEFAULT_MODEL,
+  maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
+  ...getProvider(DEFAULT_PROVIDER).defaults,
+};
+
 import { addGridOptions } from "./grid-options.js";
 import { sandboxOption } from "./sandbox-option.js";
 
@@ -69,8 +79,8 @@ export function registerRunCommand(program: Command): void {
     .addOption(
       new Option(
         "--provider <name>",
-        "openai | enumerative (default: openai when OPENAI_API_KEY is set, else enumerative)",
-      ).argParser(choice("--provider", ["openai", "enumerative"])),
+        `${[...PROVIDER_IDS, "enumerative"].join(" | ")} (default: ${DEFAULT_PROVIDER} when ${providerKeyNames().join(" or ")} is set, else enumerative)`,
+      ).argParser(choice("--provider", [...PROVIDER_IDS, "enumerative"])),
     )
     .addOption(new Option("--model <name>", `model (default: ${PAPER.model}) [env OPENAI_MODEL]`))
     .addOption(
