@@ -81,7 +81,8 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const data = { train: grid.trainSize, val: grid.valSize, test: grid.testSize, seed: grid.seed };
   if (settings.provider !== "enumerative") {
     const provider = getProvider(settings.provider);
-    const configured = provider.resolve(settings, providerEnv(provider, process.env, undefined));
+    const baseUrlFlag = typeof opts.baseUrl === "string" ? opts.baseUrl : undefined;
+    const configured = provider.resolve(settings, providerEnv(provider, process.env, baseUrlFlag));
     const table = loadPriceTableOver(provider.prices, settings.pricesFile);
     price =
       settings.maxCostUsd !== undefined

@@ -79,8 +79,14 @@ export function registerRunCommand(program: Command): void {
     .addOption(
       new Option(
         "--provider <name>",
-        `${[...PROVIDER_IDS, "enumerative"].join(" | ")} (default: ${DEFAULT_PROVIDER} when ${providerKeyNames().join(" or ")} is set, else enumerative)`,
-      ).argParser(choice("--provider", [...PROVIDER_IDS, "enumerative"])),
+        `auto | ${[...PROVIDER_IDS, "enumerative"].join(" | ")} (default: auto when ${providerKeyNames().join(" or ")} is set, else enumerative; auto: claude-* -> anthropic, gemini-* -> gemini, else ${DEFAULT_PROVIDER})`,
+      ).argParser(choice("--provider", ["auto", ...PROVIDER_IDS, "enumerative"])),
+    )
+    .addOption(
+      new Option(
+        "--base-url <url>",
+        "the provider's API base URL, passed to its SDK (default: OPENAI_BASE_URL for openai and openai-chat, else the SDK's own; e.g. http://localhost:11434/v1 for Ollama)",
+      ),
     )
     .addOption(new Option("--model <name>", `model (default: ${PAPER.model}) [env OPENAI_MODEL]`))
     .addOption(

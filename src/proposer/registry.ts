@@ -2,6 +2,7 @@ import { UsageError } from "../core/errors.js";
 import type { PriceTable } from "./pricing.js";
 import type { Proposer } from "./proposer.js";
 import { openaiProvider } from "./providers/openai.js";
+import { openaiChatProvider } from "./providers/openai-chat.js";
 import type { ProviderSettings, RequestDefaults } from "./request-options.js";
 
 /** Where a provider's key and base URL come from, resolved (never logged, never written). */
@@ -45,7 +46,7 @@ export interface ProviderModule {
   resolve(settings: ProviderSettings, env: ProviderEnv): ResolvedProvider;
 }
 
-const PROVIDERS: readonly ProviderModule[] = [openaiProvider];
+const PROVIDERS: readonly ProviderModule[] = [openaiProvider, openaiChatProvider];
 
 /** The provider a run uses when a key is set and --provider is not given. */
 export const DEFAULT_PROVIDER = "openai";
@@ -59,6 +60,21 @@ export const anyProviderKey = (env: NodeJS.ProcessEnv): boolean =>
 
 /** The ids `--provider` takes besides `enumerative`. */
 export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
+
+/**
+ * `--provider auto`: the provider a model's name calls for, as the authors' later runner chooses
+ * (`claude-*` -> anthropic, `gemini-*` -> gemini, anything else -> openai). A provider this llm-erm
+ * does not have yet is a UsageError saying what to use instead.
+ */
+export function providerForModel(model: string): string {
+  const id = model.startsWith("claude-") ? "anthropic" : model.startsWith("gemini-") ? "gemini" : "openai";
+  if (!PROVIDERS.some((p) => p.id === id))
+    throw new UsageError(
+      `--provider auto: --model ${model} calls for the ${id} provider, which this llm-erm does not have yet; ` +
+        `use --provider openai-chat with --base-url of an OpenAI-compatible endpoint for it`,
+    );
+  return id;
+}
 
 export function getProvider(id: string): ProviderModule {
   const p = PROVIDERS.find((m) => m.id === id);

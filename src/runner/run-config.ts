@@ -2,7 +2,13 @@ import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
-import { DEFAULT_PROVIDER, getProvider, PROVIDER_IDS, providerKeyNames } from "../proposer/registry.js";
+import {
+  DEFAULT_PROVIDER,
+  getProvider,
+  PROVIDER_IDS,
+  providerForModel,
+  providerKeyNames,
+} from "../proposer/registry.js";
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
   DEFAULT_MODEL,
@@ -130,9 +136,17 @@ export function readRunSettings(
   hasApiKey: boolean,
 ): { settings: RunSettings; shard?: Shard; providerAnnounce?: string } {
   const env = process.env;
-  const provider = (opts.provider as string | undefined) ?? (hasApiKey ? DEFAULT_PROVIDER : "enumerative");
+  // The model first: `--provider auto` (the default when a key is set) chooses by its name.
+  const model = opts.model ?? env.OPENAI_MODEL ?? DEFAULT_MODEL;
+  const requested = (opts.provider as string | undefined) ?? (hasApiKey ? "auto" : "enumerative");
+  const provider =
+    requested === "auto"
+      ? hasApiKey && typeof model === "string"
+        ? providerForModel(model)
+        : "enumerative"
+      : requested;
   const providerAnnounce =
-    opts.provider === undefined
+    opts.provider === undefined || opts.provider === "auto"
       ? hasApiKey
         ? `provider: ${provider} (${getProvider(provider).keyEnv[0]} is set; see --provider)`
         : `provider: enumerative (${providerKeyNames().join(", ")} ${providerKeyNames().length > 1 ? "are" : "is"} not set; see --provider)`
@@ -151,7 +165,7 @@ export function readRunSettings(
       (provider === "enumerative" ? availableParallelism() : 5),
     batch: opts.batch ?? 1,
     timeoutS: opts.timeout ?? envNumber("PER_CALL_TIMEOUT_S") ?? 1200,
-    model: opts.model ?? env.OPENAI_MODEL ?? DEFAULT_MODEL,
+    model,
     maxOutputTokens: opts.maxOutputTokens ?? envNumber("MAX_OUTPUT_TOKENS") ?? DEFAULT_MAX_OUTPUT_TOKENS,
     reasoningEffort: opts.reasoningEffort ?? env.REASONING_EFFORT ?? defaults.reasoningEffort,
     verbosity: verbosityRaw === "off" || verbosityRaw === "" ? undefined : verbosityRaw,

@@ -90,3 +90,44 @@ describe("provider-neutral usage and cost", () => {
     expect(() => priceForBudget(table, "claude-x-2025", /^(.+)-\d{8}$/)).toThrow(UsageError);
   });
 });
+
+describe("--provider auto and openai-chat settings", () => {
+  it("auto chooses by the model's name when a key is set, the enumerator when none is", () => {
+    expect(readRunSettings({}, true).settings.provider).toBe("openai");
+    expect(readRunSettings({ provider: "auto", model: "gpt-4.1" }, true).settings.provider).toBe("openai");
+    expect(readRunSettings({ provider: "auto" }, false).settings.provider).toBe("enumerative");
+    expect(() => readRunSettings({ model: "claude-sonnet-4-5" }, true)).toThrow(/anthropic provider/);
+    expect(() => readRunSettings({ model: "gemini-2.5-pro" }, true)).toThrow(/gemini provider/);
+    // A key set and no --provider: announced with the key that chose it.
+    expect(readRunSettings({}, true).providerAnnounce).toBe(
+      "provider: openai (OPENAI_API_KEY is set; see --provider)",
+    );
+  });
+
+  it("openai-chat sends no reasoning effort or verbosity unless a flag sets them; refuses the code tool", () => {
+    const saved = { effort: process.env.REASONING_EFFORT, verbosity: process.env.TEXT_VERBOSITY };
+    delete process.env.REASONING_EFFORT;
+    delete process.env.TEXT_VERBOSITY;
+    try {
+      const settings = readRunSettings({ provider: "openai-chat", model: "qwen3:8b" }, false).settings;
+      expect(settings.reasoningEffort).toBeUndefined();
+      expect(settings.verbosity).toBeUndefined();
+      const chat = getProvider("openai-chat");
+      const configured = chat.resolve(settings, { apiKey: undefined, baseURL: "http://127.0.0.1:1/v1" });
+      expect(configured.proposerId).toBe("openai-chat:qwen3:8b");
+      expect(configured.fingerprint).toEqual({
+        proposer: "openai-chat:qwen3:8b",
+        request: { model: "qwen3:8b", maxOutputTokens: 20000, structuredOutput: false },
+      });
+      expect(() =>
+        chat.resolve({ ...settings, codeInterpreter: true }, { apiKey: undefined, baseURL: undefined }),
+      ).toThrow(/--enable-code-interpreter/);
+      expect(() =>
+        chat.resolve({ ...settings, background: true }, { apiKey: undefined, baseURL: undefined }),
+      ).toThrow(/--background/);
+    } finally {
+      if (saved.effort !== undefined) process.env.REASONING_EFFORT = saved.effort;
+      if (saved.verbosity !== undefined) process.env.TEXT_VERBOSITY = saved.verbosity;
+    }
+  });
+});
