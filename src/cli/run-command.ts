@@ -127,6 +127,12 @@ export function registerRunCommand(program: Command): void {
     )
     .addOption(
       new Option(
+        "--thinking-budget <n>",
+        "anthropic: extended thinking with this budget_tokens (>= 1024, below --max-output-tokens; default: no thinking)",
+      ).argParser(int("--thinking-budget", 1024)),
+    )
+    .addOption(
+      new Option(
         "--background",
         "create responses in background mode and poll (for long reasoning calls; default: off)",
       ),

@@ -1,6 +1,7 @@
 import { UsageError } from "../core/errors.js";
 import type { PriceTable } from "./pricing.js";
 import type { Proposer } from "./proposer.js";
+import { anthropicProvider } from "./providers/anthropic.js";
 import { openaiProvider } from "./providers/openai.js";
 import { openaiChatProvider } from "./providers/openai-chat.js";
 import type { ProviderSettings, RequestDefaults } from "./request-options.js";
@@ -46,7 +47,7 @@ export interface ProviderModule {
   resolve(settings: ProviderSettings, env: ProviderEnv): ResolvedProvider;
 }
 
-const PROVIDERS: readonly ProviderModule[] = [openaiProvider, openaiChatProvider];
+const PROVIDERS: readonly ProviderModule[] = [openaiProvider, openaiChatProvider, anthropicProvider];
 
 /** The provider a run uses when a key is set and --provider is not given. */
 export const DEFAULT_PROVIDER = "openai";

@@ -27,6 +27,8 @@ export interface ProviderSettings {
   readonly structuredOutput: boolean;
   readonly background: boolean;
   readonly timeoutS: number;
+  /** --thinking-budget: extended thinking's budget (anthropic). */
+  readonly thinkingBudget?: number | undefined;
   /** --base-url (else the provider's environment variable, else its SDK's default). */
   readonly baseUrl?: string | undefined;
 }

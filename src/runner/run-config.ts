@@ -37,6 +37,8 @@ export const RunSettingsSchema = z.object({
   toolChoice: z.enum(TOOL_CHOICES).optional(),
   codeInterpreter: z.boolean(),
   structuredOutput: z.boolean(),
+  /** Extended thinking's budget_tokens (anthropic); undefined: none. */
+  thinkingBudget: z.number().int().positive().optional(),
   background: z.boolean(),
   testSelectedOnly: z.boolean(),
   maxCostUsd: z.number().positive().optional(),
@@ -148,7 +150,9 @@ export function readRunSettings(
   const providerAnnounce =
     opts.provider === undefined || opts.provider === "auto"
       ? hasApiKey
-        ? `provider: ${provider} (${getProvider(provider).keyEnv[0]} is set; see --provider)`
+        ? provider === DEFAULT_PROVIDER
+          ? `provider: ${provider} (${getProvider(provider).keyEnv[0]} is set; see --provider)`
+          : `provider: ${provider} (chosen by --model ${String(model)}; see --provider)`
         : `provider: enumerative (${providerKeyNames().join(", ")} ${providerKeyNames().length > 1 ? "are" : "is"} not set; see --provider)`
       : undefined;
   // A provider's own defaults for the options left unset (the enumerator records the default
@@ -172,6 +176,7 @@ export function readRunSettings(
     toolChoice: opts.toolChoice ?? env.TOOL_CHOICE ?? defaults.toolChoice,
     codeInterpreter: opts.enableCodeInterpreter === true || envBool("ENABLE_CODE_INTERPRETER") === true,
     structuredOutput: opts.structuredOutput === true,
+    thinkingBudget: opts.thinkingBudget,
     background: opts.background === true,
     testSelectedOnly: opts.testSelectedOnly === true,
     maxCostUsd: opts.maxCostUsd,

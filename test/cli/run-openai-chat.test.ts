@@ -210,11 +210,13 @@ describe("llm-erm run --provider openai-chat against a loopback Chat Completions
     expect(selection(viaChat)).toEqual(selection(viaResponses));
   });
 
-  it("--provider auto chooses by the model's name; a provider not yet here is a usage error", async () => {
+  it("--provider auto chooses by the model's name; a provider not yet here (gemini) is a usage error", async () => {
     const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" };
+    // claude-* is anthropic's: without its key, the pre-flight names the key it needs.
     const claude = await runCli([...smallGrid(1), "--model", "claude-sonnet-4-5"], tempDir(), env);
     expect(claude.code).toBe(ExitCode.usage);
-    expect(claude.stderr).toMatch(/calls for the anthropic provider/);
+    expect(claude.stderr).toContain("provider: anthropic (chosen by --model claude-sonnet-4-5");
+    expect(claude.stderr).toMatch(/ANTHROPIC_API_KEY is not set/);
     const gemini = await runCli(
       [...smallGrid(1), "--provider", "auto", "--model", "gemini-2.5-pro"],
       tempDir(),

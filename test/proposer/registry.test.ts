@@ -96,7 +96,10 @@ describe("--provider auto and openai-chat settings", () => {
     expect(readRunSettings({}, true).settings.provider).toBe("openai");
     expect(readRunSettings({ provider: "auto", model: "gpt-4.1" }, true).settings.provider).toBe("openai");
     expect(readRunSettings({ provider: "auto" }, false).settings.provider).toBe("enumerative");
-    expect(() => readRunSettings({ model: "claude-sonnet-4-5" }, true)).toThrow(/anthropic provider/);
+    expect(readRunSettings({ model: "claude-sonnet-4-5" }, true).settings.provider).toBe("anthropic");
+    expect(readRunSettings({ model: "claude-sonnet-4-5" }, true).providerAnnounce).toBe(
+      "provider: anthropic (chosen by --model claude-sonnet-4-5; see --provider)",
+    );
     expect(() => readRunSettings({ model: "gemini-2.5-pro" }, true)).toThrow(/gemini provider/);
     // A key set and no --provider: announced with the key that chose it.
     expect(readRunSettings({}, true).providerAnnounce).toBe(

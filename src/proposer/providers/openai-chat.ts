@@ -21,6 +21,8 @@ export const openaiChatProvider: ProviderModule = {
   prices: BUILTIN_PRICES,
   sdkVersions: () => ({ openai_sdk: packageVersion("openai") }),
   resolve(settings, env) {
+    if (settings.thinkingBudget !== undefined)
+      throw new UsageError("--thinking-budget: only --provider anthropic takes it (use --reasoning-effort)");
     if (settings.codeInterpreter)
       throw new UsageError(
         "--enable-code-interpreter: Chat Completions has no code tool (--provider openai-chat); use --provider openai",

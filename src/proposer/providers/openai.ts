@@ -23,6 +23,8 @@ export const openaiProvider: ProviderModule = {
   prices: BUILTIN_PRICES,
   sdkVersions: () => ({ openai_sdk: packageVersion("openai") }),
   resolve(settings, env) {
+    if (settings.thinkingBudget !== undefined)
+      throw new UsageError("--thinking-budget: only --provider anthropic takes it (use --reasoning-effort)");
     const parsed = OpenAIRequestConfigSchema.safeParse({
       model: settings.model,
       maxOutputTokens: settings.maxOutputTokens,
