@@ -8,6 +8,9 @@ export const UsageSchema = z.object({
   completion_tokens: z.number(),
   cached_tokens: z.number(),
   reasoning_tokens: z.number(),
+  /** Set only by providers that report them (cache writes: Anthropic; tool-use prompt: Gemini). */
+  cache_write_tokens: z.number().optional(),
+  tool_use_tokens: z.number().optional(),
 });
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The run command's work, loaded only when `llm-erm run` runs (with the OpenAI SDK, the logger, the runner
+ * The run command's work, loaded only when `llm-erm run` runs (with the providers' SDKs, the logger, the runner
  * and the verifier), so that the other commands start faster.
  */
 import { accessSync, constants, mkdirSync, readFileSync } from "node:fs";
@@ -15,10 +15,9 @@ import { specForPoint } from "../dataset/spec.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
-import { preflightOpenAI } from "../proposer/openai-preflight.js";
-import { findPrice, loadPriceTable, type Price, priceForBudget } from "../proposer/openai-pricing.js";
-import { createOpenAIProposer } from "../proposer/openai-proposer.js";
+import { findPrice, loadPriceTableOver, type Price, priceForBudget } from "../proposer/pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
+import { anyProviderKey, getProvider, providerEnv } from "../proposer/registry.js";
 import { runFingerprint } from "../runner/fingerprint.js";
 import type { PreparedPoint } from "../runner/grid-runner.js";
 import { type ArtifactPaths, artifactPaths, readRunSettings } from "../runner/run-config.js";
@@ -27,7 +26,6 @@ import {
   llmErmVersion,
   type ManifestDataset,
   type ManifestSession,
-  openaiSdkVersion,
   publicBaseUrl,
 } from "../runner/run-manifest.js";
 import { runSession } from "../runner/run-session.js";
@@ -44,8 +42,7 @@ import { sandboxChoice } from "./sandbox-option.js";
 export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const grid = readGridOptions(opts);
-  const apiKey = process.env.OPENAI_API_KEY || undefined;
-  const { settings, shard, providerAnnounce } = readRunSettings(opts, apiKey !== undefined);
+  const { settings, shard, providerAnnounce } = readRunSettings(opts, anyProviderKey(process.env));
   // Validate the grid (unknown ids, impossible lengths) before announcing anything.
   const { points: allPoints, skipped } = planGrid(grid.functions, grid.lengths);
   // `--lengths 30` alone: the tasks that cannot take a length are left out, in one line.
@@ -81,40 +78,28 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let logger: Logger | undefined;
   let price: Price | undefined;
   let fingerprintConfig: Record<string, unknown>;
+  // The proposer's SDK version(s) and base URL, for the manifest and the log (none: the enumerator).
+  let sdkVersions: Record<string, string> = {};
+  let baseURL: string | undefined;
   const data = { train: grid.trainSize, val: grid.valSize, test: grid.testSize, seed: grid.seed };
-  if (settings.provider === "openai") {
-    const baseURL = process.env.OPENAI_BASE_URL || undefined;
-    const table = loadPriceTable(settings.pricesFile);
+  if (settings.provider !== "enumerative") {
+    const provider = getProvider(settings.provider);
+    const baseUrlFlag = typeof opts.baseUrl === "string" ? opts.baseUrl : undefined;
+    const configured = provider.resolve(settings, providerEnv(provider, process.env, baseUrlFlag));
+    const table = loadPriceTableOver(provider.prices, settings.pricesFile);
     price =
       settings.maxCostUsd !== undefined
-        ? priceForBudget(table, settings.model)
-        : findPrice(table, settings.model);
-    if (settings.preflight) {
-      await preflightOpenAI({ apiKey, baseURL, model: settings.model });
-    } else if (!apiKey) {
-      throw new UsageError("OPENAI_API_KEY is not set: export it, or use --provider enumerative");
-    }
+        ? priceForBudget(table, settings.model, provider.snapshot)
+        : findPrice(table, settings.model, provider.snapshot);
+    if (settings.preflight) await configured.preflight();
+    else configured.requireKey();
     logger = createRunLogger(paths.log, settings.logLevel);
     const log = logger;
-    const request = {
-      model: settings.model,
-      maxOutputTokens: settings.maxOutputTokens,
-      reasoningEffort: settings.reasoningEffort,
-      verbosity: settings.verbosity,
-      toolChoice: settings.toolChoice,
-      codeInterpreter: settings.codeInterpreter,
-      structuredOutput: settings.structuredOutput,
-    };
-    fingerprintConfig = { proposer: `openai:${settings.model}`, request, data, python };
-    proposer = createOpenAIProposer({
-      ...request,
-      ...(apiKey ? { apiKey } : {}),
-      ...(baseURL ? { baseURL } : {}),
-      timeoutMs: settings.timeoutS * 1000,
-      background: settings.background,
-      // Retries and background cancels go to runner.log.
-      onEvent: (event, fields) => log.warn({ ...fields, event }, event),
-    });
+    fingerprintConfig = { ...configured.fingerprint, data, python };
+    // Retries and background cancels go to runner.log.
+    proposer = configured.createProposer((event, fields) => log.warn({ ...fields, event }, event));
+    sdkVersions = provider.sdkVersions();
+    baseURL = configured.baseURL;
   } else {
     // One ranked candidate per attempt: --attempts 8 gets the 8 best, not the default 5 and then nothing.
     const budget = {
@@ -145,7 +130,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       fingerprint,
       settings: { ...settings, python: settings.python ?? "python3" },
       data,
-      base_url: process.env.OPENAI_BASE_URL ?? null,
+      base_url: baseURL ?? null,
     },
     "run started",
   );
@@ -233,14 +218,14 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       points: dataPoints.map((p) => ({ fn: p.fn, length: p.length })),
       shard: shard ?? null,
       artifacts: { ...paths },
-      base_url: publicBaseUrl(process.env.OPENAI_BASE_URL),
+      base_url: publicBaseUrl(baseURL),
       price: price ?? null,
     },
     versions: {
       llm_erm: llmErmVersion(),
       node: process.versions.node,
       python: probed.version,
-      openai_sdk: openaiSdkVersion(),
+      ...sdkVersions,
     },
     python: { requested: probed.requested, ...python },
     datasets: dataPoints.flatMap((p) => datasets.get(`${p.fn}|${p.length}`) ?? []),

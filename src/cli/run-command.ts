@@ -1,12 +1,22 @@
 import { type Command, Option } from "commander";
 import { UsageError } from "../core/errors.js";
 import { DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
+import { DEFAULT_PROVIDER, getProvider, PROVIDER_IDS, providerKeyNames } from "../proposer/registry.js";
 import {
-  PAPER_REQUEST_DEFAULTS as PAPER,
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  DEFAULT_MODEL,
   REASONING_EFFORTS,
   TOOL_CHOICES,
   VERBOSITIES,
-} from "../proposer/openai-request.js";
+} from "../proposer/request-options.js";
+
+/** The defaults shown in --help: the default provider's (the paper's). */
+const PAPER = {
+  model: DEFAULT_MODEL,
+  maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
+  ...getProvider(DEFAULT_PROVIDER).defaults,
+};
+
 import { addGridOptions } from "./grid-options.js";
 import { sandboxOption } from "./sandbox-option.js";
 
@@ -75,8 +85,14 @@ export function registerRunCommand(program: Command): void {
     .addOption(
       new Option(
         "--provider <name>",
-        "openai | enumerative (default: openai when OPENAI_API_KEY is set, else enumerative)",
-      ).argParser(choice("--provider", ["openai", "enumerative"])),
+        `auto | ${[...PROVIDER_IDS, "enumerative"].join(" | ")} (default: auto when ${providerKeyNames().join(" or ")} is set, else enumerative; auto: claude-* -> anthropic, gemini-* -> gemini, else ${DEFAULT_PROVIDER})`,
+      ).argParser(choice("--provider", ["auto", ...PROVIDER_IDS, "enumerative"])),
+    )
+    .addOption(
+      new Option(
+        "--base-url <url>",
+        "the provider's API base URL, passed to its SDK (default: OPENAI_BASE_URL for openai and openai-chat, else the SDK's own; e.g. http://localhost:11434/v1 for Ollama)",
+      ),
     )
     .addOption(new Option("--model <name>", `model (default: ${PAPER.model}) [env OPENAI_MODEL]`))
     .addOption(
@@ -114,6 +130,12 @@ export function registerRunCommand(program: Command): void {
         "--structured-output",
         'ask for {"code": string} with a json_schema text format (default: off, the paper\'s free text)',
       ),
+    )
+    .addOption(
+      new Option(
+        "--thinking-budget <n>",
+        "anthropic: extended thinking with this budget_tokens (>= 1024, below --max-output-tokens; default: no thinking)",
+      ).argParser(int("--thinking-budget", 1024)),
     )
     .addOption(
       new Option(

@@ -3,13 +3,26 @@ import { z } from "zod";
 import { normaliseUsage } from "./openai-usage.js";
 import type { Usage } from "./proposer.js";
 
-/** Every reasoning effort the SDK (v6) knows; models accept a subset, the server says which. */
-export const REASONING_EFFORTS = ["none", "minimal", "low", "medium", "high", "xhigh", "max"] as const;
-export type ReasoningEffortValue = (typeof REASONING_EFFORTS)[number];
-export const VERBOSITIES = ["low", "medium", "high"] as const;
-export type Verbosity = (typeof VERBOSITIES)[number];
-export const TOOL_CHOICES = ["auto", "none", "required"] as const;
-export type ToolChoice = (typeof TOOL_CHOICES)[number];
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  DEFAULT_MODEL,
+  REASONING_EFFORTS,
+  type ReasoningEffortValue,
+  TOOL_CHOICES,
+  type ToolChoice,
+  VERBOSITIES,
+  type Verbosity,
+} from "./request-options.js";
+
+// Every reasoning effort the SDK (v6) knows; models accept a subset, the server says which.
+export {
+  REASONING_EFFORTS,
+  type ReasoningEffortValue,
+  TOOL_CHOICES,
+  type ToolChoice,
+  VERBOSITIES,
+  type Verbosity,
+};
 
 export const OpenAIRequestConfigSchema = z.object({
   model: z.string().min(1),
@@ -25,8 +38,8 @@ export type OpenAIRequestConfig = z.infer<typeof OpenAIRequestConfigSchema>;
 
 /** The paper runner's request defaults (REFERENCE.md "Defaults"); its code interpreter is off by default. */
 export const PAPER_REQUEST_DEFAULTS = {
-  model: "gpt-5",
-  maxOutputTokens: 20000,
+  model: DEFAULT_MODEL,
+  maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
   reasoningEffort: "high",
   verbosity: "low",
   toolChoice: "auto",

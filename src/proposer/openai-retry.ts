@@ -1,31 +1,17 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import {
+  abortableSleep,
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  isRetryableStatus,
+  type RetryHooks,
+  type RetryPolicy,
+  retryAfterMs,
+  withRetryBy,
+} from "./retry.js";
 
-/** Our retry policy (the SDK's own retries are turned off so this one is the only one, and testable). */
-export interface RetryPolicy {
-  /** Retries after the first try (so at most maxRetries + 1 requests). */
-  readonly maxRetries: number;
-  /** First backoff; doubles each retry, with full jitter. */
-  readonly baseDelayMs: number;
-  /** Cap on any single wait, Retry-After included. */
-  readonly maxDelayMs: number;
-}
-
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 5, baseDelayMs: 1000, maxDelayMs: 60_000 };
-
-const RETRYABLE_STATUS = (status: number): boolean =>
-  status === 408 || status === 409 || status === 429 || status >= 500;
-
-/** Server-requested wait in ms from `retry-after-ms` or `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(headers: Headers | undefined, now: number = Date.now()): number | undefined {
-  if (!headers) return undefined;
-  const ms = headers.get("retry-after-ms");
-  if (ms !== null && ms.trim() !== "" && Number.isFinite(Number(ms))) return Math.max(0, Number(ms));
-  const ra = headers.get("retry-after");
-  if (ra === null || ra.trim() === "") return undefined;
-  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Math.max(0, Number(ra) * 1000);
-  const date = Date.parse(ra);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+// The policy is every provider's (retry.ts); this module says how the `openai` SDK's errors are judged.
+export { abortableSleep, DEFAULT_RETRY_POLICY, type RetryHooks, type RetryPolicy, retryAfterMs };
 
 /** Whether an error from the SDK is worth another try: 408/409/429/5xx and dropped connections. */
 export function isRetryable(err: unknown): boolean {
@@ -33,7 +19,7 @@ export function isRetryable(err: unknown): boolean {
   // A call that used its whole --timeout would most likely do so again: reported, not retried.
   if (err instanceof APIConnectionTimeoutError) return false;
   if (err instanceof APIConnectionError) return true;
-  if (err instanceof APIError && typeof err.status === "number") return RETRYABLE_STATUS(err.status);
+  if (err instanceof APIError && typeof err.status === "number") return isRetryableStatus(err.status);
   return false;
 }
 
@@ -45,48 +31,21 @@ export function backoffDelayMs(
   random: () => number = Math.random,
 ): number {
   const requested = err instanceof APIError ? retryAfterMs(err.headers) : undefined;
-  const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
-  const delay = requested ?? exp * (0.5 + 0.5 * random());
-  return Math.min(policy.maxDelayMs, delay);
+  return backoffDelay(requested, retry, policy, random);
 }
-
-export interface RetryHooks {
-  readonly signal?: AbortSignal;
-  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  readonly onRetry?: (info: { retry: number; delayMs: number; error: string }) => void;
-}
-
-export const abortableSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error("aborted"));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error("aborted"));
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 
 /** Runs `call` with the policy; rethrows the last error when retries are spent or the error is final. */
-export async function withRetry<T>(
+export function withRetry<T>(
   call: () => Promise<T>,
   policy: RetryPolicy,
   hooks: RetryHooks = {},
 ): Promise<T> {
-  const sleep = hooks.sleep ?? abortableSleep;
-  for (let retry = 0; ; retry++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (hooks.signal?.aborted || retry >= policy.maxRetries || !isRetryable(err)) throw err;
-      const delayMs = backoffDelayMs(err, retry, policy);
-      hooks.onRetry?.({ retry: retry + 1, delayMs, error: describeError(err) });
-      await sleep(delayMs, hooks.signal);
-    }
-  }
+  return withRetryBy(call, policy, {
+    ...hooks,
+    isRetryable,
+    retryAfterMs: (err) => (err instanceof APIError ? retryAfterMs(err.headers) : undefined),
+    describe: describeError,
+  });
 }
 
 /** One-line description of an SDK error for the attempt record (never includes request headers). */

@@ -1,5 +1,8 @@
 import { z } from "zod";
 import type { Usage } from "./proposer.js";
+import { addUsage, ZERO_USAGE } from "./usage.js";
+
+export { addUsage, ZERO_USAGE };
 
 /** The Responses API usage object as it arrives on the wire (every field optional: servers vary). */
 const RawUsageSchema = z
@@ -15,16 +18,6 @@ const RawUsageSchema = z
     completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).passthrough().nullish(),
   })
   .passthrough();
-
-export const ZERO_USAGE: Usage = {
-  input_tokens: 0,
-  output_tokens: 0,
-  total_tokens: 0,
-  prompt_tokens: 0,
-  completion_tokens: 0,
-  cached_tokens: 0,
-  reasoning_tokens: 0,
-};
 
 const n = (v: number | null | undefined): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
 
@@ -49,18 +42,5 @@ export function normaliseUsage(raw: unknown): Usage {
     reasoning_tokens: n(
       u.output_tokens_details?.reasoning_tokens ?? u.completion_tokens_details?.reasoning_tokens,
     ),
-  };
-}
-
-/** Field-wise sum of usages (run totals). */
-export function addUsage(a: Usage, b: Usage): Usage {
-  return {
-    input_tokens: a.input_tokens + b.input_tokens,
-    output_tokens: a.output_tokens + b.output_tokens,
-    total_tokens: a.total_tokens + b.total_tokens,
-    prompt_tokens: a.prompt_tokens + b.prompt_tokens,
-    completion_tokens: a.completion_tokens + b.completion_tokens,
-    cached_tokens: a.cached_tokens + b.cached_tokens,
-    reasoning_tokens: a.reasoning_tokens + b.reasoning_tokens,
   };
 }

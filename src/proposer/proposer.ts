@@ -2,15 +2,26 @@ import type { Example } from "../core/example.js";
 import type { GridPoint } from "../core/grid.js";
 import type { Task } from "../tasks/task.js";
 
-/** Token usage of one call, normalised as the paper does (Responses names plus chat-style aliases). */
+/**
+ * Token usage of one call, provider-neutral, normalised as the paper does (Responses names plus
+ * chat-style aliases). `input_tokens` counts every input token (cached reads and cache writes
+ * included); `output_tokens` every output token (reasoning/thinking included). Each provider module
+ * maps its own usage object onto this one; the runner, budget and artifacts know only this.
+ */
 export interface Usage {
   readonly input_tokens: number;
   readonly output_tokens: number;
   readonly total_tokens: number;
   readonly prompt_tokens: number;
   readonly completion_tokens: number;
+  /** Input tokens read from the provider's prompt cache. */
   readonly cached_tokens: number;
+  /** Output tokens spent reasoning/thinking. */
   readonly reasoning_tokens: number;
+  /** Input tokens written to the prompt cache (Anthropic bills them above input); absent: none reported. */
+  readonly cache_write_tokens?: number;
+  /** Prompt tokens of tool use (Gemini's toolUsePromptTokenCount); absent: none reported. */
+  readonly tool_use_tokens?: number;
 }
 
 /** One candidate from a proposer: raw text that goes through the same extraction and verification. */

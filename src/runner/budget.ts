@@ -1,4 +1,4 @@
-import { costOf, type Price, worstCaseCost } from "../proposer/openai-pricing.js";
+import { costOf, type Price, worstCaseCost } from "../proposer/pricing.js";
 import type { Usage } from "../proposer/proposer.js";
 
 export interface BudgetOptions {

@@ -11,7 +11,6 @@ import {
 import { ATTEMPT_RECORD_SCHEMA_VERSION, type AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
 import { type GridPoint, gridPointKey, trialOf } from "../core/grid.js";
-import { addUsage, ZERO_USAGE } from "../proposer/openai-usage.js";
 import {
   CallAbortedError,
   type Proposal,
@@ -19,6 +18,7 @@ import {
   type ProposerSession,
   type Usage,
 } from "../proposer/proposer.js";
+import { addUsage, ZERO_USAGE } from "../proposer/usage.js";
 import type { Task } from "../tasks/task.js";
 import type { CodeExtraction, Verifier, VerifyResult } from "../verify/types.js";
 import type { Budget } from "./budget.js";

@@ -2,21 +2,45 @@ import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
-import { OpenAIRequestConfigSchema, PAPER_REQUEST_DEFAULTS as PAPER } from "../proposer/openai-request.js";
+import {
+  DEFAULT_PROVIDER,
+  getProvider,
+  PROVIDER_IDS,
+  providerForModel,
+  providerKeyNames,
+} from "../proposer/registry.js";
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  DEFAULT_MODEL,
+  REASONING_EFFORTS,
+  TOOL_CHOICES,
+  VERBOSITIES,
+} from "../proposer/request-options.js";
 import { parseShard, type Shard } from "./shard.js";
 
 /** Everything `llm-erm run` needs besides the grid/data flags, after flags and environment are merged. */
 export const RunSettingsSchema = z.object({
-  provider: z.enum(["openai", "enumerative"]),
+  /** `enumerative`, or a provider of the registry (src/proposer/registry.ts). */
+  provider: z.string().refine((p) => p === "enumerative" || PROVIDER_IDS.includes(p), {
+    message: `expected enumerative or one of ${PROVIDER_IDS.join(", ")}`,
+  }),
   attempts: z.number().int().positive(),
   /** Independent repetitions of each grid point's attempt loop (--trials); not in the fingerprint. */
   trials: z.number().int().positive(),
   concurrency: z.number().int().positive(),
   batch: z.number().int().positive(),
   timeoutS: z.number().positive(),
-  // The request settings (model, max output tokens, effort, verbosity, tool choice, code interpreter,
-  // structured output): one definition, in the proposer's schema.
-  ...OpenAIRequestConfigSchema.shape,
+  // The request settings, provider-neutral: each provider validates the ones it uses with its own
+  // options schema and maps them onto its API (undefined: the provider does not send it).
+  model: z.string().min(1),
+  maxOutputTokens: z.number().int().positive(),
+  reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+  verbosity: z.enum(VERBOSITIES).optional(),
+  toolChoice: z.enum(TOOL_CHOICES).optional(),
+  codeInterpreter: z.boolean(),
+  structuredOutput: z.boolean(),
+  /** Extended thinking's budget_tokens (anthropic); undefined: none. */
+  thinkingBudget: z.number().int().positive().optional(),
   background: z.boolean(),
   testSelectedOnly: z.boolean(),
   maxCostUsd: z.number().positive().optional(),
@@ -116,14 +140,27 @@ export function readRunSettings(
   hasApiKey: boolean,
 ): { settings: RunSettings; shard?: Shard; providerAnnounce?: string } {
   const env = process.env;
-  const provider = (opts.provider as string | undefined) ?? (hasApiKey ? "openai" : "enumerative");
+  // The model first: `--provider auto` (the default when a key is set) chooses by its name.
+  const model = opts.model ?? env.OPENAI_MODEL ?? DEFAULT_MODEL;
+  const requested = (opts.provider as string | undefined) ?? (hasApiKey ? "auto" : "enumerative");
+  const provider =
+    requested === "auto"
+      ? hasApiKey && typeof model === "string"
+        ? providerForModel(model)
+        : "enumerative"
+      : requested;
   const providerAnnounce =
-    opts.provider === undefined
+    opts.provider === undefined || opts.provider === "auto"
       ? hasApiKey
-        ? "provider: openai (OPENAI_API_KEY is set; see --provider)"
-        : "provider: enumerative (OPENAI_API_KEY is not set; see --provider)"
+        ? provider === DEFAULT_PROVIDER
+          ? `provider: ${provider} (${getProvider(provider).keyEnv[0]} is set; see --provider)`
+          : `provider: ${provider} (chosen by --model ${String(model)}; see --provider)`
+        : `provider: enumerative (${providerKeyNames().join(", ")} ${providerKeyNames().length > 1 ? "are" : "is"} not set; see --provider)`
       : undefined;
-  const verbosityRaw = (opts.verbosity as string | undefined) ?? env.TEXT_VERBOSITY ?? PAPER.verbosity;
+  // A provider's own defaults for the options left unset (the enumerator records the default
+  // provider's, as before the registry).
+  const defaults = getProvider(provider === "enumerative" ? DEFAULT_PROVIDER : provider).defaults;
+  const verbosityRaw = (opts.verbosity as string | undefined) ?? env.TEXT_VERBOSITY ?? defaults.verbosity;
   const candidate = {
     provider,
     attempts: opts.attempts ?? envNumber("ATTEMPTS") ?? 5,
@@ -135,13 +172,14 @@ export function readRunSettings(
       (provider === "enumerative" ? availableParallelism() : 5),
     batch: opts.batch ?? 1,
     timeoutS: opts.timeout ?? envNumber("PER_CALL_TIMEOUT_S") ?? 1200,
-    model: opts.model ?? env.OPENAI_MODEL ?? PAPER.model,
-    maxOutputTokens: opts.maxOutputTokens ?? envNumber("MAX_OUTPUT_TOKENS") ?? PAPER.maxOutputTokens,
-    reasoningEffort: opts.reasoningEffort ?? env.REASONING_EFFORT ?? PAPER.reasoningEffort,
+    model,
+    maxOutputTokens: opts.maxOutputTokens ?? envNumber("MAX_OUTPUT_TOKENS") ?? DEFAULT_MAX_OUTPUT_TOKENS,
+    reasoningEffort: opts.reasoningEffort ?? env.REASONING_EFFORT ?? defaults.reasoningEffort,
     verbosity: verbosityRaw === "off" || verbosityRaw === "" ? undefined : verbosityRaw,
-    toolChoice: opts.toolChoice ?? env.TOOL_CHOICE ?? PAPER.toolChoice,
+    toolChoice: opts.toolChoice ?? env.TOOL_CHOICE ?? defaults.toolChoice,
     codeInterpreter: opts.enableCodeInterpreter === true || envBool("ENABLE_CODE_INTERPRETER") === true,
     structuredOutput: opts.structuredOutput === true,
+    thinkingBudget: opts.thinkingBudget,
     background: opts.background === true,
     testSelectedOnly: opts.testSelectedOnly === true,
     maxCostUsd: opts.maxCostUsd,

@@ -1,12 +1,11 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { basename, dirname, join } from "node:path";
+import { basename } from "node:path";
 import { z } from "zod";
 import { UsageSchema } from "../artifacts/attempt-record.js";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { writeFileAtomic } from "../artifacts/write-file-atomic.js";
 import { GridOptionsSchema } from "../cli/grid-options.js";
-import { PriceSchema } from "../proposer/openai-pricing.js";
+import { PriceSchema } from "../proposer/pricing.js";
 import type { UnrecordedCall } from "./grid-runner.js";
 import { manifestPathOf, RunSettingsSchema } from "./run-config.js";
 
@@ -15,7 +14,7 @@ export { manifestPathOf };
 /**
  * `run_manifest.json`: what makes a run reproducible (inspect_ai's eval logs do the same): every
  * resolved option, the fingerprint and what it hashed, the versions of llm-erm, Node, Python and the
- * OpenAI SDK, the sandbox tier and its protections, the SHA-256s of every dataset. One file per
+ * proposer's SDK, the sandbox tier and its protections, the SHA-256s of every dataset. One file per
  * JSONL; each `llm-erm run` on that JSONL (a resume, another shard sharing it, another config) appends
  * a session, so the file tells the whole history of the JSONL. Written atomically (a reader sees the
  * old or the new file). Never holds an API key.
@@ -79,17 +78,22 @@ export const ManifestSessionSchema = z.object({
     points: z.array(z.object({ fn: z.string(), length: z.number().int() })),
     shard: z.object({ index: z.number().int(), count: z.number().int() }).nullable(),
     artifacts: z.record(z.string(), z.string()),
-    /** OPENAI_BASE_URL without credentials or query (null: the SDK's default). */
+    /** The provider's base URL without credentials or query (null: the SDK's default). */
     base_url: z.string().nullable(),
     /** The price the budgets and cost estimates used (USD per 1M tokens; null: none known). */
     price: PriceSchema.nullable(),
   }),
-  versions: z.object({
-    llm_erm: z.string(),
-    node: z.string(),
-    python: z.string(),
-    openai_sdk: z.string(),
-  }),
+  /**
+   * Ours, Node's, the interpreter's, and the proposer's SDK(s), one field per SDK as its provider
+   * names it (`openai_sdk`; none for the enumerator). Older manifests always have `openai_sdk`.
+   */
+  versions: z
+    .object({
+      llm_erm: z.string(),
+      node: z.string(),
+      python: z.string(),
+    })
+    .catchall(z.string()),
   python: z.object({ requested: z.string(), executable: z.string(), version: z.string() }),
   sandbox: z.object({
     mode: z.string().nullable(),
@@ -206,16 +210,6 @@ export class RunManifestFile {
 /** This llm-erm's version (package.json, one level above src/ and dist/). */
 export function llmErmVersion(): string {
   return versionIn(new URL("../../package.json", import.meta.url));
-}
-
-/** The installed OpenAI SDK's version, from its package.json. */
-export function openaiSdkVersion(): string {
-  try {
-    const entry = createRequire(import.meta.url).resolve("openai");
-    return versionIn(join(dirname(entry), "package.json"));
-  } catch {
-    return "unknown";
-  }
 }
 
 function versionIn(file: string | URL): string {

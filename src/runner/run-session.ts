@@ -9,7 +9,7 @@ import { acquireRunLock } from "../artifacts/run-lock.js";
 import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
 import { ExitCode } from "../core/errors.js";
 import { type GridPoint, gridPointKey } from "../core/grid.js";
-import type { Price } from "../proposer/openai-pricing.js";
+import type { Price } from "../proposer/pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
 import type { CodeExtraction, Verifier } from "../verify/types.js";
 import { Budget, spentBy } from "./budget.js";

@@ -1,0 +1,76 @@
+import { UsageError } from "../../core/errors.js";
+import { preflightAnthropic } from "../anthropic-preflight.js";
+import { AnthropicRequestConfigSchema, createAnthropicProposer } from "../anthropic-proposer.js";
+import { COMPACT_DATE_SNAPSHOT, type PriceTable } from "../pricing.js";
+import type { ProviderModule } from "../registry.js";
+import { packageVersion } from "../sdk-version.js";
+import { flagOfOption } from "./options-error.js";
+
+/**
+ * List prices (USD / 1M tokens) as Anthropic published them when this was written: input, cache reads
+ * (`cached_input`), 5-minute cache writes (`cache_write`), output (thinking included). Exact ids and
+ * their dated snapshots (`claude-sonnet-4-5-20250929`) only; override with `--prices FILE`.
+ */
+export const ANTHROPIC_PRICES: PriceTable = {
+  "claude-opus-4-5": { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
+  "claude-opus-4-1": { input: 15, cached_input: 1.5, cache_write: 18.75, output: 75 },
+  "claude-opus-4": { input: 15, cached_input: 1.5, cache_write: 18.75, output: 75 },
+  "claude-sonnet-4-5": { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
+  "claude-sonnet-4": { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
+  "claude-haiku-4-5": { input: 1, cached_input: 0.1, cache_write: 1.25, output: 5 },
+  "claude-3-5-haiku": { input: 0.8, cached_input: 0.08, cache_write: 1, output: 4 },
+};
+
+/**
+ * `--provider anthropic`: the Messages API through `@anthropic-ai/sdk`, streamed; extended thinking with
+ * `--thinking-budget`. Not yet: the code execution tool, structured output, effort.
+ */
+export const anthropicProvider: ProviderModule = {
+  id: "anthropic",
+  keyEnv: ["ANTHROPIC_API_KEY"],
+  baseUrlEnv: "ANTHROPIC_BASE_URL",
+  defaults: {},
+  prices: ANTHROPIC_PRICES,
+  snapshot: COMPACT_DATE_SNAPSHOT,
+  sdkVersions: () => ({ anthropic_sdk: packageVersion("@anthropic-ai/sdk") }),
+  resolve(settings, env) {
+    const refuse = (flag: string, instead: string) => {
+      throw new UsageError(`${flag}: not supported by --provider anthropic yet${instead}`);
+    };
+    if (settings.codeInterpreter) refuse("--enable-code-interpreter", "");
+    if (settings.structuredOutput) refuse("--structured-output", "");
+    if (settings.background) refuse("--background", " (streaming keeps long calls alive)");
+    if (settings.reasoningEffort !== undefined) refuse("--reasoning-effort", "; use --thinking-budget");
+    if (settings.verbosity !== undefined) refuse("--verbosity", "");
+    const parsed = AnthropicRequestConfigSchema.safeParse({
+      model: settings.model,
+      maxOutputTokens: settings.maxOutputTokens,
+      thinkingBudget: settings.thinkingBudget,
+    });
+    if (!parsed.success) throw new UsageError(flagOfOption(parsed.error, "anthropic"));
+    const request = parsed.data;
+    if (request.thinkingBudget !== undefined && request.thinkingBudget >= request.maxOutputTokens)
+      throw new UsageError(
+        `--thinking-budget ${request.thinkingBudget}: must be below --max-output-tokens (${request.maxOutputTokens})`,
+      );
+    const proposerId = `anthropic:${request.model}`;
+    return {
+      proposerId,
+      fingerprint: { proposer: proposerId, request },
+      baseURL: env.baseURL,
+      preflight: () => preflightAnthropic({ apiKey: env.apiKey, baseURL: env.baseURL, model: request.model }),
+      requireKey: () => {
+        if (!env.apiKey)
+          throw new UsageError("ANTHROPIC_API_KEY is not set: export it, or use --provider enumerative");
+      },
+      createProposer: (onEvent) =>
+        createAnthropicProposer({
+          ...request,
+          apiKey: env.apiKey,
+          baseURL: env.baseURL,
+          timeoutMs: settings.timeoutS * 1000,
+          onEvent,
+        }),
+    };
+  },
+};

@@ -1,0 +1,156 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { UsageError } from "../../src/core/errors.js";
+import { preflightAnthropic } from "../../src/proposer/anthropic-preflight.js";
+import {
+  type AnthropicProposerOptions,
+  createAnthropicProposer,
+} from "../../src/proposer/anthropic-proposer.js";
+import { costOf, findPrice } from "../../src/proposer/pricing.js";
+import type { Proposal } from "../../src/proposer/proposer.js";
+import { ANTHROPIC_PRICES } from "../../src/proposer/providers/anthropic.js";
+import { fakeParityTask } from "../helpers/fakes.js";
+import { type MessagesReply, type MessagesServer, startMessagesServer } from "../helpers/messages-server.js";
+import { answer, PROGRAMS } from "../helpers/programs.js";
+
+let server: MessagesServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function propose(
+  replies: MessagesReply[],
+  over: Partial<AnthropicProposerOptions> = {},
+): Promise<{ proposal: Proposal; server: MessagesServer; events: string[] }> {
+  server = await startMessagesServer({
+    script: ({ index }) => replies[Math.min(index, replies.length - 1)]!,
+  });
+  const events: string[] = [];
+  const proposer = createAnthropicProposer({
+    model: "claude-sonnet-4-5",
+    maxOutputTokens: 20000,
+    apiKey: "sk-ant-loopback",
+    baseURL: server.url,
+    timeoutMs: 5000,
+    retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 200 },
+    onEvent: (event) => events.push(event),
+    ...over,
+  });
+  const session = proposer.open({
+    gridPoint: { fn: "fn_a", length: 8 },
+    task: fakeParityTask,
+    prompt: "PROMPT\n```\n01 -> 1\n```",
+    train: [],
+    attemptsDone: 0,
+    signal: new AbortController().signal,
+  });
+  return { proposal: (await session.next()) as Proposal, server, events };
+}
+
+describe("anthropic proposer over @anthropic-ai/sdk and real HTTP (streamed Messages)", () => {
+  it("sends one streamed user message with the thinking budget; reads text, thinking and usage with the cache", async () => {
+    const { proposal, server } = await propose(
+      [
+        {
+          kind: "answer",
+          text: answer(PROGRAMS.parity),
+          thinking: "count the ones",
+          usage: {
+            input_tokens: 700,
+            cache_read_input_tokens: 100,
+            cache_creation_input_tokens: 200,
+            output_tokens: 500,
+          },
+        },
+      ],
+      { thinkingBudget: 4096 },
+    );
+    const call = server.calls[0]!;
+    expect(call.apiKey).toBe("sk-ant-loopback");
+    expect(call.version).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(call.body).toMatchObject({
+      model: "claude-sonnet-4-5",
+      max_tokens: 20000,
+      stream: true,
+      messages: [{ role: "user", content: "PROMPT\n```\n01 -> 1\n```" }],
+      thinking: { type: "enabled", budget_tokens: 4096 },
+    });
+    expect(proposal.text).toBe(answer(PROGRAMS.parity));
+    expect(proposal.meta).toMatchObject({ reasoning: "count the ones", stop_reason: "end_turn" });
+    expect(proposal.usage).toEqual({
+      input_tokens: 1000,
+      output_tokens: 500,
+      total_tokens: 1500,
+      prompt_tokens: 1000,
+      completion_tokens: 500,
+      cached_tokens: 100,
+      reasoning_tokens: 0,
+      cache_write_tokens: 200,
+    });
+    // claude-sonnet-4-5: 700 plain x 3 + 100 read x 0.3 + 200 written x 3.75 + 500 out x 15, per 1M
+    const price = findPrice(ANTHROPIC_PRICES, "claude-sonnet-4-5-20250929", /^(.+)-\d{8}$/)!;
+    expect(costOf(proposal.usage!, price)).toBeCloseTo(
+      (700 * 3 + 100 * 0.3 + 200 * 3.75 + 500 * 15) / 1e6,
+      12,
+    );
+  });
+
+  it("no thinking budget: no thinking in the request", async () => {
+    const { server } = await propose([{ kind: "answer", text: "x" }]);
+    expect(server.calls[0]!.body).not.toHaveProperty("thinking");
+  });
+
+  it("an empty answer cut at max_tokens is incomplete with that reason", async () => {
+    const { proposal } = await propose([
+      { kind: "answer", text: "", thinking: "long", stopReason: "max_tokens" },
+    ]);
+    expect(proposal.text).toBe("");
+    expect(proposal.incompleteReason).toBe("max_tokens");
+  });
+
+  it("529 overloaded, 429 with Retry-After, 503, an overloaded error mid-stream and a dropped connection are retried", async () => {
+    const { proposal, server, events } = await propose(
+      [
+        { kind: "http_error", status: 529 },
+        { kind: "http_error", status: 429, retryAfter: "0" },
+        { kind: "http_error", status: 503 },
+        { kind: "stream_error", errorType: "overloaded_error" },
+        { kind: "drop" },
+        { kind: "answer", text: "ok" },
+      ],
+      { retry: { maxRetries: 5, baseDelayMs: 1, maxDelayMs: 20 } },
+    );
+    expect(server.calls).toHaveLength(6);
+    expect(events.filter((e) => e === "retry")).toHaveLength(5);
+    expect(proposal.text).toBe("ok");
+  });
+
+  it("a refusal (400) is not retried: the failure is data, not billed", async () => {
+    const { proposal, server } = await propose([
+      { kind: "http_error", status: 400, errorType: "invalid_request_error" },
+    ]);
+    expect(server.calls).toHaveLength(1);
+    expect(proposal.error).toMatch(/HTTP 400/);
+    expect(proposal.usageUnknown).toBeUndefined();
+  });
+});
+
+describe("anthropic pre-flight", () => {
+  it("names ANTHROPIC_API_KEY when missing, a rejected key, and an unknown model", async () => {
+    await expect(preflightAnthropic({ apiKey: undefined, baseURL: undefined, model: "m" })).rejects.toThrow(
+      /ANTHROPIC_API_KEY is not set/,
+    );
+    server = await startMessagesServer({ script: () => ({ kind: "answer", text: "" }), apiKey: "sk-right" });
+    await expect(preflightAnthropic({ apiKey: "sk-wrong", baseURL: server.url, model: "m" })).rejects.toThrow(
+      /rejected ANTHROPIC_API_KEY \(HTTP 401\)/,
+    );
+    await expect(
+      preflightAnthropic({ apiKey: "sk-right", baseURL: server.url, model: "no-such-model" }),
+    ).rejects.toThrow(UsageError);
+    await expect(
+      preflightAnthropic({ apiKey: "sk-right", baseURL: server.url, model: "claude-sonnet-4-5" }),
+    ).resolves.toBeUndefined();
+    expect(server.modelChecks).toEqual(["no-such-model", "claude-sonnet-4-5"]);
+    expect(server.calls).toHaveLength(0);
+  });
+});
