@@ -145,9 +145,14 @@ describe("the sandboxed verifier", () => {
     await expect(pending).rejects.toThrow("stop now");
   });
 
-  it("refuses an input containing a newline instead of shifting predictions", async () => {
-    const r = await verifier.verify({ code: "def f(x): return 1", splits: { train: [{ x: "a\nb", y: 1 }] } });
-    expect(r.kind).toBe("sandbox_error");
+  it("an input containing a newline is one input: predictions never shift", async () => {
+    const train = [
+      { x: "a\nb", y: 1 as const },
+      { x: "c", y: 0 as const },
+      { x: "\n", y: 1 as const },
+    ];
+    const r = await verifier.verify({ code: "def f(x): return '\\n' in x", splits: { train } });
+    expect([r.kind, r.scores.train?.correct]).toEqual(["ok", 3]);
   });
 });
 
