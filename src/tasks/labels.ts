@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { isProbablePrime } from "./primality.js";
+import { isProbablePrime } from "../primes/index.js";
 
 /** Ground-truth labels of the paper's twelve targets (REFERENCE.md, "Tasks"). Pure functions of the input. */
 

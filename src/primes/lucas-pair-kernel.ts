@@ -13,7 +13,7 @@
  * subtracting P' or 2 is adding N - P' or N - 2 (in Montgomery form, both <= N), which keeps every value
  * below 3N and every limb below 2^29. Only the final comparisons reduce fully, in JS.
  */
-import { lucasParameter } from "./prime-montgomery.js";
+import { lucasParameter } from "./selfridge.js";
 import {
   BATCH,
   bitLength,
