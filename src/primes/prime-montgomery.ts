@@ -7,6 +7,9 @@
  * through a dependency chain. Here limbs are 28 bits in 64-bit slots, so a column of up to 32 products
  * sums without carries (product scanning); the module is unrolled for one limb count, with each limb at
  * a constant address. Base 2 needs no multiplications besides squarings: a set exponent bit doubles.
+ *
+ * Invariant: its base-2 test answers as isStrongProbablePrime(n, 2n) and its Lucas test as
+ * isStrongLucasProbablePrime(n) in primality.ts, one number at a time (the SIMD kernels' one-by-one twin).
  */
 
 import { hexLimb, negInverse } from "./limbs.js";

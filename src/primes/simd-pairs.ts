@@ -3,6 +3,10 @@
  * once, in two groups (128-bit vectors) of two lanes; 28-bit limbs stored as pairs of 32-bit words
  * [lane 0, lane 1], so that one `i64x2.extmul_low_i32x4_u` multiplies a limb of each lane by the other
  * operand's limb of the same lane; the code emitter; and the JS helpers that turn numbers into limbs.
+ *
+ * Invariant: number i of a batch is lane i & 1 of group i >> 1, and limb j of lane l of group g is the 32-bit
+ * word at byte GROUP_BYTES g + (array offset) + 8j + 4l (docs/primes.md);
+ * the emitted Montgomery product keeps the lazy bounds its callers state (results < 2N from inputs < 4N).
  */
 import { hexDigit, LIMB_BITS, MASK, RADIX } from "./limbs.js";
 import { functionBody, OP, sleb, uleb, V } from "./wasm-encoder.js";
