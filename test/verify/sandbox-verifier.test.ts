@@ -145,9 +145,9 @@ describe("the sandboxed verifier", () => {
     await expect(pending).rejects.toThrow("stop now");
   });
 
-  it("refuses an input containing a newline instead of shifting predictions", async () => {
+  it("scores an input containing a newline as it is (inputs are framed by byte length, not by lines)", async () => {
     const r = await verifier.verify({ code: "def f(x): return 1", splits: { train: [{ x: "a\nb", y: 1 }] } });
-    expect(r.kind).toBe("sandbox_error");
+    expect(r.kind).toBe("ok");
   });
 });
 
