@@ -1,6 +1,6 @@
 import { stringify } from "csv-stringify/sync";
-import { selectErm } from "../runner/selection.js";
 import type { AttemptRecord } from "./attempt-record.js";
+import { selectErm } from "./selection.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
 /** One row of results_summary.csv: a grid point's attempts and its ERM-selected program. */

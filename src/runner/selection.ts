@@ -1,0 +1,2 @@
+/** Moved to artifacts/ (selection belongs with the records); kept here for the runner modules that import it. */
+export { type Scored, selectErm } from "../artifacts/selection.js";
