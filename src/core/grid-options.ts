@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * Flags shared by `datasets` and `run`: the grid and the data. Names, defaults and environment
- * variables are the Python runner's (REFERENCE.md, "Defaults and names users already type").
+ * variables are the Python runner's (docs/runner.md, "Flags").
  */
 export const GridOptionsSchema = z.object({
   functions: z.array(z.string()).min(1).optional(),

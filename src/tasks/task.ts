@@ -15,7 +15,7 @@ export interface Task {
   /** The ground-truth label. */
   label(x: string): 0 | 1;
   /**
-   * Draw `positives` + `negatives` examples of length L as the paper draws them (REFERENCE.md,
+   * Draw `positives` + `negatives` examples of length L as the paper draws them (docs/datasets.md,
    * "How examples are drawn"). Deterministic in `rng`.
    */
   sample(rng: RandomSource, length: number, positives: number, negatives: number): Promise<SampledPool>;
