@@ -16,9 +16,7 @@ import { createRandom } from "../src/core/random.js";
 import { buildDatasets } from "../src/dataset/build-pool.js";
 import { generateSplits } from "../src/dataset/generate.js";
 import { specsForGrid } from "../src/dataset/spec.js";
-import { getNextPrimeEngine } from "../src/tasks/next-prime-engine.js";
-import { configureNextPrimes } from "../src/tasks/next-prime-pool.js";
-import { nextPrime } from "../src/tasks/primality.js";
+import { configureNextPrimes, getNextPrimeEngine, nextPrime } from "../src/primes/index.js";
 
 const cli = fileURLToPath(new URL("../bin/llm-erm.js", import.meta.url));
 

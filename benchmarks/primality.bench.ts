@@ -8,8 +8,7 @@
  */
 import { init } from "gmp-wasm";
 import { createRandom } from "../src/core/random.js";
-import { createNextPrimeEngine, type NextPrimeEngine } from "../src/tasks/next-prime-engine.js";
-import { nextPrime } from "../src/tasks/primality.js";
+import { createNextPrimeEngine, type NextPrimeEngine, nextPrime } from "../src/primes/index.js";
 
 const nFlag = process.argv.indexOf("--n");
 const n = nFlag > 0 ? Number(process.argv[nFlag + 1]) : 1000;

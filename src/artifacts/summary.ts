@@ -1,6 +1,6 @@
 import { stringify } from "csv-stringify/sync";
-import { selectByTestAccuracy, selectErm } from "../runner/selection.js";
 import type { AttemptRecord } from "./attempt-record.js";
+import { selectByTestAccuracy, selectErm } from "./selection.js";
 import { writeFileAtomic } from "./write-file-atomic.js";
 
 /**

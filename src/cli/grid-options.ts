@@ -1,21 +1,8 @@
 import { type Command, Option } from "commander";
-import { z } from "zod";
 import { UsageError } from "../core/errors.js";
+import { type GridOptions, GridOptionsSchema } from "../core/grid-options.js";
 
-/**
- * Flags shared by `datasets` and `run`: the grid and the data. Names, defaults and environment
- * variables are the Python runner's (REFERENCE.md, "Defaults and names users already type").
- */
-export const GridOptionsSchema = z.object({
-  functions: z.array(z.string()).min(1).optional(),
-  lengths: z.array(z.number().int().positive()).min(1).optional(),
-  trainSize: z.number().int().nonnegative(),
-  valSize: z.number().int().nonnegative(),
-  testSize: z.number().int().nonnegative(),
-  seed: z.number().int(),
-  datasetDir: z.string().min(1),
-});
-export type GridOptions = z.infer<typeof GridOptionsSchema>;
+export { type GridOptions, GridOptionsSchema } from "../core/grid-options.js";
 
 const intArg =
   (flag: string) =>

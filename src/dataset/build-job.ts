@@ -1,4 +1,4 @@
-import { configureNextPrimes } from "../tasks/next-prime-pool.js";
+import { configureNextPrimes } from "../primes/index.js";
 import type { DatasetSpec } from "./spec.js";
 import { type Dataset, type DatasetSizes, loadOrBuildDataset } from "./store.js";
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { UsageError } from "../core/errors.js";
 import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
-import { isBuiltInTask } from "../tasks/registry.js";
+import { getTask, isBuiltInTask } from "../tasks/registry.js";
 import { type BuildJob, type JobResult, runJob } from "./build-job.js";
 import { DatasetGenerationError } from "./generation-error.js";
 import { checkSpec, type DatasetSpec } from "./spec.js";
@@ -28,7 +28,8 @@ export interface BuildOptions {
 /** Rough relative cost, so the slowest datasets start first and the threads finish together. */
 function cost(spec: DatasetSpec): number {
   const n = spec.trainSize + spec.valSize + spec.testSize;
-  return spec.fn === "fn_i" || spec.fn === "fn_k" ? n * spec.length ** 3 : n * spec.length;
+  const task = getTask(spec.fn);
+  return n * (task.buildCost?.(spec.length) ?? spec.length);
 }
 
 /**

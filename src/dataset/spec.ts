@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import type { GridOptions } from "../cli/grid-options.js";
 import { UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
+import type { GridOptions } from "../core/grid-options.js";
 import { getTask, planGrid, type SkippedPoint } from "../tasks/registry.js";
 
 /** What identifies a dataset: the task, the length, the split sizes and the base seed. */

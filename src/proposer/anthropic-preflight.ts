@@ -1,6 +1,6 @@
 import Anthropic, { APIConnectionError, APIError } from "@anthropic-ai/sdk";
 import { UsageError } from "../core/errors.js";
-import { checkBaseUrl } from "./registry.js";
+import { checkBaseUrl } from "./provider-module.js";
 
 export interface AnthropicPreflightOptions {
   readonly apiKey: string | undefined;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { isProbablePrime } from "./primality.js";
+import { isProbablePrime } from "../primes/index.js";
 
-/** Ground-truth labels of the paper's twelve targets (REFERENCE.md, "Tasks"). Pure functions of the input. */
+/** Ground-truth labels of the paper's twelve targets (docs/datasets.md, "Tasks"). Pure functions of the input. */
 
 const ONE = 49; // "1"
 

@@ -1,7 +1,6 @@
 import type { RandomSource } from "../core/random.js";
+import { isProbablePrime, nextPrimes } from "../primes/index.js";
 import { isPrimeDecimal } from "./labels.js";
-import { nextPrimes } from "./next-prime-pool.js";
-import { isProbablePrime } from "./primality.js";
 import { checkCapacity, StallGuard } from "./sampling.js";
 import type { SampledPool, Task } from "./task.js";
 import { PAPER_LENGTHS } from "./uniform-tasks.js";
@@ -61,6 +60,8 @@ function primeTask(spec: PrimeSpec): Task {
         ? null
         : "prime tasks need L >= 2 (negatives are products of two factors of at least one digit)",
     label: isPrimeDecimal,
+    // a next-prime search costs ~length^2 per candidate, over ~length candidates
+    buildCost: (length) => length ** 3,
     async sample(rng: RandomSource, length, positives, negatives): Promise<SampledPool> {
       if (length <= EXACT_CAPACITY_MAX_LENGTH) {
         checkCapacity(spec.id, length, positives, negatives, exactCapacity(spec, length));

@@ -15,10 +15,15 @@ export interface Task {
   /** The ground-truth label. */
   label(x: string): 0 | 1;
   /**
-   * Draw `positives` + `negatives` examples of length L as the paper draws them (REFERENCE.md,
+   * Draw `positives` + `negatives` examples of length L as the paper draws them (docs/datasets.md,
    * "How examples are drawn"). Deterministic in `rng`.
    */
   sample(rng: RandomSource, length: number, positives: number, negatives: number): Promise<SampledPool>;
+  /**
+   * Rough relative cost of building one example of length L (default: L), so that the dataset builder
+   * starts the slowest datasets first and builds the costliest wide. The prime tasks give L^3.
+   */
+  buildCost?(length: number): number;
   /** True where the paper lets an input appear more than once in a dataset (fn_g and fn_h at L=20). */
   allowsDuplicates?(length: number): boolean;
 }

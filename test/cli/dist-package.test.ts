@@ -90,7 +90,7 @@ describe("the shipped package (bin/llm-erm.js -> dist/, as npm packs it)", () =>
       "data/parity_rand_idx.json",
       "dist/dataset/build-worker.js",
       "dist/enumerate/search-worker.js",
-      "dist/tasks/next-prime-worker.js",
+      "dist/primes/next-prime-worker.js",
       "package.json",
       "python/harness.py",
     ])

@@ -11,7 +11,7 @@ import { taskOf, taskProgram } from "../helpers/task-oracle.js";
 
 const startServer = useResponsesServer();
 
-// REFERENCE.md "Defaults": the paper grid and the CSV's columns, in order.
+// docs/runner.md ("Flags", "Artifacts"): the paper grid and the CSV's columns, in order.
 const FNS = ["fn_a", "fn_b", "fn_c", "fn_d", "fn_e", "fn_f", "fn_g", "fn_h", "fn_i", "fn_j", "fn_k", "fn_l"];
 const PAPER_GRID = FNS.flatMap((fn) =>
   (fn === "fn_h" ? [100, 80, 60, 40, 20] : [100, 50, 30, 25, 20]).map((l) => `${fn}|${l}`),

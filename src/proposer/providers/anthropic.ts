@@ -2,7 +2,7 @@ import { UsageError } from "../../core/errors.js";
 import { preflightAnthropic } from "../anthropic-preflight.js";
 import { AnthropicRequestConfigSchema, createAnthropicProposer } from "../anthropic-proposer.js";
 import { COMPACT_DATE_SNAPSHOT, type PriceTable } from "../pricing.js";
-import type { ProviderModule } from "../registry.js";
+import type { ProviderModule } from "../provider-module.js";
 import { packageVersion } from "../sdk-version.js";
 import { flagOfOption } from "./options-error.js";
 

@@ -2,7 +2,7 @@ import { UsageError } from "../../core/errors.js";
 import { preflightChat } from "../openai-chat-preflight.js";
 import { ChatRequestConfigSchema, createChatProposer } from "../openai-chat-proposer.js";
 import { BUILTIN_PRICES } from "../openai-pricing.js";
-import type { ProviderModule } from "../registry.js";
+import type { ProviderModule } from "../provider-module.js";
 import { packageVersion } from "../sdk-version.js";
 import { flagOfOption } from "./options-error.js";
 

@@ -3,7 +3,7 @@ import { preflightOpenAI } from "../openai-preflight.js";
 import { BUILTIN_PRICES } from "../openai-pricing.js";
 import { createOpenAIProposer } from "../openai-proposer.js";
 import { OpenAIRequestConfigSchema, PAPER_REQUEST_DEFAULTS } from "../openai-request.js";
-import type { ProviderModule } from "../registry.js";
+import type { ProviderModule } from "../provider-module.js";
 import { packageVersion } from "../sdk-version.js";
 import { flagOfOption } from "./options-error.js";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createWasmSieve } from "../../src/tasks/sieve-kernel.js";
+import { createWasmSieve } from "../../src/primes/sieve-kernel.js";
 
 function oddPrimesBelow(bound: number): Int32Array {
   const out: number[] = [];

@@ -3,6 +3,9 @@
  * modulo the small odd primes (two primes per 128-bit f64 vector: sum over the start's 24-bit limbs of
  * limb * (2^(24k) mod p), then a division-free remainder), then the marking of the window positions they
  * rule out. About four times cheaper than the same arithmetic in plain JS, so a larger sieve bound pays.
+ *
+ * Invariant: a window position is marked only if one of the sieving primes divides its candidate (and is
+ * not the candidate itself): the sieve never removes a prime, so the next prime is never skipped.
  */
 import {
   concat,

@@ -4,6 +4,9 @@
  * BPSW has no known counterexample and is proven correct below 2^64 (the same test sympy's isprime uses
  * above 2^64, which is what labelled the paper's data). nextPrime sieves a window of odd candidates with
  * the small primes and runs the expensive tests only on survivors.
+ *
+ * Invariant: the reference for everything in this folder: every kernel and the engine must answer as
+ * isProbablePrime / nextPrime here do (the tests compare them), and these stay free of any kernel.
  */
 
 /** Primes below this bound are used for trial division and sieving. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { selectErm } from "../../src/runner/selection.js";
+import { selectErm } from "../../src/artifacts/selection.js";
 
 const arbAttempts = fc
   .array(

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { concat, functionBody, name, sleb, uleb, wasmModule } from "../../src/tasks/wasm-encoder.js";
+import { concat, functionBody, name, sleb, uleb, wasmModule } from "../../src/primes/wasm-encoder.js";
 
 /** LEB128 decoding, written from the format's definition (7 bits a byte, low first, high bit = more). */
 function decode(bytes: readonly number[], signed: boolean): { value: bigint; length: number } {

@@ -1,4 +1,10 @@
-/** The few pieces of the WebAssembly binary format the generated kernels need (no build step, no dependency). */
+/**
+ * The few pieces of the WebAssembly binary format the generated kernels need (no build step, no
+ * dependency): opcodes, LEB128 integers, sections, function bodies, module instantiation.
+ *
+ * Invariant: what it writes is a valid module by the WebAssembly 2.0 binary format (with SIMD); it
+ * imports nothing of this folder, so every kernel may import it.
+ */
 
 /** Value types (locals, signatures). */
 export const TYPE = { i32: 0x7f, i64: 0x7e, f64: 0x7c, v128: 0x7b } as const;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { init } from "gmp-wasm";
 import { describe, expect, it } from "vitest";
-import { strongProbablePrime2Batch } from "../../src/tasks/base2-pair-kernel.js";
-import { createNextPrimeEngine, getNextPrimeEngine, lazyGmp } from "../../src/tasks/next-prime-engine.js";
-import { isProbablePrime, isStrongProbablePrime, nextPrime } from "../../src/tasks/primality.js";
+import { strongProbablePrime2Batch } from "../../src/primes/base2-pair-kernel.js";
+import { createNextPrimeEngine, getNextPrimeEngine, lazyGmp } from "../../src/primes/next-prime-engine.js";
+import { isProbablePrime, isStrongProbablePrime, nextPrime } from "../../src/primes/primality.js";
 
 /** A start of 1 to maxDigits decimal digits, the digit count drawn uniformly. */
 const startOfDigits = (maxDigits: number): fc.Arbitrary<bigint> =>

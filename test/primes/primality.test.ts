@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isProbablePrime, isSquare, jacobi, nextPrime } from "../../src/tasks/primality.js";
+import { isProbablePrime, isSquare, jacobi, nextPrime } from "../../src/primes/primality.js";
 
 const naivePrime = (n: bigint): boolean => {
   if (n < 2n) return false;

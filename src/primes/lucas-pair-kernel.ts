@@ -12,8 +12,10 @@
  * Reduction is lazy as in the base-2 kernel: with R = 2^(28k) > 16N, products of values < 3N are < 2N;
  * subtracting P' or 2 is adding N - P' or N - 2 (in Montgomery form, both <= N), which keeps every value
  * below 3N and every limb below 2^29. Only the final comparisons reduce fully, in JS.
+ *
+ * Invariant: for each lane, the answer is that of isStrongLucasProbablePrime(n) in primality.ts.
  */
-import { lucasParameter } from "./prime-montgomery.js";
+import { lucasParameter } from "./selfridge.js";
 import {
   BATCH,
   bitLength,

@@ -2,8 +2,12 @@ import { availableParallelism } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRandom } from "../../src/core/random.js";
 import { generateSplits } from "../../src/dataset/generate.js";
-import { configureNextPrimes, DEFAULT_MIN_PARALLEL_MS, nextPrimes } from "../../src/tasks/next-prime-pool.js";
-import { nextPrime } from "../../src/tasks/primality.js";
+import {
+  configureNextPrimes,
+  DEFAULT_MIN_PARALLEL_MS,
+  nextPrimes,
+} from "../../src/primes/next-prime-pool.js";
+import { nextPrime } from "../../src/primes/primality.js";
 
 afterAll(() =>
   configureNextPrimes({ threads: availableParallelism(), minParallelMs: DEFAULT_MIN_PARALLEL_MS }),

@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { isStrongLucasProbablePrime } from "../../src/tasks/primality.js";
-import { MAX_MONT_LIMBS } from "../../src/tasks/prime-montgomery.js";
+import { isStrongLucasProbablePrime } from "../../src/primes/primality.js";
+import { MAX_MONT_LIMBS } from "../../src/primes/prime-montgomery.js";
 
 /** The widest modulus the wasm kernel takes: 28-bit limbs. */
 const MAX_BITS = 28 * MAX_MONT_LIMBS;

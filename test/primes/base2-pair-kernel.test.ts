@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { BATCH, pairLimbs, strongProbablePrime2Batch } from "../../src/tasks/base2-pair-kernel.js";
-import { isStrongProbablePrime, nextPrime } from "../../src/tasks/primality.js";
+import { BATCH, pairLimbs, strongProbablePrime2Batch } from "../../src/primes/base2-pair-kernel.js";
+import { isStrongProbablePrime, nextPrime } from "../../src/primes/primality.js";
 
 /** The widest number the SIMD kernel takes: 16 limbs of 28 bits, less the 4 bits of slack. */
 const MAX_BITS = 28 * 16 - 4;

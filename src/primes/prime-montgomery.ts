@@ -7,10 +7,13 @@
  * through a dependency chain. Here limbs are 28 bits in 64-bit slots, so a column of up to 32 products
  * sums without carries (product scanning); the module is unrolled for one limb count, with each limb at
  * a constant address. Base 2 needs no multiplications besides squarings: a set exponent bit doubles.
+ *
+ * Invariant: its base-2 test answers as isStrongProbablePrime(n, 2n) and its Lucas test as
+ * isStrongLucasProbablePrime(n) in primality.ts, one number at a time (the SIMD kernels' one-by-one twin).
  */
 
-import { isSquare, isStrongLucasProbablePrime, jacobi } from "./primality.js";
-import { hexLimb, negInverse } from "./simd-pairs.js";
+import { hexLimb, negInverse } from "./limbs.js";
+import { lucasParameter } from "./selfridge.js";
 import { concat, functionBody, instantiate, name, OP, sleb, TYPE, uleb, wasmModule } from "./wasm-encoder.js";
 
 const LIMB_BITS = 28;
@@ -500,41 +503,4 @@ export function isStrongLucasProbablePrimeMont(n: bigint): boolean {
     if (isZero(words, LT1_OFF, k)) return true;
   }
   return false;
-}
-
-/**
- * For an odd n > 3: P' = P^2 / Q - 2 mod n (P = 1), the parameter of the Q' = 1 sequence on which the
- * kernels run the strong Lucas test with Selfridge's parameters (method A: the first D of 5, -7, 9, -11,
- * ... with Jacobi (D/n) = -1, Q = (1 - D) / 4); or the test's answer when the search for D decides it
- * (false: D shares a factor with n, or n is a square, which has no such D) or Q is not a unit mod n (the
- * BigInt test's answer; this never happens, see the note in lucas tests, but costs nothing to handle).
- */
-export function lucasParameter(n: bigint): bigint | boolean {
-  // A square n has no D with (D/n) = -1; primality.ts rejects squares first, here they are looked for
-  // only when the search runs long (the answer is false either way).
-  let D = 5n;
-  for (let tries = 0; ; tries++) {
-    const j = jacobi(D, n);
-    if (j === -1) break;
-    if (j === 0 && (D < 0n ? -D : D) !== n) return false;
-    if (tries === 20 && isSquare(n)) return false;
-    D = D > 0n ? -(D + 2n) : -D + 2n;
-  }
-  const qInverse = inverseOfSmall((1n - D) / 4n, n);
-  if (qInverse === undefined) return isStrongLucasProbablePrime(n);
-  return (qInverse - 2n + n) % n;
-}
-
-/** 1 / c mod n for a small nonzero integer c (|c| < 2^26), or undefined when c and n share a factor. */
-function inverseOfSmall(c: bigint, n: bigint): bigint | undefined {
-  const q = Number(c < 0n ? -c : c);
-  const r = Number(n % BigInt(q));
-  // the j in [0, q) with 1 + n j = 0 mod q (there is one iff n is prime to q); then (1 + n j) / q
-  for (let j = 0; j < q; j++) {
-    if ((1 + r * j) % q === 0) {
-      const inverse = (1n + n * BigInt(j)) / BigInt(q);
-      return c < 0n ? n - inverse : inverse;
-    }
-  }
-  return undefined;
 }

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isStrongProbablePrime, nextPrime } from "../../src/tasks/primality.js";
-import { isStrongProbablePrime2, montLimbs } from "../../src/tasks/prime-montgomery.js";
+import { isStrongProbablePrime, nextPrime } from "../../src/primes/primality.js";
+import { isStrongProbablePrime2, montLimbs } from "../../src/primes/prime-montgomery.js";
 import { oddModulus, primeStart } from "./mont-arbitraries.js";
 
 describe("wasm Montgomery base-2 strong probable-prime test", () => {

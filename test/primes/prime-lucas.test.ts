@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isProbablePrime, jacobi, nextPrime } from "../../src/tasks/primality.js";
-import { isStrongLucasProbablePrimeMont } from "../../src/tasks/prime-montgomery.js";
+import { isProbablePrime, jacobi, nextPrime } from "../../src/primes/primality.js";
+import { isStrongLucasProbablePrimeMont } from "../../src/primes/prime-montgomery.js";
 import { isSquare, oddModulus, primeStart, lucasReference as reference } from "./mont-arbitraries.js";
 
 function gcd(a: bigint, b: bigint): bigint {

@@ -1,42 +1,16 @@
-import { availableParallelism } from "node:os";
-import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
-import { getNextPrimeEngine, type NextPrimeEngine } from "./next-prime-engine.js";
-
 /**
  * Next primes of many starts on several threads: this one plus helper worker threads, each with its own
  * engine. The starts are cut into small chunks that every thread claims from one shared counter, so a
  * helper that starts late (a thread's start-up costs ~50-100 ms) simply claims fewer, and all threads end
  * within about a chunk of each other. The result is a pure function of the starts (each next prime is),
  * so the output is the same whatever the thread count; only the speed changes.
+ *
+ * Invariant: nextPrimes(starts)[i] is nextPrime(starts[i]) for every thread count and chunking.
  */
-
-/** Starts per chunk: ~15 ms of work at 100 digits, ~1 ms at 20. */
-const CHUNK = 32;
-
-/** A helper's job: all the starts, and the counter of chunks claimed so far. */
-export interface ChunkJob {
-  readonly starts: readonly bigint[];
-  readonly counter: SharedArrayBuffer;
-}
-
-/** The chunks a thread claimed (their indices) and their next primes. */
-export interface ChunkResult {
-  readonly chunks: number[];
-  readonly primes: bigint[][];
-}
-
-/** Claims chunks from the job's counter until none is left, and answers them. */
-export function runChunks(engine: NextPrimeEngine, job: ChunkJob): ChunkResult {
-  const counter = new Int32Array(job.counter);
-  const total = Math.ceil(job.starts.length / CHUNK);
-  const out: ChunkResult = { chunks: [], primes: [] };
-  for (;;) {
-    const c = Atomics.add(counter, 0, 1);
-    if (c >= total) return out;
-    out.chunks.push(c);
-    out.primes.push(engine.nextPrimes(job.starts.slice(c * CHUNK, (c + 1) * CHUNK)));
-  }
-}
+import { availableParallelism } from "node:os";
+import { moduleBeside, WorkerPool } from "../core/worker-pool.js";
+import { CHUNK, type ChunkJob, type ChunkResult, runChunks } from "./next-prime-chunks.js";
+import { getNextPrimeEngine } from "./next-prime-engine.js";
 
 let threads = availableParallelism();
 /** A batch goes parallel only if its estimated single-thread time exceeds this (at the paper's 5100 primes:

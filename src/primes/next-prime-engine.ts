@@ -17,6 +17,9 @@
  *
  * The residues of a window's start modulo the sieving primes come from the start split once into 24-bit
  * limbs and a table of 2^(24k) mod p: a few float multiply-adds per prime, no BigInt division.
+ *
+ * Invariant: nextPrime(n) here equals nextPrime(n) in primality.ts for every n, whichever path (kernels, GMP,
+ * BigInt) decides it; datasets are byte-identical whichever path ran.
  */
 import type { GMPFunctions } from "gmp-wasm";
 import { BATCH, MAX_PAIR_LIMBS, strongProbablePrime2Batch } from "./base2-pair-kernel.js";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { strongLucasBatch } from "../../src/tasks/lucas-pair-kernel.js";
-import { isProbablePrime, nextPrime } from "../../src/tasks/primality.js";
+import { strongLucasBatch } from "../../src/primes/lucas-pair-kernel.js";
+import { isProbablePrime, nextPrime } from "../../src/primes/primality.js";
 import { MAX_PAIR_BITS, oddModulus, lucasReference as reference } from "./mont-arbitraries.js";
 
 describe("SIMD strong Lucas test (Selfridge's parameters), four numbers at once", () => {

@@ -12,6 +12,9 @@
  * Reduction is lazy: with R = 2^(28k) > 16N, a Montgomery squaring of any x < 4N gives a result < 2N, so
  * no conditional subtraction runs per step, and a set exponent bit doubles the limbs in place (limbs
  * < 2^29, values < 4N: still inside every bound). Only the final comparisons reduce fully, in JS.
+ *
+ * Invariant: for each lane, the answer is that of isStrongProbablePrime(n, 2n) in primality.ts; lanes never
+ * mix (a lane's limbs only ever multiply limbs of the same lane).
  */
 import {
   BATCH,

@@ -3,14 +3,16 @@
  * once, in two groups (128-bit vectors) of two lanes; 28-bit limbs stored as pairs of 32-bit words
  * [lane 0, lane 1], so that one `i64x2.extmul_low_i32x4_u` multiplies a limb of each lane by the other
  * operand's limb of the same lane; the code emitter; and the JS helpers that turn numbers into limbs.
+ *
+ * Invariant: number i of a batch is lane i & 1 of group i >> 1, and limb j of lane l of group g is the 32-bit
+ * word at byte GROUP_BYTES g + (array offset) + 8j + 4l (docs/primes.md);
+ * the emitted Montgomery product keeps the lazy bounds its callers state (results < 2N from inputs < 4N).
  */
+import { hexDigit, LIMB_BITS, MASK, RADIX } from "./limbs.js";
 import { functionBody, OP, sleb, uleb, V } from "./wasm-encoder.js";
 
-export const LIMB_BITS = 28;
-/** 2^28. Hot JS writes this, not `2 ** LIMB_BITS`: with an imported exponent V8's optimized code cannot
- * fold the power and computes it at every use (it made the base-2 batch's JS ~1.7 µs per number slower). */
-export const RADIX = 2 ** LIMB_BITS;
-export const MASK = RADIX - 1;
+export { hexDigit, hexLimb, LIMB_BITS, MASK, negInverse, RADIX } from "./limbs.js";
+
 /** The kernels handle up to this many limbs: numbers up to 28 * 16 - 4 = 444 bits. */
 export const MAX_PAIR_LIMBS = 16;
 /** Lanes per 128-bit vector, and vectors per kernel: their chains interleave to hide each other's latency. */
@@ -290,26 +292,6 @@ export function reduceLane(
       out[j] = v + borrow * RADIX;
     }
   }
-}
-
-/** The value of hex digit c (a char code of 0-9 or a-f). */
-export function hexDigit(c: number): number {
-  return c <= 57 ? c - 48 : c - 87;
-}
-
-/** Limb i (28 bits, 7 hex digits) of the number whose hex digits are `hex`. */
-export function hexLimb(hex: string, i: number): number {
-  const end = hex.length - 7 * i;
-  let v = 0;
-  for (let c = Math.max(0, end - 7); c < end; c++) v = v * 16 + hexDigit(hex.charCodeAt(c));
-  return v;
-}
-
-/** -1 / a mod 2^28 for odd a (Newton's iteration on 32-bit words). */
-export function negInverse(a: number): number {
-  let x = a; // correct to 3 bits
-  for (let i = 0; i < 4; i++) x = Math.imul(x, 2 - Math.imul(a, x));
-  return -x & MASK;
 }
 
 /** Bits of a number given its hex digits. */
