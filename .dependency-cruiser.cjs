@@ -22,25 +22,13 @@ const layerRules = LAYERS.slice(0, -1).map((layer, i) => ({
   name: `layer-${layer}`,
   comment: `src/${layer}/ may import only ${LAYERS.slice(0, i).join(", ") || "no other folder of src/"}`,
   severity: "error",
-  from: {
-    path: `^src/${layer}/`,
-    // Known exception, to go when run-manifest.ts imports GridOptionsSchema from core/grid-options.ts
-    // (that file belongs to the provider-wiring change): it reads it through cli/grid-options.ts.
-    ...(layer === "runner" ? { pathNot: "^src/runner/run-manifest\\.ts$" } : {}),
-  },
+  from: { path: `^src/${layer}/` },
   to: { path: `^src/(${LAYERS.slice(i + 1).join("|")})/` },
 }));
 
 module.exports = {
   forbidden: [
     ...layerRules,
-    {
-      name: "run-manifest-only-grid-options",
-      comment: "the one runner -> cli import allowed (see layer-runner): cli/grid-options.ts, nothing else",
-      severity: "error",
-      from: { path: "^src/runner/run-manifest\\.ts$" },
-      to: { path: "^src/cli/", pathNot: "^src/cli/grid-options\\.ts$" },
-    },
     {
       name: "primes-through-index",
       comment: "outside src/primes/, the prime machinery is imported through src/primes/index.ts only",

@@ -36,7 +36,7 @@ export const OpenAIRequestConfigSchema = z.object({
 });
 export type OpenAIRequestConfig = z.infer<typeof OpenAIRequestConfigSchema>;
 
-/** The paper runner's request defaults (REFERENCE.md "Defaults"); its code interpreter is off by default. */
+/** The paper runner's request defaults (docs/runner.md, "The request"); its code interpreter is off by default. */
 export const PAPER_REQUEST_DEFAULTS = {
   model: DEFAULT_MODEL,
   maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
@@ -56,7 +56,7 @@ export const CODE_SCHEMA = {
 } as const;
 
 /**
- * The paper's request (REFERENCE.md "The prompt and the request"): one user message with one
+ * The paper's request (docs/runner.md, "The request"): one user message with one
  * input_text part, reasoning.effort, max_output_tokens, tool_choice, the code interpreter with an auto
  * container when enabled, text.verbosity when set; text.format only with --structured-output.
  */

@@ -1,6 +1,6 @@
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
-import { scoreCandidate } from "../verify/sandbox-verifier.js";
+import { scoreCandidate } from "../verify/score-candidate.js";
 import type { Verifier, VerifyResult } from "../verify/types.js";
 import { selectErm } from "./selection.js";
 

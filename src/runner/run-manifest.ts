@@ -4,7 +4,7 @@ import { z } from "zod";
 import { UsageSchema } from "../artifacts/attempt-record.js";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { writeFileAtomic } from "../artifacts/write-file-atomic.js";
-import { GridOptionsSchema } from "../cli/grid-options.js";
+import { GridOptionsSchema } from "../core/grid-options.js";
 import { PriceSchema } from "../proposer/pricing.js";
 import type { UnrecordedCall } from "./grid-runner.js";
 import { manifestPathOf, RunSettingsSchema } from "./run-config.js";

@@ -1,7 +1,7 @@
 import type { CodeExtraction } from "./types.js";
 
 /**
- * Model text -> candidate source, as REFERENCE.md says: the whole text as JSON, failing that the span
+ * Model text -> candidate source, as the paper's runner does (docs/sandbox.md, "From text to a prediction"): the whole text as JSON, failing that the span
  * from the first `{` to the last `}`; it must be an object with a string `code`. The code returned is
  * already cleaned (surrounding Markdown fences stripped, dedented); the harness picks the function.
  */

@@ -11,7 +11,7 @@ import { type PythonInfo, probePython } from "./python-probe.js";
 import type { SandboxChoice, SandboxMode } from "./sandbox-launch.js";
 import { buildSeccompFilter } from "./seccomp-bpf.js";
 import type { SandboxLimits, Verifier, VerifyJob, VerifyResult } from "./types.js";
-import { verifyOne, zeroScores } from "./verify-one.js";
+import { verifyOne } from "./verify-one.js";
 
 export const DEFAULT_LIMITS: SandboxLimits = {
   wallMs: 20_000,
@@ -130,20 +130,4 @@ function refusal(choice: SandboxChoice, python: PythonInfo, reasons: readonly st
   return `--sandbox ${choice}: cannot run ${python.executable} this way here (${why}). \`npx llm-erm doctor\` shows every check.`;
 }
 
-/**
- * Model text -> VerifyResult in one step (what the runner calls per attempt): extraction failure is
- * `no_code_found` with zero scores on every split asked for.
- */
-export async function scoreCandidate(
-  verifier: Verifier,
-  text: string,
-  splits: VerifyJob["splits"],
-  signal?: AbortSignal,
-): Promise<VerifyResult & { readonly code?: string; readonly via?: "json" | "brace_span" }> {
-  const extraction = extractCode(text);
-  if (!extraction.ok) {
-    return { kind: "no_code_found", message: extraction.reason, scores: zeroScores(splits), durationMs: 0 };
-  }
-  const result = await verifier.verify({ code: extraction.code, splits }, signal);
-  return { ...result, code: extraction.code, via: extraction.via };
-}
+export { scoreCandidate } from "./score-candidate.js";

@@ -1,6 +1,6 @@
 import type { Example, SplitName } from "../core/example.js";
 
-/** How model text became code (REFERENCE.md "From the model's text to an accuracy"). */
+/** How model text became code (docs/sandbox.md, "From text to a prediction"). */
 export type CodeExtraction =
   | { readonly ok: true; readonly code: string; readonly via: "json" | "brace_span" }
   | { readonly ok: false; readonly reason: string };

@@ -7,6 +7,7 @@ import type { CandidateCgroup } from "./cgroup.js";
 import { encodeRequest, type HarnessReport, parseHarnessOutput, sanitizeChildText } from "./protocol.js";
 import { type ChildRun, runChild } from "./run-child.js";
 import { CGROUP_JOIN_FAILED, launcherTasks, launchFor, NOBODY, type SandboxSetup } from "./sandbox-launch.js";
+import { SPLIT_ORDER, zeroScores } from "./scores.js";
 import type {
   OutcomeKind,
   SandboxLimits,
@@ -15,8 +16,6 @@ import type {
   VerifyJob,
   VerifyResult,
 } from "./types.js";
-
-const SPLIT_ORDER: readonly SplitName[] = ["train", "val", "test"];
 
 /** Runs one candidate on every split of `job` in one sandboxed child and scores its predictions. */
 export async function verifyOne(
@@ -300,16 +299,6 @@ function finish(
     ...(functionName ? { functionName } : {}),
     durationMs: performance.now() - started,
   };
-}
-
-/** Zero scores for every split the job asks for (the result of any outcome but ok). */
-export function zeroScores(splits: VerifyJob["splits"]): Partial<Record<SplitName, SplitScore>> {
-  const scores: Partial<Record<SplitName, SplitScore>> = {};
-  for (const s of SPLIT_ORDER) {
-    const exs = splits[s];
-    if (exs) scores[s] = { correct: 0, total: exs.length, accuracy: 0, exceptions: 0 };
-  }
-  return scores;
 }
 
 function makeScratch(forNobody: boolean): string {
