@@ -136,12 +136,16 @@ function pointRow(p: ReportPoint): string {
       ? `<span class="num">${s.trials} trials: test ${acc(s.test_acc_mean)} ± ${acc(s.test_acc_std)}, solved ${Math.round((s.solved_rate ?? 0) * s.trials)}/${s.trials}</span>`
       : "";
   const cost = s.cost_usd === null ? "cost unknown" : `$${s.cost_usd.toFixed(4)}`;
-  const failed = p.attempts.filter((a) => a.outcome !== "ok" || a.error);
+  // Every attempt that did not solve it: the sandbox's outcome, or a program that ran and was wrong.
+  const failed = p.attempts.filter((a) => a.outcome !== "ok" || a.error || (a.val_acc ?? 0) < 1);
+  const why = (a: AttemptRecord): string =>
+    a.outcome !== "ok" || a.error
+      ? `<span class="chip o-${cls(a.outcome)}">${esc(a.outcome)}</span> ${esc(a.error ?? a.outcome_message)}`
+      : `<span class="chip o-wrong">wrong</span> ran, but validation accuracy ${acc(a.val_acc)} (test ${acc(a.test_acc)})${a.outcome_message ? `; ${esc(a.outcome_message)}` : ""}`;
   const failures = failed.length
     ? `<h4>What failed</h4><ul>${failed
         .map(
-          (a) =>
-            `<li>attempt ${a.attempt}: <span class="chip o-${cls(a.outcome)}">${esc(a.outcome)}</span> ${esc(a.error ?? a.outcome_message)}</li>`,
+          (a) => `<li>${(a.trial ?? 1) > 1 ? `trial ${a.trial}, ` : ""}attempt ${a.attempt}: ${why(a)}</li>`,
         )
         .join("")}</ul>`
     : "";
@@ -214,7 +218,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid var(--li
 .chip{display:inline-block;min-width:16px;padding:0 4px;margin-right:2px;border-radius:3px;font-size:11px;text-align:center;color:#fff;background:#777}
 .chip.selected{outline:2px solid var(--fg)}
 .o-ok{background:#2e7d32}.o-timeout{background:#8e24aa}.o-syntax_error,.o-no_function,.o-import_error,.o-module_error{background:#c62828}
-.o-no_code_found{background:#6d4c41}.o-call_error,.o-error,.o-sandbox_error{background:#37474f}.o-memory_limit,.o-output_limit,.o-crashed,.o-protocol_error{background:#e65100}
+.o-no_code_found{background:#6d4c41}.o-wrong{background:#9e9d24}.o-call_error,.o-error,.o-sandbox_error{background:#37474f}.o-memory_limit,.o-output_limit,.o-crashed,.o-protocol_error{background:#e65100}
 .outcomes{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:12px}
 details.point{border-bottom:1px solid var(--line);padding:4px 0}details.point summary{cursor:pointer;display:flex;gap:14px;align-items:center;flex-wrap:wrap}
 .pname{min-width:110px;font-weight:600}.chips{min-width:110px}
