@@ -118,7 +118,9 @@ describe("the HTML report", () => {
     expect(l40).toContain('<span class="k">def</span>');
     expect(l40).toMatch(/attempt 1: <span class="chip o-timeout">timeout<\/span>/);
     // A program that ran but was wrong is listed too, with its accuracy.
-    expect(l40).toMatch(/attempt 2: <span class="chip o-wrong">wrong<\/span> ran, but validation accuracy 0\.750 \(test 0\.700\)/);
+    expect(l40).toMatch(
+      /attempt 2: <span class="chip o-wrong">wrong<\/span> ran, but validation accuracy 0\.750 \(test 0\.700\)/,
+    );
   });
 
   it("the highlighter keeps the source text exactly (once unescaped)", () => {
