@@ -1,5 +1,5 @@
-import { ApiError, GoogleGenAI } from "@google/genai";
 import { UsageError } from "../core/errors.js";
+import { isGeminiApiError, loadGenAI } from "./gemini-proposer.js";
 import { checkBaseUrl } from "./registry.js";
 
 export interface GeminiPreflightOptions {
@@ -23,6 +23,7 @@ export async function preflightGemini(opts: GeminiPreflightOptions): Promise<voi
     );
   checkBaseUrl(opts.baseURL, "--base-url / GOOGLE_GEMINI_BASE_URL", DEFAULT_BASE);
   const where = opts.baseURL ?? DEFAULT_BASE;
+  const { GoogleGenAI } = await loadGenAI();
   const client = new GoogleGenAI({
     vertexai: false,
     apiKey: opts.apiKey,
@@ -31,7 +32,7 @@ export async function preflightGemini(opts: GeminiPreflightOptions): Promise<voi
   try {
     await client.models.get({ model: opts.model });
   } catch (err) {
-    if (err instanceof ApiError) {
+    if (isGeminiApiError(err)) {
       // Gemini answers a bad key with 400 API_KEY_INVALID, a key without access with 401/403.
       if (
         err.status === 401 ||

@@ -1,4 +1,4 @@
-import { ApiError, type GenerateContentConfig, GoogleGenAI, ThinkingLevel } from "@google/genai";
+import type { GenerateContentConfig, ThinkingLevel } from "@google/genai";
 import { z } from "zod";
 import {
   CallAbortedError,
@@ -19,11 +19,30 @@ import { makeUsage } from "./usage.js";
 
 /** The thinking levels `--reasoning-effort` maps onto (Gemini 3's thinkingLevel). */
 export const GEMINI_THINKING_LEVELS = {
-  minimal: ThinkingLevel.MINIMAL,
-  low: ThinkingLevel.LOW,
-  medium: ThinkingLevel.MEDIUM,
-  high: ThinkingLevel.HIGH,
+  minimal: "MINIMAL",
+  low: "LOW",
+  medium: "MEDIUM",
+  high: "HIGH",
 } as const;
+
+/**
+ * The SDK, loaded on first use: it takes about half a second to import, which every other command
+ * and provider would pay at start.
+ */
+export const loadGenAI = (() => {
+  let sdk: Promise<typeof import("@google/genai")> | undefined;
+  return () => {
+    sdk ??= import("@google/genai");
+    return sdk;
+  };
+})();
+
+/** The SDK's ApiError (an HTTP error status, or an error event in the stream), without loading it. */
+export const isGeminiApiError = (err: unknown): err is Error & { status: number } =>
+  err instanceof Error &&
+  err.name === "ApiError" &&
+  "status" in err &&
+  typeof (err as { status: unknown }).status === "number";
 
 /** The options `--provider gemini` sends (validated by its provider module). */
 export const GeminiRequestConfigSchema = z.object({
@@ -142,14 +161,14 @@ const isAbortOrTimeout = (err: unknown): boolean =>
 /** 408/409/429/5xx and dropped connections; never a timeout or a cancelled call. */
 export function isRetryableGemini(err: unknown): boolean {
   if (isAbortOrTimeout(err)) return false;
-  if (err instanceof ApiError) return isRetryableStatus(err.status);
+  if (isGeminiApiError(err)) return isRetryableStatus(err.status);
   // fetch's "fetch failed" / undici's "terminated" (the stream cut): a dropped connection.
   return err instanceof TypeError;
 }
 
 export function describeGeminiError(err: unknown): string {
   if (isAbortOrTimeout(err)) return "timeout: the call exceeded --timeout";
-  if (err instanceof ApiError) return `HTTP ${err.status}: ${err.message}`;
+  if (isGeminiApiError(err)) return `HTTP ${err.status}: ${err.message}`;
   if (err instanceof TypeError) {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
     return `connection error: ${err.message}${cause}`;
@@ -173,7 +192,9 @@ export function geminiConfig(opts: GeminiRequestConfig): GenerateContentConfig {
           thinkingConfig: {
             includeThoughts: true,
             ...(opts.thinkingBudget !== undefined ? { thinkingBudget: opts.thinkingBudget } : {}),
-            ...(opts.thinkingLevel !== undefined ? { thinkingLevel: ThinkingLevel[opts.thinkingLevel] } : {}),
+            ...(opts.thinkingLevel !== undefined
+              ? { thinkingLevel: opts.thinkingLevel as ThinkingLevel }
+              : {}),
           },
         }
       : {};
@@ -203,6 +224,7 @@ export function createGeminiProposer(opts: GeminiProposerOptions): Proposer {
   const call = async (prompt: string, signal: AbortSignal): Promise<GeminiAnswer> => {
     // A client per call, so that the fetch it uses can keep the Retry-After of this call's response.
     let lastHeaders: Headers | undefined;
+    const { GoogleGenAI } = await loadGenAI();
     const client = new GoogleGenAI({
       vertexai: false,
       apiKey: opts.apiKey ?? "",
@@ -255,7 +277,7 @@ export function createGeminiProposer(opts: GeminiProposerOptions): Proposer {
         read(await client.models.generateContent(params));
       }
     } catch (err) {
-      if (err instanceof ApiError) {
+      if (isGeminiApiError(err)) {
         const wait = retryAfterMs(lastHeaders);
         if (wait !== undefined) requestedWait.set(err, wait);
       }
@@ -297,7 +319,7 @@ export function createGeminiProposer(opts: GeminiProposerOptions): Proposer {
               durationMs: performance.now() - started,
             };
             // An HTTP error is a refused call (not billed); anything else may have been.
-            return err instanceof ApiError ? failed : { ...failed, usageUnknown: true };
+            return isGeminiApiError(err) ? failed : { ...failed, usageUnknown: true };
           }
           if (a.id !== undefined) meta.response_id = a.id;
           meta.finish_reason = a.finishReason ?? null;
