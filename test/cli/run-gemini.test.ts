@@ -14,11 +14,11 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
 });
 
-/** A wrong program first for every grid point, then the oracle. */
+/** A hostile program (it hunts for the labels on disk) first for every grid point, then the oracle. */
 const scripted = (prompt: string, seen: Map<string, number>): string => {
   const n = seen.get(prompt) ?? 0;
   seen.set(prompt, n + 1);
-  return answer(n === 0 ? PROGRAMS.constantZero : (oracleProgram(prompt) ?? PROGRAMS.constantZero));
+  return answer(n === 0 ? PROGRAMS.readLabels : (oracleProgram(prompt) ?? PROGRAMS.constantZero));
 };
 
 const selection = (cwd: string) =>
@@ -80,6 +80,11 @@ describe("llm-erm run --provider gemini against a loopback Gemini server", () =>
       generationConfig: { thinkingConfig: { thinkingBudget: 2048 } },
     });
     expect(selection(cwd)).toEqual(selection(viaResponses));
+    // The hostile first answers found no labels: no better than chance, never selected.
+    const firsts = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records.filter(
+      (r) => r.attempt === 1,
+    );
+    expect(firsts.every((r) => (r.val_acc ?? 0) <= 0.75)).toBe(true);
     const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
     expect(new Set(records.map((r) => r.proposer))).toEqual(new Set(["gemini:gemini-2.5-pro"]));
     expect(records[0]!.usage).toMatchObject({
