@@ -2,7 +2,14 @@ import { existsSync, mkdirSync, rmSync, statfsSync, writeFileSync } from "node:f
 import { dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { ExitCode } from "../core/errors.js";
-import { preflightOpenAI } from "../proposer/openai-preflight.js";
+import {
+  DEFAULT_PROVIDER,
+  getProvider,
+  PROVIDER_IDS,
+  providerEnv,
+  providerForModel,
+} from "../proposer/registry.js";
+import { DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_MODEL } from "../proposer/request-options.js";
 import { sanitizeChildText } from "../verify/protocol.js";
 import { probePython } from "../verify/python-probe.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
@@ -27,16 +34,43 @@ export function registerDoctorCommand(program: Command): void {
     .addOption(new Option("--python <path>", "python3 interpreter the sandbox runs").default("python3"))
     .addOption(sandboxOption())
     .addOption(new Option("--dataset-dir <dir>", "where datasets are written").default("datasets"))
-    .addOption(new Option("--model <model>", "model for the provider pre-flight").default("gpt-5"))
+    .addOption(
+      new Option(
+        "--provider <name>",
+        `auto | ${PROVIDER_IDS.join(" | ")}: whose key and server to check (default auto: by --model's name, as \`run\` chooses)`,
+      ).choices(["auto", ...PROVIDER_IDS]),
+    )
+    .addOption(
+      new Option(
+        "--model <model>",
+        `model for the provider pre-flight (default: ${DEFAULT_MODEL}) [env OPENAI_MODEL]`,
+      ),
+    )
+    .addOption(
+      new Option("--base-url <url>", "the provider's base URL (default: its variable, else its SDK's)"),
+    )
     .addOption(new Option("--json", "print the checks as JSON"))
     .action(async (opts: Record<string, unknown>) => {
+      const model =
+        (opts.model as string | undefined) ?? (process.env.OPENAI_MODEL || undefined) ?? DEFAULT_MODEL;
+      const requested = (opts.provider as string | undefined) ?? "auto";
+      let provider = DEFAULT_PROVIDER;
+      let providerError: string | undefined;
+      try {
+        provider = requested === "auto" ? providerForModel(model) : requested;
+      } catch (err) {
+        providerError = errText(err);
+      }
+      const env = providerEnv(getProvider(provider), process.env, opts.baseUrl as string | undefined);
       const checks = await runDoctor({
         python: String(opts.python),
         sandbox: sandboxChoice(opts.sandbox),
         datasetDir: String(opts.datasetDir),
-        model: process.env.OPENAI_MODEL ?? String(opts.model),
-        apiKey: process.env.OPENAI_API_KEY,
-        baseURL: process.env.OPENAI_BASE_URL,
+        provider,
+        model,
+        apiKey: env.apiKey,
+        baseURL: env.baseURL,
+        ...(providerError !== undefined ? { providerError } : {}),
       });
       process.stdout.write(opts.json ? `${JSON.stringify(checks, null, 2)}\n` : formatTable(checks));
       process.exitCode = checks.some((c) => c.status === "fail") ? ExitCode.failure : ExitCode.ok;
@@ -47,9 +81,14 @@ export interface DoctorOptions {
   readonly python: string;
   readonly sandbox: ReturnType<typeof sandboxChoice>;
   readonly datasetDir: string;
+  /** A provider of the registry (default: openai). */
+  readonly provider?: string;
   readonly model: string;
+  /** The provider's key (from its variables; never printed). */
   readonly apiKey: string | undefined;
   readonly baseURL: string | undefined;
+  /** `--provider auto` could not choose one: a fail row. */
+  readonly providerError?: string;
 }
 
 /** The protections a run relies on, in the order the table shows them, with what each means. */
@@ -119,22 +158,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
     }
   }
 
-  if (!opts.apiKey) {
-    add("OPENAI_API_KEY", "ok", "not set: `run` uses the built-in enumerator (no model is called)");
-  } else {
-    add("OPENAI_API_KEY", "ok", "set (not printed)");
-    try {
-      await preflightOpenAI({
-        apiKey: opts.apiKey,
-        baseURL: opts.baseURL,
-        model: opts.model,
-        timeoutMs: 15_000,
-      });
-      add("provider", "ok", `${opts.baseURL ?? "https://api.openai.com/v1"} knows ${opts.model}`);
-    } catch (err) {
-      add("provider", "fail", errText(err));
-    }
-  }
+  await checkProvider(opts, add);
 
   const dir = resolve(opts.datasetDir);
   // A directory the doctor had to make is removed again: the check leaves nothing behind.
@@ -163,6 +187,63 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorCheck[]> {
   }
   if (made) rmSync(made, { recursive: true, force: true });
   return checks;
+}
+
+/**
+ * The provider's key (named as the provider names it, never printed) and its pre-flight: the same
+ * check `run` makes before the grid (key, base URL, model), through the registry.
+ */
+async function checkProvider(
+  opts: DoctorOptions,
+  add: (check: string, status: DoctorCheck["status"], detail: string) => void,
+): Promise<void> {
+  if (opts.providerError !== undefined) {
+    add("provider", "fail", opts.providerError);
+    return;
+  }
+  let p: ReturnType<typeof getProvider>;
+  try {
+    p = getProvider(opts.provider ?? DEFAULT_PROVIDER);
+  } catch (err) {
+    add("provider", "fail", errText(err));
+    return;
+  }
+  const keyName = p.keyEnv.join(" or ");
+  // openai-chat talks to local servers that need no key: its pre-flight runs without one.
+  const keyOptional = p.id === "openai-chat";
+  if (!opts.apiKey) {
+    add(
+      keyName,
+      "ok",
+      keyOptional
+        ? "not set (a local server needs none)"
+        : "not set: `run` uses the built-in enumerator (no model is called)",
+    );
+    if (!keyOptional) return;
+  } else {
+    add(keyName, "ok", "set (not printed)");
+  }
+  try {
+    const configured = p.resolve(
+      {
+        model: opts.model,
+        maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS,
+        codeInterpreter: false,
+        structuredOutput: false,
+        background: false,
+        timeoutS: 15,
+      },
+      { apiKey: opts.apiKey, baseURL: opts.baseURL },
+    );
+    await configured.preflight();
+    add(
+      "provider",
+      "ok",
+      `${p.id}: ${opts.baseURL ?? (p.id === "openai" ? "https://api.openai.com/v1" : "its SDK's default URL")} knows ${opts.model}`,
+    );
+  } catch (err) {
+    add("provider", "fail", `${p.id}: ${errText(err)}`);
+  }
 }
 
 /** A fixed-width table: check, status, detail. */

@@ -134,7 +134,7 @@ export function registerRunCommand(program: Command): void {
     .addOption(
       new Option(
         "--thinking-budget <n>",
-        "anthropic: extended thinking with this budget_tokens (>= 1024, below --max-output-tokens; default: no thinking)",
+        "anthropic: extended thinking with this budget_tokens (>= 1024, below --max-output-tokens); gemini: thinkingConfig.thinkingBudget (default: none sent)",
       ).argParser(int("--thinking-budget", 1024)),
     )
     .addOption(

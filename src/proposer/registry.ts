@@ -1,13 +1,19 @@
 import { UsageError } from "../core/errors.js";
 import type { ProviderEnv, ProviderModule } from "./provider-module.js";
 import { anthropicProvider } from "./providers/anthropic.js";
+import { geminiProvider } from "./providers/gemini.js";
 import { openaiProvider } from "./providers/openai.js";
 import { openaiChatProvider } from "./providers/openai-chat.js";
 
 export type { ProviderEnv, ProviderModule, ResolvedProvider } from "./provider-module.js";
 export { checkBaseUrl } from "./provider-module.js";
 
-const PROVIDERS: readonly ProviderModule[] = [openaiProvider, openaiChatProvider, anthropicProvider];
+const PROVIDERS: readonly ProviderModule[] = [
+  openaiProvider,
+  openaiChatProvider,
+  anthropicProvider,
+  geminiProvider,
+];
 
 /** The provider a run uses when a key is set and --provider is not given. */
 export const DEFAULT_PROVIDER = "openai";
@@ -25,7 +31,7 @@ export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
 /**
  * `--provider auto`: the provider a model's name calls for, as the authors' later runner chooses
  * (`claude-*` -> anthropic, `gemini-*` -> gemini, anything else -> openai). A provider this llm-erm
- * does not have yet is a UsageError saying what to use instead.
+ * does not have (none today) would be a UsageError saying what to use instead.
  */
 export function providerForModel(model: string): string {
   const id = model.startsWith("claude-") ? "anthropic" : model.startsWith("gemini-") ? "gemini" : "openai";

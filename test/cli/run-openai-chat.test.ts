@@ -210,7 +210,7 @@ describe("llm-erm run --provider openai-chat against a loopback Chat Completions
     expect(selection(viaChat)).toEqual(selection(viaResponses));
   });
 
-  it("--provider auto chooses by the model's name; a provider not yet here (gemini) is a usage error", async () => {
+  it("--provider auto chooses by the model's name; the pre-flight names the key each needs", async () => {
     const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" };
     // claude-* is anthropic's: without its key, the pre-flight names the key it needs.
     const claude = await runCli([...smallGrid(1), "--model", "claude-sonnet-4-5"], tempDir(), env);
@@ -223,6 +223,7 @@ describe("llm-erm run --provider openai-chat against a loopback Chat Completions
       env,
     );
     expect(gemini.code).toBe(ExitCode.usage);
-    expect(gemini.stderr).toMatch(/calls for the gemini provider/);
+    expect(gemini.stderr).toContain("provider: gemini (chosen by --model gemini-2.5-pro");
+    expect(gemini.stderr).toMatch(/GEMINI_API_KEY \(or GOOGLE_API_KEY\) is not set/);
   });
 });

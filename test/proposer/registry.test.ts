@@ -100,7 +100,10 @@ describe("--provider auto and openai-chat settings", () => {
     expect(readRunSettings({ model: "claude-sonnet-4-5" }, true).providerAnnounce).toBe(
       "provider: anthropic (chosen by --model claude-sonnet-4-5; see --provider)",
     );
-    expect(() => readRunSettings({ model: "gemini-2.5-pro" }, true)).toThrow(/gemini provider/);
+    expect(readRunSettings({ model: "gemini-2.5-pro" }, true).settings.provider).toBe("gemini");
+    expect(readRunSettings({ model: "gemini-2.5-pro" }, true).providerAnnounce).toBe(
+      "provider: gemini (chosen by --model gemini-2.5-pro; see --provider)",
+    );
     // A key set and no --provider: announced with the key that chose it.
     expect(readRunSettings({}, true).providerAnnounce).toBe(
       "provider: openai (OPENAI_API_KEY is set; see --provider)",

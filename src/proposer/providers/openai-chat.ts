@@ -22,7 +22,9 @@ export const openaiChatProvider: ProviderModule = {
   sdkVersions: () => ({ openai_sdk: packageVersion("openai") }),
   resolve(settings, env) {
     if (settings.thinkingBudget !== undefined)
-      throw new UsageError("--thinking-budget: only --provider anthropic takes it (use --reasoning-effort)");
+      throw new UsageError(
+        "--thinking-budget: only --provider anthropic and gemini take it (use --reasoning-effort)",
+      );
     if (settings.codeInterpreter)
       throw new UsageError(
         "--enable-code-interpreter: Chat Completions has no code tool (--provider openai-chat); use --provider openai",

@@ -24,7 +24,9 @@ export const openaiProvider: ProviderModule = {
   sdkVersions: () => ({ openai_sdk: packageVersion("openai") }),
   resolve(settings, env) {
     if (settings.thinkingBudget !== undefined)
-      throw new UsageError("--thinking-budget: only --provider anthropic takes it (use --reasoning-effort)");
+      throw new UsageError(
+        "--thinking-budget: only --provider anthropic and gemini take it (use --reasoning-effort)",
+      );
     const parsed = OpenAIRequestConfigSchema.safeParse({
       model: settings.model,
       maxOutputTokens: settings.maxOutputTokens,
