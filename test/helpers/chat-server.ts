@@ -29,6 +29,7 @@ export type ChatReply =
       readonly status: number;
       readonly message?: string;
       readonly retryAfter?: string;
+      readonly retryAfterMs?: string;
       readonly delayMs?: number;
     }
   /** Close the socket without an answer. */
@@ -126,7 +127,10 @@ export async function startChatServer(opts: ChatServerOptions): Promise<ChatServ
         res,
         reply.status,
         { error: { message: reply.message ?? `scripted ${reply.status}`, type: "server_error" } },
-        reply.retryAfter !== undefined ? { "retry-after": reply.retryAfter } : {},
+        {
+          ...(reply.retryAfter !== undefined ? { "retry-after": reply.retryAfter } : {}),
+          ...(reply.retryAfterMs !== undefined ? { "retry-after-ms": reply.retryAfterMs } : {}),
+        },
       );
       return;
     }

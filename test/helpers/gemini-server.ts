@@ -26,7 +26,12 @@ export type GeminiReply =
       readonly usage?: Partial<GeminiWireUsage>;
       readonly delayMs?: number;
     }
-  | { readonly kind: "http_error"; readonly status: number; readonly retryAfter?: string }
+  | {
+      readonly kind: "http_error";
+      readonly status: number;
+      readonly retryAfter?: string;
+      readonly retryAfterMs?: string;
+    }
   /** Close the socket without an answer. */
   | { readonly kind: "drop" }
   /** Stream the first chunk of an answer, then close the socket (streamed calls only). */
@@ -138,12 +143,10 @@ export async function startGeminiServer(opts: GeminiServerOptions): Promise<Gemi
       return;
     }
     if (reply.kind === "http_error") {
-      send(
-        res,
-        reply.status,
-        errorBody(reply.status, `scripted ${reply.status}`),
-        reply.retryAfter !== undefined ? { "retry-after": reply.retryAfter } : {},
-      );
+      send(res, reply.status, errorBody(reply.status, `scripted ${reply.status}`), {
+        ...(reply.retryAfter !== undefined ? { "retry-after": reply.retryAfter } : {}),
+        ...(reply.retryAfterMs !== undefined ? { "retry-after-ms": reply.retryAfterMs } : {}),
+      });
       return;
     }
     const responseId = `resp_${++nextId}`;

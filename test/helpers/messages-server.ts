@@ -7,6 +7,8 @@ export interface MessagesWireUsage {
   cache_creation_input_tokens: number;
   cache_read_input_tokens: number;
   output_tokens: number;
+  /** Thinking tokens inside output_tokens (sent only when given). */
+  output_tokens_details?: { thinking_tokens: number };
 }
 
 /** What the loopback server does with one `POST /v1/messages`. */
@@ -17,8 +19,24 @@ export type MessagesReply =
       /** Thinking text, streamed as a `thinking` block before the answer. */
       readonly thinking?: string;
       /** Default "end_turn"; "max_tokens" for an answer cut at max_tokens. */
-      readonly stopReason?: "end_turn" | "max_tokens" | "refusal";
+      readonly stopReason?: "end_turn" | "max_tokens" | "refusal" | "pause_turn";
       readonly usage?: Partial<MessagesWireUsage>;
+      /** usage.server_tool_use as the server reports it. */
+      readonly serverToolUse?: Record<string, number>;
+      /** Text the model says before a code run (its own text block). */
+      readonly textBefore?: string;
+      /**
+       * A code execution run before the answer: a `server_tool_use` block (`bash_code_execution`,
+       * or `code_execution` for the older tool version) and its `*_tool_result` block with stdout and
+       * stderr, or with `error` as its error_code.
+       */
+      readonly codeRun?: {
+        readonly code: string;
+        readonly stdout: string;
+        readonly stderr?: string;
+        readonly error?: string;
+        readonly tool?: "bash_code_execution" | "code_execution";
+      };
       readonly delayMs?: number;
     }
   | {
@@ -27,6 +45,7 @@ export type MessagesReply =
       readonly status: number;
       readonly errorType?: string;
       readonly retryAfter?: string;
+      readonly retryAfterMs?: string;
     }
   /** An `event: error` in an open stream (overloaded mid-stream). */
   | { readonly kind: "stream_error"; readonly errorType: string }
@@ -39,6 +58,8 @@ export interface MessagesCall {
   readonly prompt: string;
   readonly apiKey: string | undefined;
   readonly version: string | undefined;
+  /** The anthropic-beta header, if any. */
+  readonly beta: string | undefined;
 }
 
 export interface MessagesServerOptions {
@@ -81,6 +102,31 @@ const keyOf = (req: IncomingMessage): string | undefined => {
   const auth = req.headers.authorization;
   return auth?.startsWith("Bearer ") ? auth.slice("Bearer ".length) : undefined;
 };
+
+/** A code run's two blocks as Anthropic sends them: the server tool's use, then its result. */
+function codeRunBlocks(
+  run: NonNullable<Extract<MessagesReply, { kind: "answer" }>["codeRun"]>,
+  n: number,
+): Record<string, unknown>[] {
+  const tool = run.tool ?? "bash_code_execution";
+  const id = `srvtoolu_${n}`;
+  const input = tool === "bash_code_execution" ? { command: run.code } : { code: run.code };
+  const resultType = `${tool}_tool_result`;
+  const content =
+    run.error !== undefined
+      ? { type: `${tool}_tool_result_error`, error_code: run.error }
+      : {
+          type: `${tool}_result`,
+          stdout: run.stdout,
+          stderr: run.stderr ?? "",
+          return_code: 0,
+          content: [],
+        };
+  return [
+    { type: "server_tool_use", id, name: tool, input, caller: { type: "direct" } },
+    { type: resultType, tool_use_id: id, content },
+  ];
+}
 
 /** The prompt of a one-user-message request (string content or one text block). */
 export function messagesPromptOf(body: Record<string, unknown>): string {
@@ -126,6 +172,7 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
       prompt,
       apiKey: keyOf(req),
       version: header("anthropic-version"),
+      beta: header("anthropic-beta"),
     });
     const reply = opts.script({ index, prompt, body });
     if (reply.kind === "drop") {
@@ -134,12 +181,10 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
     }
     if (reply.kind === "http_error") {
       const type = reply.errorType ?? (reply.status === 529 ? "overloaded_error" : "api_error");
-      send(
-        res,
-        reply.status,
-        errorBody(type, `scripted ${reply.status}`),
-        reply.retryAfter !== undefined ? { "retry-after": reply.retryAfter } : {},
-      );
+      send(res, reply.status, errorBody(type, `scripted ${reply.status}`), {
+        ...(reply.retryAfter !== undefined ? { "retry-after": reply.retryAfter } : {}),
+        ...(reply.retryAfterMs !== undefined ? { "retry-after-ms": reply.retryAfterMs } : {}),
+      });
       return;
     }
     const id = `msg_${++nextId}`;
@@ -157,24 +202,25 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
     if (res.destroyed) return;
     const u = { ...DEFAULT_USAGE, ...reply.usage };
     const stop = reply.stopReason ?? "end_turn";
-    const blocks: { type: "thinking" | "text"; text: string }[] = [
-      ...(reply.thinking !== undefined ? [{ type: "thinking" as const, text: reply.thinking }] : []),
-      { type: "text", text: reply.text },
+    const blocks: Record<string, unknown>[] = [
+      ...(reply.thinking !== undefined
+        ? [{ type: "thinking", thinking: reply.thinking, signature: "sig" }]
+        : []),
+      ...(reply.textBefore !== undefined ? [{ type: "text", text: reply.textBefore, citations: null }] : []),
+      ...(reply.codeRun ? codeRunBlocks(reply.codeRun, nextId) : []),
+      { type: "text", text: reply.text, citations: null },
     ];
+    const usage = reply.serverToolUse ? { ...u, server_tool_use: reply.serverToolUse } : u;
     if (!streamed) {
       send(res, 200, {
         id,
         type: "message",
         role: "assistant",
         model,
-        content: blocks.map((b) =>
-          b.type === "thinking"
-            ? { type: "thinking", thinking: b.text, signature: "sig" }
-            : { type: "text", text: b.text, citations: null },
-        ),
+        content: blocks,
         stop_reason: stop,
         stop_sequence: null,
-        usage: u,
+        usage,
       });
       return;
     }
@@ -195,43 +241,41 @@ export async function startMessagesServer(opts: MessagesServerOptions): Promise<
       }),
     );
     const pieces = (s: string) => s.match(/[\s\S]{1,7}/g) ?? [];
+    const delta = (index: number, d: Record<string, unknown>) =>
+      res.write(event("content_block_delta", { type: "content_block_delta", index, delta: d }));
     for (const [i, b] of blocks.entries()) {
+      // Text, thinking and a tool's input arrive in deltas after an empty start; a tool result whole.
+      const start =
+        b.type === "text"
+          ? { type: "text", text: "" }
+          : b.type === "thinking"
+            ? { type: "thinking", thinking: "", signature: "" }
+            : b.type === "server_tool_use"
+              ? { ...b, input: {} }
+              : b;
       res.write(
-        event("content_block_start", {
-          type: "content_block_start",
-          index: i,
-          content_block:
-            b.type === "thinking"
-              ? { type: "thinking", thinking: "", signature: "" }
-              : { type: "text", text: "" },
-        }),
+        event("content_block_start", { type: "content_block_start", index: i, content_block: start }),
       );
-      for (const p of pieces(b.text))
-        res.write(
-          event("content_block_delta", {
-            type: "content_block_delta",
-            index: i,
-            delta:
-              b.type === "thinking"
-                ? { type: "thinking_delta", thinking: p }
-                : { type: "text_delta", text: p },
-          }),
-        );
-      if (b.type === "thinking")
-        res.write(
-          event("content_block_delta", {
-            type: "content_block_delta",
-            index: i,
-            delta: { type: "signature_delta", signature: "sig" },
-          }),
-        );
+      if (b.type === "text")
+        for (const p of pieces(String(b.text))) delta(i, { type: "text_delta", text: p });
+      if (b.type === "thinking") {
+        for (const p of pieces(String(b.thinking))) delta(i, { type: "thinking_delta", thinking: p });
+        delta(i, { type: "signature_delta", signature: "sig" });
+      }
+      if (b.type === "server_tool_use")
+        for (const p of pieces(JSON.stringify(b.input)))
+          delta(i, { type: "input_json_delta", partial_json: p });
       res.write(event("content_block_stop", { type: "content_block_stop", index: i }));
     }
     res.write(
       event("message_delta", {
         type: "message_delta",
         delta: { stop_reason: stop, stop_sequence: null },
-        usage: { output_tokens: u.output_tokens },
+        usage: {
+          output_tokens: u.output_tokens,
+          ...(u.output_tokens_details ? { output_tokens_details: u.output_tokens_details } : {}),
+          ...(reply.serverToolUse ? { server_tool_use: reply.serverToolUse } : {}),
+        },
       }),
     );
     res.write(event("message_stop", { type: "message_stop" }));

@@ -125,6 +125,131 @@ describe("anthropic proposer over @anthropic-ai/sdk and real HTTP (streamed Mess
     expect(proposal.text).toBe("ok");
   });
 
+  it.each([true, false])(
+    "--enable-code-interpreter (streamed: %s): the code execution tool is sent; its runs are counted, texts joined",
+    async (stream) => {
+      const { proposal, server } = await propose(
+        [
+          {
+            kind: "answer",
+            textBefore: "Let me test a guess.",
+            codeRun: { code: "python3 -c 'print(1)'", stdout: "1\n", stderr: "warn" },
+            text: answer(PROGRAMS.parity),
+            serverToolUse: { code_execution_requests: 1 },
+            usage: {
+              input_tokens: 900,
+              cache_read_input_tokens: 0,
+              cache_creation_input_tokens: 0,
+              output_tokens: 600,
+            },
+          },
+        ],
+        { codeExecution: true, stream },
+      );
+      const call = server.calls[0]!;
+      expect(call.body.tools).toEqual([{ type: "code_execution_20250825", name: "code_execution" }]);
+      expect(call.beta).toBeUndefined(); // the tool is stable: no beta header
+      expect(call.body.stream).toBe(stream ? true : undefined);
+      expect(proposal.toolUses).toBe(1);
+      expect(proposal.toolResultsChars).toBe("1\n".length + "warn".length);
+      // the fence after the tool run stays a fence: a line break between the two text blocks
+      expect(proposal.text).toBe(`Let me test a guess.\n${answer(PROGRAMS.parity)}`);
+      expect(proposal.meta).toMatchObject({ server_tool_use: { code_execution_requests: 1 } });
+      expect(proposal.usage).toMatchObject({ input_tokens: 900, output_tokens: 600 });
+    },
+  );
+
+  it("the older code_execution result blocks and a failed run (its error code) are read too", async () => {
+    const { proposal } = await propose(
+      [
+        {
+          kind: "answer",
+          codeRun: { code: "print(2)", stdout: "2\n", tool: "code_execution" },
+          text: "x",
+        },
+        {
+          kind: "answer",
+          codeRun: { code: "sleep 999", stdout: "", error: "execution_time_exceeded" },
+          text: "y",
+        },
+      ],
+      { codeExecution: true },
+    );
+    expect(proposal).toMatchObject({ toolUses: 1, toolResultsChars: 2 });
+    const second = await createAnthropicProposer({
+      model: "claude-sonnet-4-5",
+      maxOutputTokens: 1000,
+      apiKey: "k",
+      baseURL: server!.url,
+      timeoutMs: 5000,
+      codeExecution: true,
+    })
+      .open({
+        gridPoint: { fn: "fn_a", length: 8 },
+        task: fakeParityTask,
+        prompt: "P",
+        train: [],
+        attemptsDone: 0,
+        signal: new AbortController().signal,
+      })
+      .next();
+    expect(second).toMatchObject({
+      text: "y",
+      toolUses: 1,
+      toolResultsChars: 0,
+      meta: { tool_errors: ["execution_time_exceeded"] },
+    });
+  });
+
+  it.each([true, false])(
+    "--reasoning-effort and --structured-output go in output_config (streamed: %s); thinking tokens read",
+    async (stream) => {
+      const code = JSON.stringify({ code: PROGRAMS.parity });
+      const { proposal, server } = await propose(
+        [
+          {
+            kind: "answer",
+            text: code,
+            usage: { output_tokens: 500, output_tokens_details: { thinking_tokens: 320 } },
+          },
+        ],
+        { effort: "medium", structuredOutput: true, stream },
+      );
+      expect(server.calls[0]!.body.output_config).toEqual({
+        effort: "medium",
+        format: {
+          type: "json_schema",
+          schema: {
+            type: "object",
+            properties: { code: { type: "string" } },
+            required: ["code"],
+            additionalProperties: false,
+          },
+        },
+      });
+      expect(server.calls[0]!.body).not.toHaveProperty("tools");
+      expect(proposal.text).toBe(code);
+      expect(proposal.usage).toMatchObject({ output_tokens: 500, reasoning_tokens: 320 });
+      expect(proposal.toolUses).toBeUndefined();
+    },
+  );
+
+  it("no effort, format or tool: no output_config and no tools in the request", async () => {
+    const { server } = await propose([{ kind: "answer", text: "x" }]);
+    expect(server.calls[0]!.body).not.toHaveProperty("output_config");
+    expect(server.calls[0]!.body).not.toHaveProperty("tools");
+  });
+
+  it("a long tool turn paused by the server (pause_turn) is incomplete with that reason", async () => {
+    const { proposal } = await propose(
+      [{ kind: "answer", text: "still working", stopReason: "pause_turn" }],
+      {
+        codeExecution: true,
+      },
+    );
+    expect(proposal.incompleteReason).toBe("pause_turn");
+  });
+
   it("a refusal (400) is not retried: the failure is data, not billed", async () => {
     const { proposal, server } = await propose([
       { kind: "http_error", status: 400, errorType: "invalid_request_error" },

@@ -23,7 +23,8 @@ export const ANTHROPIC_PRICES: PriceTable = {
 
 /**
  * `--provider anthropic`: the Messages API through `@anthropic-ai/sdk`, streamed; extended thinking with
- * `--thinking-budget`. Not yet: the code execution tool, structured output, effort.
+ * `--thinking-budget`, `output_config.effort` with `--reasoning-effort`, the code execution tool with
+ * `--enable-code-interpreter`, `output_config.format` (a `{code}` JSON schema) with `--structured-output`.
  */
 export const anthropicProvider: ProviderModule = {
   id: "anthropic",
@@ -34,18 +35,19 @@ export const anthropicProvider: ProviderModule = {
   snapshot: COMPACT_DATE_SNAPSHOT,
   sdkVersions: () => ({ anthropic_sdk: packageVersion("@anthropic-ai/sdk") }),
   resolve(settings, env) {
-    const refuse = (flag: string, instead: string) => {
-      throw new UsageError(`${flag}: not supported by --provider anthropic yet${instead}`);
+    const refuse = (flag: string, why: string) => {
+      throw new UsageError(`${flag}: not supported by --provider anthropic${why}`);
     };
-    if (settings.codeInterpreter) refuse("--enable-code-interpreter", "");
-    if (settings.structuredOutput) refuse("--structured-output", "");
     if (settings.background) refuse("--background", " (streaming keeps long calls alive)");
-    if (settings.reasoningEffort !== undefined) refuse("--reasoning-effort", "; use --thinking-budget");
     if (settings.verbosity !== undefined) refuse("--verbosity", "");
+    // New options only when set: the fingerprint of a run made without them stays what it was.
     const parsed = AnthropicRequestConfigSchema.safeParse({
       model: settings.model,
       maxOutputTokens: settings.maxOutputTokens,
       thinkingBudget: settings.thinkingBudget,
+      effort: settings.reasoningEffort,
+      codeExecution: settings.codeInterpreter ? true : undefined,
+      structuredOutput: settings.structuredOutput ? true : undefined,
     });
     if (!parsed.success) throw new UsageError(flagOfOption(parsed.error, "anthropic"));
     const request = parsed.data;
