@@ -29,6 +29,14 @@ const int =
     return Number.parseInt(value, 10);
   };
 
+/** Any integer: what a provider accepts is its options schema's to say (--thinking-budget). */
+const anyInt =
+  (flag: string) =>
+  (value: string): number => {
+    if (!/^\s*-?\d+\s*$/.test(value)) throw new UsageError(`${flag}: expected an integer, got '${value}'`);
+    return Number.parseInt(value, 10);
+  };
+
 const positiveNumber =
   (flag: string) =>
   (value: string): number => {
@@ -134,8 +142,8 @@ export function registerRunCommand(program: Command): void {
     .addOption(
       new Option(
         "--thinking-budget <n>",
-        "anthropic: extended thinking with this budget_tokens (>= 1024, below --max-output-tokens); gemini: thinkingConfig.thinkingBudget (default: none sent)",
-      ).argParser(int("--thinking-budget", 1024)),
+        "anthropic: extended thinking with this budget_tokens (>= 1024, below --max-output-tokens); gemini: thinkingConfig.thinkingBudget (-1 dynamic, 0 off, or tokens); default: none sent",
+      ).argParser(anyInt("--thinking-budget")),
     )
     .addOption(
       new Option(

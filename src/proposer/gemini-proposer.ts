@@ -48,8 +48,15 @@ export const isGeminiApiError = (err: unknown): err is Error & { status: number 
 export const GeminiRequestConfigSchema = z.object({
   model: z.string().min(1),
   maxOutputTokens: z.number().int().positive(),
-  /** thinkingConfig.thinkingBudget (undefined: the model's default). */
-  thinkingBudget: z.number().int().positive().optional(),
+  /** thinkingConfig.thinkingBudget: -1 dynamic, 0 off, else tokens (undefined: the model's default). */
+  thinkingBudget: z
+    .number()
+    .int()
+    .min(-1, {
+      message:
+        "Gemini's thinkingBudget is -1 (dynamic), 0 (off, on models that allow it) or a number of tokens",
+    })
+    .optional(),
   /** thinkingConfig.thinkingLevel, from --reasoning-effort (undefined: the model's default). */
   thinkingLevel: z.enum(["MINIMAL", "LOW", "MEDIUM", "HIGH"]).optional(),
   /** The code execution tool (--enable-code-interpreter). */
@@ -190,7 +197,8 @@ export function geminiConfig(opts: GeminiRequestConfig): GenerateContentConfig {
     opts.thinkingBudget !== undefined || opts.thinkingLevel !== undefined
       ? {
           thinkingConfig: {
-            includeThoughts: true,
+            // Thought summaries, unless thinking is off (budget 0).
+            ...(opts.thinkingBudget !== 0 ? { includeThoughts: true } : {}),
             ...(opts.thinkingBudget !== undefined ? { thinkingBudget: opts.thinkingBudget } : {}),
             ...(opts.thinkingLevel !== undefined
               ? { thinkingLevel: opts.thinkingLevel as ThinkingLevel }

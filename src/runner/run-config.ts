@@ -39,8 +39,8 @@ export const RunSettingsSchema = z.object({
   toolChoice: z.enum(TOOL_CHOICES).optional(),
   codeInterpreter: z.boolean(),
   structuredOutput: z.boolean(),
-  /** Extended thinking's budget_tokens (anthropic); undefined: none. */
-  thinkingBudget: z.number().int().positive().optional(),
+  /** --thinking-budget (anthropic, gemini; each provider's schema checks its own rule); undefined: none. */
+  thinkingBudget: z.number().int().optional(),
   background: z.boolean(),
   testSelectedOnly: z.boolean(),
   maxCostUsd: z.number().positive().optional(),

@@ -87,7 +87,7 @@ describe("llm-erm run --provider anthropic against a loopback Messages server", 
     expect(messages.calls).toHaveLength(9); // nothing re-asked
   });
 
-  it("--max-cost-usd with the built-in price stops the run (exit 3); --reasoning-effort is refused", async () => {
+  it("--max-cost-usd with the built-in price stops the run (exit 3); an effort Anthropic lacks and a budget below its minimum are refused", async () => {
     const messages = await startMessagesServer({
       script: () => ({ kind: "answer", text: answer(PROGRAMS.constantZero) }),
     });
@@ -121,10 +121,16 @@ describe("llm-erm run --provider anthropic against a loopback Messages server", 
     expect(res.code, res.stderr).toBe(ExitCode.budget);
     expect(messages.calls.length).toBeGreaterThan(0);
     expect(messages.calls.length).toBeLessThan(5);
-    const refused = await runCli([...base, "--reasoning-effort", "high"], tempDir(), env);
+    const refused = await runCli([...base, "--reasoning-effort", "minimal"], tempDir(), env);
     expect(refused.code).toBe(ExitCode.usage);
     expect(refused.stderr).toMatch(
-      /--reasoning-effort: not supported by --provider anthropic yet; use --thinking-budget/,
+      /--reasoning-effort: Anthropic's effort takes low, medium, high, xhigh, max \(--provider anthropic\)/,
     );
+    const tooSmall = await runCli([...base, "--thinking-budget", "0"], tempDir(), env);
+    expect(tooSmall.code).toBe(ExitCode.usage);
+    expect(tooSmall.stderr).toMatch(
+      /--thinking-budget: Anthropic's budget_tokens is at least 1024 and below --max-output-tokens .*\(--provider anthropic\)/,
+    );
+    expect(messages.calls.length).toBeLessThan(5); // nothing asked by the refused runs
   });
 });

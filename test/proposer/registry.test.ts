@@ -52,6 +52,69 @@ describe("the provider registry", () => {
   });
 });
 
+describe("each provider's options: its own rules, named in the error", () => {
+  const resolve = (provider: string, over: Record<string, unknown>) => {
+    const settings = readRunSettings({ provider, ...over }, false).settings;
+    return getProvider(provider).resolve(settings, { apiKey: "k", baseURL: undefined });
+  };
+  const request = (provider: string, over: Record<string, unknown>) =>
+    (resolve(provider, over).fingerprint as { request: Record<string, unknown> }).request;
+
+  it("gemini: --thinking-budget 0 (off) and -1 (dynamic) are taken; below -1 is refused with Gemini's rule", () => {
+    expect(request("gemini", { model: "gemini-2.5-flash", thinkingBudget: 0 }).thinkingBudget).toBe(0);
+    expect(request("gemini", { model: "gemini-2.5-flash", thinkingBudget: -1 }).thinkingBudget).toBe(-1);
+    expect(request("gemini", { model: "gemini-2.5-flash", thinkingBudget: 512 }).thinkingBudget).toBe(512);
+    expect(() => resolve("gemini", { model: "gemini-2.5-flash", thinkingBudget: -2 })).toThrow(
+      /--thinking-budget: Gemini's thinkingBudget is -1 \(dynamic\), 0 \(off, .*\(--provider gemini\)/,
+    );
+  });
+
+  it("gemini: a thinking level only where the model takes one (Gemini 3), never on 2.x", () => {
+    expect(request("gemini", { model: "gemini-3-pro-preview", reasoningEffort: "low" }).thinkingLevel).toBe(
+      "LOW",
+    );
+    expect(() => resolve("gemini", { model: "gemini-2.5-pro", reasoningEffort: "low" })).toThrow(
+      /--reasoning-effort: gemini-2.5-pro takes no thinking level \(Gemini 3 models do\); use --thinking-budget/,
+    );
+  });
+
+  it("anthropic: budget_tokens at least 1024; effort low..max; code tool and format; old fingerprints kept", () => {
+    expect(() => resolve("anthropic", { model: "claude-sonnet-4-5", thinkingBudget: 0 })).toThrow(
+      /--thinking-budget: Anthropic's budget_tokens is at least 1024 .*\(--provider anthropic\)/,
+    );
+    expect(() => resolve("anthropic", { model: "claude-sonnet-4-5", thinkingBudget: -1 })).toThrow(
+      UsageError,
+    );
+    expect(() => resolve("anthropic", { model: "claude-opus-4-5", reasoningEffort: "minimal" })).toThrow(
+      /--reasoning-effort: Anthropic's effort takes low, medium, high, xhigh, max \(--provider anthropic\)/,
+    );
+    expect(
+      request("anthropic", {
+        model: "claude-opus-4-5",
+        reasoningEffort: "xhigh",
+        enableCodeInterpreter: true,
+        structuredOutput: true,
+      }),
+    ).toMatchObject({ effort: "xhigh", codeExecution: true, structuredOutput: true });
+    // Without the new options the request fingerprinted is exactly the one before they existed.
+    const plain = resolve("anthropic", { model: "claude-sonnet-4-5", thinkingBudget: 2048 }).fingerprint;
+    expect(runFingerprint(plain)).toBe(
+      runFingerprint({
+        proposer: "anthropic:claude-sonnet-4-5",
+        request: { model: "claude-sonnet-4-5", maxOutputTokens: 20000, thinkingBudget: 2048 },
+      }),
+    );
+  });
+
+  it("openai and openai-chat take no --thinking-budget at all, whatever its value", () => {
+    for (const provider of ["openai", "openai-chat"])
+      for (const thinkingBudget of [-1, 0, 2048])
+        expect(() => resolve(provider, { thinkingBudget })).toThrow(
+          /--thinking-budget: only --provider anthropic and gemini/,
+        );
+  });
+});
+
 describe("provider-neutral usage and cost", () => {
   it("cache writes and tool use appear only when reported, and add up", () => {
     const plain = makeUsage({ input: 10, output: 5, cachedRead: 2, reasoning: 3 });

@@ -11,17 +11,24 @@ import { packageVersion } from "../sdk-version.js";
 import { flagOfOption } from "./options-error.js";
 
 /**
- * List prices (USD / 1M tokens) of the Gemini API's paid tier as Google published them when this was
- * written, for prompts up to 200k tokens (gemini-2.5-pro costs more above: ours are far shorter).
- * Thinking is billed as output. Cache reads are priced as input here (conservative; give their rate
- * with `--prices FILE`). Exact ids and their numbered versions (`gemini-2.0-flash-001`) only.
+ * List prices (USD / 1M tokens) of the Gemini API's paid (Standard) tier, for prompts up to 200k
+ * tokens (gemini-2.5-pro costs more above: ours are far shorter). Thinking is billed as output. Cache
+ * reads are priced as input here (conservative; give their rate with `--prices FILE`). Exact ids and
+ * their numbered versions (`gemini-2.5-flash-001`) only.
+ *
+ * Checked 2026-12-03 against Google's pricing page (ai.google.dev/gemini-api/docs/pricing) as quoted
+ * by morphllm.com/gemini-api-pricing, deploybase.ai/articles/gemini-api-pricing (March 2026) and
+ * nicolalazzari.ai (2026): 2.5 Pro $1.25 / $10, 2.5 Flash $0.30 / $2.50, 2.5 Flash-Lite $0.10 / $0.40.
+ * gemini-2.0-flash is gone from the table: Google shut it down on 2026-06-01.
  */
 export const GEMINI_PRICES: PriceTable = {
   "gemini-2.5-pro": { input: 1.25, output: 10 },
   "gemini-2.5-flash": { input: 0.3, output: 2.5 },
   "gemini-2.5-flash-lite": { input: 0.1, output: 0.4 },
-  "gemini-2.0-flash": { input: 0.1, output: 0.4 },
 };
+
+/** Models that take a thinking budget but no thinking level (Gemini 1.x and 2.x; levels came with Gemini 3). */
+const BUDGET_ONLY_MODEL = /^gemini-[12]\./;
 
 /** How Gemini names a fixed version of a model: `<id>-NNN` (gemini-2.0-flash-001 is gemini-2.0-flash). */
 export const GEMINI_VERSION_SNAPSHOT = /^(.+)-\d{3}$/;
@@ -52,6 +59,11 @@ export const geminiProvider: ProviderModule = {
         refuse(
           `--reasoning-effort ${effort}`,
           ` (its thinkingLevel takes ${Object.keys(GEMINI_THINKING_LEVELS).join(", ")}; or use --thinking-budget)`,
+        );
+      if (BUDGET_ONLY_MODEL.test(settings.model))
+        throw new UsageError(
+          `--reasoning-effort: ${settings.model} takes no thinking level (Gemini 3 models do); use --thinking-budget ` +
+            "(-1 dynamic, 0 off, or tokens) (--provider gemini)",
         );
       thinkingLevel = effort.toUpperCase();
     }
