@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
 import { preflightGemini } from "../../src/proposer/gemini-preflight.js";
-import { createGeminiProposer, type GeminiProposerOptions } from "../../src/proposer/gemini-proposer.js";
+import {
+  createGeminiProposer,
+  type GeminiProposerOptions,
+  geminiConfig,
+} from "../../src/proposer/gemini-proposer.js";
 import { costOf, findPrice } from "../../src/proposer/pricing.js";
 import type { Proposal } from "../../src/proposer/proposer.js";
 import { GEMINI_PRICES, GEMINI_VERSION_SNAPSHOT } from "../../src/proposer/providers/gemini.js";
@@ -180,6 +184,22 @@ describe("gemini proposer over @google/genai and real HTTP", () => {
     expect(dropped.server.calls).toHaveLength(2);
     expect(dropped.proposal.error).toMatch(/connection error/);
     expect(dropped.proposal.usageUnknown).toBe(true);
+  });
+});
+
+describe("gemini thinkingConfig", () => {
+  const base = { model: "m", maxOutputTokens: 100, codeExecution: false, structuredOutput: false };
+  it("budget 0 turns thinking off (no thought summaries asked); -1 is dynamic; a level is sent as given", () => {
+    expect(geminiConfig({ ...base, thinkingBudget: 0 }).thinkingConfig).toEqual({ thinkingBudget: 0 });
+    expect(geminiConfig({ ...base, thinkingBudget: -1 }).thinkingConfig).toEqual({
+      thinkingBudget: -1,
+      includeThoughts: true,
+    });
+    expect(geminiConfig({ ...base, thinkingLevel: "LOW" }).thinkingConfig).toEqual({
+      thinkingLevel: "LOW",
+      includeThoughts: true,
+    });
+    expect(geminiConfig(base)).not.toHaveProperty("thinkingConfig");
   });
 });
 
