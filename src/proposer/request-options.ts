@@ -27,7 +27,7 @@ export interface ProviderSettings {
   readonly structuredOutput: boolean;
   readonly background: boolean;
   readonly timeoutS: number;
-  /** --thinking-budget: extended thinking's budget (anthropic). */
+  /** --thinking-budget: anthropic's budget_tokens, gemini's thinkingBudget (-1, 0 or tokens); any integer here. */
   readonly thinkingBudget?: number | undefined;
   /** --base-url (else the provider's environment variable, else its SDK's default). */
   readonly baseUrl?: string | undefined;
