@@ -6,6 +6,7 @@ import { formatExample } from "../dataset/line-format.js";
 import { type DatasetSpec, datasetPath, planSpecs } from "../dataset/spec.js";
 import { DatasetDamagedError, examineDataset } from "../dataset/store.js";
 import { getTask, skippedLine } from "../tasks/registry.js";
+import { alphabetName } from "../tasks/task.js";
 import type { GridOptions } from "./grid-options.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
 
@@ -139,9 +140,7 @@ export function registerDatasetsCommand(program: Command): void {
     for (const spec of gridSpecs(grid)) {
       const task = getTask(spec.fn);
       const path = datasetPath(grid.datasetDir, spec);
-      process.stdout.write(
-        `${spec.fn} (${task.name}, ${task.decimal ? "decimal" : "binary"}) L=${spec.length}\n  ${path}\n`,
-      );
+      process.stdout.write(`${spec.fn} (${task.name}, ${alphabetName(task)}) L=${spec.length}\n  ${path}\n`);
       if (!existsSync(path)) {
         process.stdout.write("  not built\n");
         continue;
