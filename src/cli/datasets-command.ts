@@ -7,6 +7,7 @@ import { type DatasetSpec, datasetPath, planSpecs } from "../dataset/spec.js";
 import { DatasetDamagedError, examineDataset } from "../dataset/store.js";
 import { getTask, skippedLine } from "../tasks/registry.js";
 import { alphabetName } from "../tasks/task.js";
+import { registerAuditCommand } from "./audit-command.js";
 import type { GridOptions } from "./grid-options.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
 
@@ -33,7 +34,9 @@ const status = (r: BuildResult): string => (r.reused ? "reused" : r.replaced ? "
 export function registerDatasetsCommand(program: Command): void {
   const datasets = program
     .command("datasets")
-    .description("build, verify or show the grid's datasets (<dataset-dir>/<target>/L<L>/seed<derived>/)");
+    .description(
+      "build, verify, show or audit the grid's datasets (<dataset-dir>/<target>/L<L>/seed<derived>/)",
+    );
 
   addGridOptions(
     datasets
@@ -163,4 +166,6 @@ export function registerDatasetsCommand(program: Command): void {
       }
     }
   });
+
+  registerAuditCommand(datasets);
 }
