@@ -42,7 +42,27 @@ function onesEven(x: string): 0 | 1 {
   return ones % 2 === 0 ? 1 : 0;
 }
 
-/** The audit's fixed rules: the parity of the ones (bit strings), trial division below 100 (decimal). */
+const EDGE_LIST = /^(u[0-9]{2}v[0-9]{2})+$/;
+
+/** 1 iff an edge list (u<a>v<b> per edge, u00v00 padding) names fewer distinct vertices than it has edges. */
+export function fewerVerticesThanEdges(x: string): 0 | 1 {
+  const ids = new Set<string>();
+  let edges = 0;
+  for (let i = 0; i + 6 <= x.length; i += 6) {
+    const a = x.slice(i + 1, i + 3);
+    const b = x.slice(i + 4, i + 6);
+    if (a === "00" && b === "00") continue;
+    edges++;
+    ids.add(a);
+    ids.add(b);
+  }
+  return ids.size < edges ? 1 : 0;
+}
+
+/**
+ * The audit's fixed rules: the parity of the ones (bit strings), trial division below 100 (decimal),
+ * fewer vertices than edges (fn_aa's edge lists).
+ */
 export const SHORTCUT_RULES: readonly ShortcutRule[] = [
   {
     name: "the number of 1s is even",
@@ -57,5 +77,12 @@ export const SHORTCUT_RULES: readonly ShortcutRule[] = [
     applies: (inputs) =>
       inputs.length > 0 && inputs.every((x) => DECIMAL.test(x)) && !inputs.every((x) => BINARY.test(x)),
     predict: passesTrialDivision,
+  },
+  {
+    name: "fewer distinct vertex ids than edges",
+    python:
+      "len({x[i+1:i+3] for i in range(0, len(x), 6)} | {x[i+4:i+6] for i in range(0, len(x), 6)}) < len(x) // 6",
+    applies: (inputs) => inputs.length > 0 && inputs.every((x) => EDGE_LIST.test(x)),
+    predict: fewerVerticesThanEdges,
   },
 ];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type AuditExample, auditSplits } from "../../src/audit/audit.js";
-import { passesTrialDivision } from "../../src/audit/shortcut-rules.js";
+import { fewerVerticesThanEdges, passesTrialDivision } from "../../src/audit/shortcut-rules.js";
 
 const ex = (x: string, y: number | string): AuditExample => ({ x, y });
 
@@ -86,6 +86,13 @@ describe("auditSplits", () => {
         test_accuracy_by_label: { "0": 2 / 3, "1": 1 },
       },
     ]);
+  });
+
+  it("fewer vertices than edges: counts distinct ids, skips u00v00 padding", () => {
+    expect(fewerVerticesThanEdges("u01v02u02v03u03v01")).toBe(0); // 3 ids, 3 edges
+    expect(fewerVerticesThanEdges("u01v02u02v03u03v01u01v03")).toBe(1); // 3 ids, 4 edges
+    expect(fewerVerticesThanEdges("u01v02u02v03u00v00")).toBe(0); // 3 ids, 2 edges
+    expect(fewerVerticesThanEdges("u01v02u02v01u00v00")).toBe(0); // 2 ids, 2 edges
   });
 
   it("other labels: balance per class; no enumerator search, said why", () => {
