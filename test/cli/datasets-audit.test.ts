@@ -74,6 +74,15 @@ describe("llm-erm datasets audit", () => {
     expect(out).toMatch(/^\| fn_aa \| 36 \| 0\/0\/0 \| 0 \(0\.0%\) \| 0 \(0\.0%\) \|.*\| - \| - \|$/m);
     expect(out).toMatch(/^\| fn_h \| 36 \| rule \| `(not: )?the number of 1s is even` \|/m);
     expect(out.match(/^\| fn_aa \| 36 \| enumerator/gm)).toHaveLength(1);
+
+    // the edge-list alphabet is what verify checks and show names
+    out = "";
+    const grid = ["--functions", "fn_aa", "--lengths", "36", "--dataset-dir", dir, "--test-size", "1000"];
+    expect(await main(["node", "llm-erm", "datasets", "verify", ...grid])).toBe(ExitCode.ok);
+    expect(out).toMatch(/^ok .*graph_has_cycle/m);
+    out = "";
+    expect(await main(["node", "llm-erm", "datasets", "show", ...grid, "--lines", "1"])).toBe(ExitCode.ok);
+    expect(out).toMatch(/fn_aa \(graph_has_cycle, edge list\) L=36[\s\S]*\n {2}(u\d\dv\d\d){6} -> [01]\n/);
   });
 
   it("a bad flag is a usage error", async () => {
