@@ -40,7 +40,7 @@ describe("fn_v prime_plus_47 and fn_aa graph_has_cycle (the authors' later tasks
     expect(graphHasCycle(tri(1, 2, 3) + tri(4, 5, 6))).toBe(1); // rank 2 > 1
     expect(graphHasCycle(tri(1, 2, 3) + tri(4, 5, 6) + "u00v00".repeat(6))).toBe(1); // padding is no edge
     // 12 edges: threshold 2; two triangles and six tree edges give rank 2: not above
-    expect(graphHasCycle(tri(1, 2, 3) + tri(4, 5, 6) + "u07v08u08v09u09v10u10v11u11v12u12v13")).toBe(0);
+    expect(graphHasCycle(`${tri(1, 2, 3)}${tri(4, 5, 6)}u07v08u08v09u09v10u10v11u11v12u12v13`)).toBe(0);
     // a repeated edge (either direction) is a cycle of its own
     expect(graphHasCycle("u01v02u02v01u03v04u04v03u05v06u07v08")).toBe(1);
     expect(graphHasCycle("u01v01u02v02u03v04u05v06u07v08u09v10")).toBe(1); // two self-loops: rank 2
