@@ -16,6 +16,14 @@ const nonNegativeInt =
     return Number.parseInt(value, 10);
   };
 
+const positiveInt =
+  (flag: string) =>
+  (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number.parseInt(value, 10) < 1)
+      throw new UsageError(`${flag}: expected a positive integer, got '${value}'`);
+    return Number.parseInt(value, 10);
+  };
+
 const positiveNumber =
   (flag: string) =>
   (value: string): number => {
@@ -105,7 +113,7 @@ export function registerAuditCommand(datasets: Command): void {
         new Option(
           "--enum-max-programs <n>",
           `shortcut search: programs built per dataset (default: ${SHORTCUT_BUDGET.maxPrograms})`,
-        ).argParser(nonNegativeInt("--enum-max-programs")),
+        ).argParser(positiveInt("--enum-max-programs")),
       )
       .addOption(
         new Option(
@@ -117,7 +125,7 @@ export function registerAuditCommand(datasets: Command): void {
         new Option(
           "--enum-max-size <n>",
           `shortcut search: largest program size (default: ${SHORTCUT_BUDGET.maxSize})`,
-        ).argParser(nonNegativeInt("--enum-max-size")),
+        ).argParser(positiveInt("--enum-max-size")),
       ),
   ).action(async (opts: Record<string, unknown>) => {
     const grid = readGridOptions(opts);
@@ -129,8 +137,6 @@ export function registerAuditCommand(datasets: Command): void {
       ...(typeof opts.enumMaxSeconds === "number" ? { maxSeconds: opts.enumMaxSeconds } : {}),
       ...(typeof opts.enumMaxSize === "number" ? { maxSize: opts.enumMaxSize } : {}),
     };
-    if (budget.maxPrograms === 0 || budget.maxSize === 0)
-      throw new UsageError("--enum-max-programs / --enum-max-size: expected a positive integer");
     const rules = typeof opts.shortcutRules === "number" ? opts.shortcutRules : 3;
     let results: Awaited<ReturnType<typeof buildDatasets>>;
     try {

@@ -90,5 +90,10 @@ describe("llm-erm datasets audit", () => {
       ExitCode.usage,
     );
     expect(err).toMatch(/--shortcut-rules/);
+    err = "";
+    expect(await audit("--functions", "fn_a", "--lengths", "20", "--enum-max-size", "0")).toBe(
+      ExitCode.usage,
+    );
+    expect(err).toMatch(/--enum-max-size: expected a positive integer/);
   });
 });
