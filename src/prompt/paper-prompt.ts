@@ -3,8 +3,8 @@ import { formatExample } from "../dataset/line-format.js";
 
 /**
  * The paper's prompt, byte for byte (fixtures: test/fixtures/paper_prompt_{binary,decimal}.txt): the problem
- * statement naming the alphabet (`alphabet`, else binary or decimal) and the length, the training lines between fences in file order, and the
- * output contract. No trailing newline.
+ * statement naming the alphabet (`alphabet`, else binary or decimal) and the length, the training lines
+ * between fences in file order, and the output contract. No trailing newline.
  */
 export function buildPaperPrompt(
   train: readonly Example[],
