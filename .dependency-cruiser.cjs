@@ -2,7 +2,7 @@
  * The layer order of src/ (docs/ARCHITECTURE.md), checked by `npm run lint`: a folder imports only
  * folders below it, and no module imports itself back through others.
  *
- *   core < primes < tasks < dataset < prompt < proposer < enumerate < verify < artifacts < runner < report < cli
+ *   core < primes < tasks < dataset < prompt < proposer < enumerate < audit < verify < artifacts < runner < report < cli
  */
 const LAYERS = [
   "core",
@@ -12,6 +12,7 @@ const LAYERS = [
   "prompt",
   "proposer",
   "enumerate",
+  "audit",
   "verify",
   "artifacts",
   "runner",

@@ -6,6 +6,8 @@ import { formatExample } from "../dataset/line-format.js";
 import { type DatasetSpec, datasetPath, planSpecs } from "../dataset/spec.js";
 import { DatasetDamagedError, examineDataset } from "../dataset/store.js";
 import { getTask, skippedLine } from "../tasks/registry.js";
+import { alphabetName } from "../tasks/task.js";
+import { registerAuditCommand } from "./audit-command.js";
 import type { GridOptions } from "./grid-options.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
 
@@ -32,7 +34,9 @@ const status = (r: BuildResult): string => (r.reused ? "reused" : r.replaced ? "
 export function registerDatasetsCommand(program: Command): void {
   const datasets = program
     .command("datasets")
-    .description("build, verify or show the grid's datasets (<dataset-dir>/<target>/L<L>/seed<derived>/)");
+    .description(
+      "build, verify, show or audit the grid's datasets (<dataset-dir>/<target>/L<L>/seed<derived>/)",
+    );
 
   addGridOptions(
     datasets
@@ -139,9 +143,7 @@ export function registerDatasetsCommand(program: Command): void {
     for (const spec of gridSpecs(grid)) {
       const task = getTask(spec.fn);
       const path = datasetPath(grid.datasetDir, spec);
-      process.stdout.write(
-        `${spec.fn} (${task.name}, ${task.decimal ? "decimal" : "binary"}) L=${spec.length}\n  ${path}\n`,
-      );
+      process.stdout.write(`${spec.fn} (${task.name}, ${alphabetName(task)}) L=${spec.length}\n  ${path}\n`);
       if (!existsSync(path)) {
         process.stdout.write("  not built\n");
         continue;
@@ -164,4 +166,6 @@ export function registerDatasetsCommand(program: Command): void {
       }
     }
   });
+
+  registerAuditCommand(datasets);
 }

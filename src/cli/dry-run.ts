@@ -2,6 +2,8 @@ import type { GridPoint } from "../core/grid.js";
 import { buildDatasets } from "../dataset/build-pool.js";
 import { checkSpec, specForPoint, specsForGrid } from "../dataset/spec.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import { getTask } from "../tasks/registry.js";
+import { promptAlphabet } from "../tasks/task.js";
 import type { GridOptions } from "./grid-options.js";
 
 /**
@@ -23,7 +25,13 @@ export async function runDryRun(
         ? `rebuilt: it held train ${replaced.train}, val ${replaced.val}, test ${replaced.test}`
         : "built";
     out.write(`=== ${spec.fn} (${dataset.targetName}) L=${spec.length}: dataset ${path} (${how}) ===\n`);
-    out.write(buildPaperPrompt(dataset.train, { decimal: dataset.decimal, length: dataset.length }));
+    out.write(
+      buildPaperPrompt(dataset.train, {
+        decimal: dataset.decimal,
+        length: dataset.length,
+        alphabet: promptAlphabet(getTask(spec.fn)),
+      }),
+    );
     out.write("\n\n");
   }
 }

@@ -31,6 +31,7 @@ import {
 import { runSession } from "../runner/run-session.js";
 import { shardPoints } from "../runner/shard.js";
 import { getTask, planGrid, skippedLine } from "../tasks/registry.js";
+import { promptAlphabet } from "../tasks/task.js";
 import { extractCode } from "../verify/extract.js";
 import { probePython } from "../verify/python-probe.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
@@ -201,7 +202,11 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     return {
       task,
       splits: dataset,
-      prompt: buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
+      prompt: buildPaperPrompt(dataset.train, {
+        decimal: task.decimal,
+        length: p.length,
+        alphabet: promptAlphabet(task),
+      }),
     };
   };
   const manifest: Omit<ManifestSession, "sandbox" | "unrecorded_calls" | "finished"> = {

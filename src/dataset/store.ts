@@ -5,6 +5,7 @@ import { threadId } from "node:worker_threads";
 import { UsageError } from "../core/errors.js";
 import type { Example, SplitName, Splits } from "../core/example.js";
 import { getTask } from "../tasks/registry.js";
+import { alphabetName, inputPattern } from "../tasks/task.js";
 import { generateSplits } from "./generate.js";
 import { DatasetGenerationError } from "./generation-error.js";
 import { formatExampleLines, LineFormatError, parseExampleLines } from "./line-format.js";
@@ -334,7 +335,7 @@ export async function loadDataset(
         `${field} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`,
       );
   }
-  const alphabet = task.decimal ? /^[0-9]+$/ : /^[01]+$/;
+  const alphabet = inputPattern(task);
   const splits: Record<SplitName, Example[]> = { train: [], val: [], test: [] };
   for (const split of SPLITS) {
     const file = SPLIT_FILES[split];
@@ -367,11 +368,7 @@ export async function loadDataset(
         );
       }
       if (!alphabet.test(e.x)) {
-        throw new DatasetDamagedError(
-          path,
-          `${file}:${i + 1}`,
-          `input is not ${task.decimal ? "decimal" : "binary"}`,
-        );
+        throw new DatasetDamagedError(path, `${file}:${i + 1}`, `input is not ${alphabetName(task)}`);
       }
     });
     const checkLabels = options.deep === true || (meta.sha256 === undefined && split !== "test");

@@ -3,14 +3,15 @@ import { formatExample } from "../dataset/line-format.js";
 
 /**
  * The paper's prompt, byte for byte (fixtures: test/fixtures/paper_prompt_{binary,decimal}.txt): the problem
- * statement naming the alphabet and the length, the training lines between fences in file order, and the
- * output contract. No trailing newline.
+ * statement naming the alphabet (`alphabet`, else binary or decimal) and the length, the training lines
+ * between fences in file order, and the output contract. No trailing newline.
  */
 export function buildPaperPrompt(
   train: readonly Example[],
-  opts: { decimal: boolean; length: number },
+  opts: { decimal: boolean; length: number; alphabet?: string },
 ): string {
-  const kind = opts.decimal ? "decimal" : "binary";
+  // "binary" / "decimal" for the twelve (byte for byte); a task with another alphabet names its own (fn_aa)
+  const kind = opts.alphabet ?? (opts.decimal ? "decimal" : "binary");
   return (
     "**Problem Statement:**\n" +
     `Given a sequence of input vectors (${kind}, length ${opts.length}) and their corresponding scalar binary ` +

@@ -1,8 +1,10 @@
 import { UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
 import { fnH } from "./dyck2-task.js";
+import { fnAa } from "./graph-cycle-task.js";
 import { fnG } from "./palindrome-task.js";
 import { fnC, fnD } from "./pattern-tasks.js";
+import { fnV } from "./prime-plus-47-task.js";
 import { fnI, fnK } from "./prime-tasks.js";
 import type { Task } from "./task.js";
 import { fnA, fnB, fnE, fnF, fnJ, fnL } from "./uniform-tasks.js";
@@ -18,12 +20,13 @@ export function registerTask(task: Task): void {
   TASKS.set(task.id, task);
 }
 
-const BUILT_IN = [fnA, fnB, fnC, fnD, fnE, fnF, fnG, fnH, fnI, fnJ, fnK, fnL];
+/** The paper's twelve, then the authors' later tasks selectable by name (fn_v, fn_aa: not in the default grid). */
+const BUILT_IN = [fnA, fnB, fnC, fnD, fnE, fnF, fnG, fnH, fnI, fnJ, fnK, fnL, fnV, fnAa];
 for (const task of BUILT_IN) registerTask(task);
 const BUILT_IN_IDS: ReadonlySet<string> = new Set(BUILT_IN.map((t) => t.id));
 
 /**
- * True for the tasks this module registers itself (fn_a..fn_l), which every thread has; false for one
+ * True for the tasks this module registers itself (fn_a..fn_l, fn_v, fn_aa), which every thread has; false for one
  * added with `registerTask` at run time, which only the thread that added it knows (a worker thread
  * imports this module afresh), so its work stays in that thread.
  */
@@ -34,6 +37,11 @@ export function isBuiltInTask(id: string): boolean {
 /** Every registered task, in registration order (fn_a..fn_l first). */
 export function allTasks(): readonly Task[] {
   return [...TASKS.values()];
+}
+
+/** The tasks of the default grid (no --functions): every registered task but those only selectable by name. */
+export function defaultGridTasks(): readonly Task[] {
+  return allTasks().filter((t) => t.inDefaultGrid !== false);
 }
 
 /** The task with this function id; a UsageError naming the id and the known ones otherwise. */
@@ -66,12 +74,13 @@ export interface GridPlan {
  * lengths). Named lengths apply to every task, fn_h included. A length a named task cannot have is a usage
  * error; when the tasks were not named (`--lengths 30` alone), the tasks that cannot take a length are
  * skipped at that length and listed in `skipped` (see `skippedLine`). No point left is a usage error.
- * `tasks` are the tasks to use when none are named (default: every registered one).
+ * `tasks` are the tasks to use when none are named (default: `defaultGridTasks()`, the paper's twelve and
+ * any task registered at run time; fn_v and fn_aa only by name).
  */
 export function planGrid(
   functions: string[] | undefined,
   lengths: number[] | undefined,
-  tasks: readonly Task[] = allTasks(),
+  tasks: readonly Task[] = defaultGridTasks(),
 ): GridPlan {
   const named = functions !== undefined;
   const chosen = named ? unique(functions).map(getTask) : tasks;

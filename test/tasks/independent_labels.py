@@ -1,4 +1,4 @@
-"""Independent labels for the twelve tasks (test oracle). Reads 'fn_x<TAB>input' lines on stdin, prints labels."""
+"""Independent labels for the built-in tasks (test oracle). Reads 'fn_x<TAB>input' lines on stdin, prints labels."""
 import hashlib
 import json
 import os
@@ -48,6 +48,37 @@ def rule30(x):
     return sum(table[int(p[i - 1 : i + 2], 2)] for i in range(1, len(p) - 1)) % 2
 
 
+def graph_cycle(x):
+    # edges by slicing 6 characters at a time (the task's regex scan finds the same on well-formed input);
+    # components by depth-first search, not union-find
+    edges = []
+    for i in range(0, len(x) - 5, 6):
+        chunk = x[i : i + 6]
+        if chunk[0] == "u" and chunk[3] == "v" and chunk[1:3].isdigit() and chunk[4:6].isdigit():
+            a, b = int(chunk[1:3]), int(chunk[4:6])
+            if (a, b) != (0, 0):
+                edges.append((a, b))
+    if not edges:
+        return 0
+    adj = {}
+    for a, b in edges:
+        adj.setdefault(a, set()).add(b)
+        adj.setdefault(b, set()).add(a)
+    seen, components = set(), 0
+    for v in adj:
+        if v in seen:
+            continue
+        components += 1
+        todo = [v]
+        while todo:
+            w = todo.pop()
+            if w not in seen:
+                seen.add(w)
+                todo.extend(adj[w] - seen)
+    rank = len(edges) - len(adj) + components
+    return int(rank > max(1, len(edges) // 6))
+
+
 LABEL = {
     "fn_a": lambda x: x.count("1") % 2,
     "fn_b": lambda x: x[: len(x) // 2].count("1") % 2,
@@ -60,6 +91,8 @@ LABEL = {
     "fn_i": lambda x: int(is_prime(int(x))),
     "fn_j": rule30,
     "fn_k": lambda x: int(is_prime(int(x))),
+    "fn_v": lambda x: int(int(x) - 47 >= 2 and is_prime(int(x) - 47)),
+    "fn_aa": graph_cycle,
     "fn_l": lambda x: bin(int.from_bytes(hashlib.sha256(x.encode("ascii")).digest(), "big")).count("1") % 2,
 }
 

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { createRandom } from "../../src/core/random.js";
+import { createRandom, type RandomSource } from "../../src/core/random.js";
 import { generateSplits } from "../../src/dataset/generate.js";
 import { parseExampleLines } from "../../src/dataset/line-format.js";
 import { allTasks, getTask } from "../../src/tasks/registry.js";
@@ -18,6 +18,13 @@ function pythonLabels(items: readonly [string, string][]): number[] {
     encoding: "utf8",
   });
   return out.trim().split("\n").map(Number);
+}
+
+/** Random edge lists (fn_aa): ids from a small range so that cycles, self-loops, repeats and u00v00 occur. */
+function randomEdges(rng: RandomSource, edges: number): string {
+  const ids = 2 + rng.int(edges + 4);
+  const id = () => String(rng.int(ids)).padStart(2, "0");
+  return Array.from({ length: edges }, () => `u${id()}v${id()}`).join("");
 }
 
 describe("task labels", () => {
@@ -36,9 +43,12 @@ describe("task labels", () => {
         });
         for (const e of [...splits.train, ...splits.val, ...splits.test]) items.push([task.id, e.x]);
         for (let i = 0; i < 20; i++) {
-          const x = task.decimal
-            ? rng.bigint(10n ** BigInt(length - 1), 10n ** BigInt(length) - 1n).toString()
-            : randomBits(rng, length);
+          const x =
+            task.alphabet !== undefined
+              ? randomEdges(rng, length / 6)
+              : task.decimal
+                ? rng.bigint(10n ** BigInt(length - 1), 10n ** BigInt(length) - 1n).toString()
+                : randomBits(rng, length);
           items.push([task.id, x]);
         }
       }

@@ -1,0 +1,169 @@
+import { type Command, Option } from "commander";
+import { type AuditReport, auditSplits, SHORTCUT_BUDGET, type Shortcut } from "../audit/audit.js";
+import { ExitCode, UsageError } from "../core/errors.js";
+import { buildDatasets } from "../dataset/build-pool.js";
+import { planSpecs } from "../dataset/spec.js";
+import { DatasetDamagedError } from "../dataset/store.js";
+import type { EnumerationBudget } from "../enumerate/search.js";
+import { getTask, skippedLine } from "../tasks/registry.js";
+import { addGridOptions, readGridOptions } from "./grid-options.js";
+
+const nonNegativeInt =
+  (flag: string) =>
+  (value: string): number => {
+    if (!/^\d+$/.test(value.trim()))
+      throw new UsageError(`${flag}: expected an integer >= 0, got '${value}'`);
+    return Number.parseInt(value, 10);
+  };
+
+const positiveInt =
+  (flag: string) =>
+  (value: string): number => {
+    if (!/^\d+$/.test(value.trim()) || Number.parseInt(value, 10) < 1)
+      throw new UsageError(`${flag}: expected a positive integer, got '${value}'`);
+    return Number.parseInt(value, 10);
+  };
+
+const positiveNumber =
+  (flag: string) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UsageError(`${flag}: expected a positive number, got '${value}'`);
+    return n;
+  };
+
+/** One audited dataset of the grid, as `--json` prints it. */
+export interface AuditedDataset {
+  readonly fn: string;
+  readonly target_name: string;
+  readonly length: number;
+  readonly path: string;
+  readonly report: AuditReport;
+}
+
+const pct = (share: number): string => `${(100 * share).toFixed(share > 0 && share < 0.001 ? 3 : 1)}%`;
+const acc = (a: number | null | undefined): string => (a === null || a === undefined ? "-" : a.toFixed(3));
+const cell = (s: string): string => s.replaceAll("|", "\\|");
+
+function summaryRow(d: AuditedDataset): string {
+  const r = d.report;
+  const rep = (["train", "val", "test"] as const).map((s) => r.splits[s].repeated_lines).join("/");
+  const pos = (["train", "val", "test"] as const)
+    .map((s) => {
+      const st = r.splits[s];
+      return st.lines === 0 ? "-" : pct((st.labels["1"] ?? 0) / st.lines);
+    })
+    .join("/");
+  const inTrain = r.overlap.test_in_train;
+  const inVal = r.overlap.test_in_val;
+  const near = r.near_duplicates.test_near_train_or_val;
+  const enumBest = r.shortcuts.find((s) => s.source === "enumerator");
+  const rule = (prefix: string): Shortcut | undefined =>
+    r.shortcuts.find((s) => s.source === "rule" && s.rule.replace(/^not: /, "").startsWith(prefix));
+  const parity = rule("the number of 1s");
+  const trial = rule("no prime below 100");
+  return `| ${d.fn} | ${d.length} | ${rep} | ${inTrain.lines} (${pct(inTrain.share)}) | ${inVal.lines} (${pct(inVal.share)}) | ${near.lines} (${pct(near.share)}) | ${pos} | ${
+    enumBest ? `\`${cell(enumBest.rule)}\` ${acc(enumBest.accuracy.test)}` : (r.shortcut_note ?? "-")
+  } | ${parity ? `${parity.rule.startsWith("not: ") ? "odd" : "even"} ${acc(parity.accuracy.test)}` : "-"} | ${
+    trial ? acc(trial.accuracy.test) : "-"
+  } |\n`;
+}
+
+function shortcutRows(d: AuditedDataset): string {
+  return d.report.shortcuts
+    .map((s) => {
+      const by = s.test_accuracy_by_label;
+      return `| ${d.fn} | ${d.length} | ${s.source}${s.size !== undefined ? ` (size ${s.size})` : ""} | \`${cell(
+        s.rule,
+      )}\` | ${acc(s.accuracy.train)} | ${acc(s.accuracy.val)} | ${acc(s.accuracy.test)} | ${acc(by["0"])} | ${acc(by["1"])} |\n`;
+    })
+    .join("");
+}
+
+/** The two Markdown tables of `llm-erm datasets audit`. */
+export function formatAuditTables(audited: readonly AuditedDataset[]): string {
+  return (
+    "| fn | L | repeated lines train/val/test | test in train | test in val | test 1 edit from train/val | positives train/val/test | enumerator's best rule on train: test acc | parity of 1s: test acc | trial division < 100: test acc |\n" +
+    "|---|---|---|---|---|---|---|---|---|---|\n" +
+    audited.map(summaryRow).join("") +
+    "\nShortcut rules, chosen on train (the enumerator's best programs; fixed rules oriented by train accuracy):\n\n" +
+    "| fn | L | source | rule (label 1 when) | train | val | test | test on label 0 | test on label 1 |\n" +
+    "|---|---|---|---|---|---|---|---|---|\n" +
+    audited.map(shortcutRows).join("")
+  );
+}
+
+/** `llm-erm datasets audit`: builds or reuses the grid's datasets and audits each (auditSplits). */
+export function registerAuditCommand(datasets: Command): void {
+  addGridOptions(
+    datasets
+      .command("audit")
+      .description(
+        "what makes each dataset easier than it looks: repeated inputs, test inputs in train/val, near-duplicates one edit away, class balance, and the test accuracy of short rules chosen on train",
+      )
+      .addOption(new Option("--json", "print the reports as JSON instead of tables"))
+      .addOption(
+        new Option(
+          "--shortcut-rules <n>",
+          "how many of the enumerator's best programs to report per dataset (0: no search; default 3)",
+        ).argParser(nonNegativeInt("--shortcut-rules")),
+      )
+      .addOption(
+        new Option(
+          "--enum-max-programs <n>",
+          `shortcut search: programs built per dataset (default: ${SHORTCUT_BUDGET.maxPrograms})`,
+        ).argParser(positiveInt("--enum-max-programs")),
+      )
+      .addOption(
+        new Option(
+          "--enum-max-seconds <s>",
+          `shortcut search: seconds per dataset, a safety net (default: ${SHORTCUT_BUDGET.maxSeconds})`,
+        ).argParser(positiveNumber("--enum-max-seconds")),
+      )
+      .addOption(
+        new Option(
+          "--enum-max-size <n>",
+          `shortcut search: largest program size (default: ${SHORTCUT_BUDGET.maxSize})`,
+        ).argParser(positiveInt("--enum-max-size")),
+      ),
+  ).action(async (opts: Record<string, unknown>) => {
+    const grid = readGridOptions(opts);
+    const { specs, skipped } = planSpecs(grid);
+    const note = skippedLine(skipped);
+    if (note !== undefined) process.stderr.write(`llm-erm: ${note}\n`);
+    const budget: Partial<EnumerationBudget> = {
+      ...(typeof opts.enumMaxPrograms === "number" ? { maxPrograms: opts.enumMaxPrograms } : {}),
+      ...(typeof opts.enumMaxSeconds === "number" ? { maxSeconds: opts.enumMaxSeconds } : {}),
+      ...(typeof opts.enumMaxSize === "number" ? { maxSize: opts.enumMaxSize } : {}),
+    };
+    const rules = typeof opts.shortcutRules === "number" ? opts.shortcutRules : 3;
+    let results: Awaited<ReturnType<typeof buildDatasets>>;
+    try {
+      results = await buildDatasets(specs, grid.datasetDir);
+    } catch (err) {
+      if (!(err instanceof DatasetDamagedError)) throw err;
+      process.stderr.write(`llm-erm: ${err.message}\n`);
+      process.exitCode = ExitCode.damaged;
+      return;
+    }
+    const audited: AuditedDataset[] = [];
+    for (const r of results) {
+      const started = performance.now();
+      const report = auditSplits(r.dataset, { budget, enumeratorRules: rules });
+      process.stderr.write(
+        `audited ${r.spec.fn} L=${r.spec.length} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+      );
+      audited.push({
+        fn: r.spec.fn,
+        target_name: getTask(r.spec.fn).name,
+        length: r.spec.length,
+        path: r.path,
+        report,
+      });
+    }
+    process.stdout.write(
+      opts.json === true ? `${JSON.stringify(audited, null, 2)}\n` : formatAuditTables(audited),
+    );
+  });
+}
