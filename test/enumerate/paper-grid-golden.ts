@@ -26,9 +26,11 @@ export interface GoldenPoint {
   found: { expression: string; python: string; size: number; train_errors: number }[];
 }
 
-export async function paperGridGolden(): Promise<GoldenPoint[]> {
+/** The golden's points of the given tasks (all by default), in registry order. */
+export async function paperGridGolden(taskIds?: readonly string[]): Promise<GoldenPoint[]> {
   const out: GoldenPoint[] = [];
   for (const task of allTasks()) {
+    if (taskIds !== undefined && !taskIds.includes(task.id)) continue;
     for (const length of task.paperLengths) {
       const rng = createRandom(1000 + length);
       const pool = await task.sample(rng, length, 50, 50);
@@ -44,7 +46,9 @@ export async function paperGridGolden(): Promise<GoldenPoint[]> {
           const expr =
             e.type === "str"
               ? JSON.stringify(e.expr())
-              : prettyProgram(e.type === "int" ? { type: "int", e: e.expr() } : { type: "bool", e: e.expr() });
+              : prettyProgram(
+                  e.type === "int" ? { type: "int", e: e.expr() } : { type: "bool", e: e.expr() },
+                );
           hash.update(`${e.type} ${e.size} ${expr}\n`);
         },
       });
@@ -65,6 +69,8 @@ export async function paperGridGolden(): Promise<GoldenPoint[]> {
   }
   return out;
 }
+
+export const PAPER_TASK_IDS = allTasks().map((t) => t.id);
 
 export const renderGolden = (points: GoldenPoint[]): string => `${JSON.stringify(points, null, 1)}\n`;
 

@@ -48,7 +48,7 @@ describe("emitted Python", () => {
           let compared = 0;
           programs.forEach((p, i) => {
             inputs.forEach((x, j) => {
-              let ours: boolean | number;
+              let ours: boolean | number | string;
               try {
                 ours = evaluateProgram(p, x);
               } catch (e) {
