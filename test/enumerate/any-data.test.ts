@@ -126,9 +126,13 @@ describe("labels that are classes", () => {
   });
 
   it("reports training errors as class mismatches, fewest first", () => {
-    const rule = (x: string): Label => ["lo", "mid", "hi"][(x.split("1").length - 1) % 3]!;
-    const train = dataset(9, 90, "01", [10, 10], rule).map((e, i) => (i % 10 === 0 ? { ...e, y: "lo" } : e));
-    const r = search(train, { ...budget, proposals: 5 });
+    // Three classes, one of them noise: Int features (counts, sums) and Bool ones (substring tests) compete.
+    const rule = (x: string): Label => (x.includes("11") ? "hi" : "lo");
+    const train = dataset(9, 90, "01", [10, 10], rule).map((e, i) => (i % 10 === 0 ? { ...e, y: "mid" } : e));
+    const r = search(train, { ...budget, proposals: 8 });
+    expect(r.found.some((f) => f.program.type === "classify" && f.program.feature.type === "bool")).toBe(
+      true,
+    );
     for (const f of r.found) {
       const errors = train.filter((e) => predict(f.program, e.x) !== e.y).length;
       expect(f.trainErrors).toBe(errors);
