@@ -404,7 +404,12 @@ export const OPERATORS: OperatorTable = {
       for (let i = 0; i < d.n; i++) out[i] = intMod(vals[i]!, m);
       return true;
     },
-    evaluate: (e, x, ev) => intMod(ev.str(e.s, x), e.m),
+    evaluate: (e, x, ev) => {
+      const v = ev.str(e.s, x);
+      // Python's int() raises on an empty or non-digit string (the search only sees digit strings).
+      if (!/^[0-9]+$/.test(v)) throw new EvaluationError(`int() of ${JSON.stringify(v)}`);
+      return intMod(v, e.m);
+    },
     python: (e, r) => r.wrap(`int(${r.str(e.s)}) % ${e.m}`),
     pretty: (e, r) => `int(${r.str(e.s)})%${e.m}`,
     size: (e, s) => 2 + s.str(e.s),
