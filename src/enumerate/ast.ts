@@ -67,7 +67,8 @@ export type Feature =
 /**
  * A whole program. Bool and Int programs answer a binary rule (an Int counts as 1 when nonzero, as
  * Python does). A `classify` program answers a multi-class rule: its feature's value itself (`direct`,
- * int classes) or looked up in `cases`, with `otherwise` for a value not listed.
+ * int classes) or looked up in `cases`, with `otherwise` for a value not listed. A `rules` program is a
+ * decision list: the class of the first rule whose test holds, else `otherwise`.
  */
 export type Program =
   | Feature
@@ -76,5 +77,10 @@ export type Program =
       readonly feature: Feature;
       readonly direct: boolean;
       readonly cases: readonly (readonly [number, Label])[];
+      readonly otherwise: Label;
+    }
+  | {
+      readonly type: "rules";
+      readonly rules: readonly { readonly when: BoolExpr; readonly then: Label }[];
       readonly otherwise: Label;
     };

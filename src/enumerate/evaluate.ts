@@ -19,8 +19,12 @@ export const viewOf = (s: StrExpr, x: string): string => ev.str(s, x);
 export const evalInt = (e: IntExpr, x: string): number => ev.int(e, x);
 export const evalBool = (e: BoolExpr, x: string): boolean => ev.bool(e, x);
 
-/** The program's value on x: a boolean, an integer, or (a classify program) its class. */
+/** The program's value on x: a boolean, an integer, or (classify, rules) its class. */
 export function evaluateProgram(p: Program, x: string): boolean | Label {
+  if (p.type === "rules") {
+    for (const r of p.rules) if (evalBool(r.when, x)) return r.then;
+    return p.otherwise;
+  }
   if (p.type !== "classify") return evalNode(p.e, x) as boolean | number;
   const raw = evalNode(p.feature.e, x) as boolean | number;
   const v = typeof raw === "boolean" ? (raw ? 1 : 0) : raw;
@@ -34,6 +38,6 @@ export const predictLabel = (p: Program, x: string): 0 | 1 => {
   return v === true || (typeof v === "number" && v !== 0) ? 1 : 0;
 };
 
-/** The label the program predicts: its class (classify), else its 0/1 label. */
+/** The label the program predicts: its class (classify, rules), else its 0/1 label. */
 export const predict = (p: Program, x: string): Label =>
-  p.type === "classify" ? (evaluateProgram(p, x) as Label) : predictLabel(p, x);
+  p.type === "classify" || p.type === "rules" ? (evaluateProgram(p, x) as Label) : predictLabel(p, x);

@@ -19,7 +19,11 @@ const nodeSize = (e: Node): number => operatorOf(e).size(e, sizer);
 export const strSize = (s: StrExpr): number => nodeSize(s);
 export const intSize = (e: IntExpr): number => nodeSize(e);
 export const boolSize = (e: BoolExpr): number => nodeSize(e);
-export const programSize = (p: Program): number => nodeSize(p.type === "classify" ? p.feature.e : p.e);
+/** A decision list costs its tests plus one per rule. */
+export function programSize(p: Program): number {
+  if (p.type === "rules") return p.rules.reduce((a, r) => a + 1 + nodeSize(r.when), 0);
+  return nodeSize(p.type === "classify" ? p.feature.e : p.e);
+}
 
 /** Python of a node; `top` omits the outer parentheses of a compound. */
 function python(e: Node, top = false): string {
@@ -43,6 +47,10 @@ const prettyLabel = (y: Label): string => JSON.stringify(y);
 
 /** The Python expression of a program (no imports needed). */
 export function pythonExpression(p: Program): string {
+  if (p.type === "rules") {
+    const chain = p.rules.map((r) => `${pyLabel(r.then)} if ${python(r.when, true)} else `).join("");
+    return `${chain}${pyLabel(p.otherwise)}`;
+  }
   if (p.type !== "classify") return python(p.e, true);
   const f = python(p.feature.e, true);
   if (p.direct) return f;
@@ -61,6 +69,10 @@ export function toPython(p: Program): string {
 
 /** The enumerator's own compact form, recorded in the attempt's meta. */
 export function prettyProgram(p: Program): string {
+  if (p.type === "rules") {
+    const chain = p.rules.map((r) => `${pretty(r.when)} -> ${prettyLabel(r.then)}; `).join("");
+    return `rules(${chain}else ${prettyLabel(p.otherwise)})`;
+  }
   if (p.type !== "classify") return pretty(p.e);
   const f = pretty(p.feature.e);
   if (p.direct) return f;

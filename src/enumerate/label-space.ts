@@ -14,7 +14,28 @@ export interface LabelSpace {
   boolErrors(bits: Int32Array): number;
   /** The program that answers with this feature, whose behaviour on the training inputs is vec. */
   program(feature: Feature, vec: Int32Array): Program;
+  /**
+   * Classes only (null for binary labels or two classes): a decision list over the given Bool
+   * behaviours, built greedily (each rule the test and class that are right on the most examples not
+   * yet covered, with no mistake if any test can; then the next), with at most classes - 1 rules.
+   */
+  decisionList(bools: BoolBehaviours): DecisionList | null;
 }
+
+export interface BoolBehaviours {
+  readonly count: number;
+  vector(i: number): Int32Array;
+}
+
+export interface DecisionList {
+  /** Each rule: the index of its Bool behaviour and its class. */
+  readonly rules: readonly { readonly index: number; readonly then: Label }[];
+  readonly otherwise: Label;
+  readonly errors: number;
+}
+
+/** Decision lists have at most this many rules. */
+const MAX_RULES = 4;
 
 /** An Int feature is mapped through a table only when it takes at most this many values (else direct). */
 const tableLimit = (classes: number): number => Math.max(2, classes);
@@ -34,6 +55,7 @@ function binarySpace(labels: readonly (0 | 1)[]): LabelSpace {
   });
   return {
     binary: true,
+    decisionList: () => null,
     intErrors: (vec) => {
       let err = 0;
       for (let i = 0; i < n; i++) {
@@ -123,8 +145,51 @@ function classSpace(labels: readonly Label[]): LabelSpace {
     return err;
   };
 
+  /** Greedy decision list (see LabelSpace.decisionList). */
+  const decisionList = (bools: BoolBehaviours): DecisionList | null => {
+    if (K < 3) return null;
+    const rem = new Int32Array(W).fill(-1);
+    if (n % 32 !== 0) rem[W - 1] = (1 << (n % 32)) - 1;
+    const rules: { index: number; then: Label }[] = [];
+    let errors = 0;
+    const remaining = (): Int32Array =>
+      Int32Array.from(masks, (m) => m.reduce((a, w, i) => a + popcount(w & rem[i]!), 0));
+    for (let step = 0; step < Math.min(K - 1, MAX_RULES); step++) {
+      if (remaining().filter((c) => c > 0).length <= 1) break;
+      let best: { index: number; c: number; right: number; wrong: number } | null = null;
+      for (let i = 0; i < bools.count; i++) {
+        const v = bools.vector(i);
+        let covered = 0;
+        for (let w = 0; w < W; w++) covered += popcount(v[w]! & rem[w]!);
+        if (covered === 0) continue;
+        for (let c = 0; c < K; c++) {
+          const m = masks[c]!;
+          let right = 0;
+          for (let w = 0; w < W; w++) right += popcount(v[w]! & rem[w]! & m[w]!);
+          const wrong = covered - right;
+          const better =
+            best === null ||
+            (wrong === 0 && best.wrong !== 0) ||
+            ((wrong === 0) === (best.wrong === 0) && right - wrong > best.right - best.wrong);
+          if (right > wrong && better) best = { index: i, c, right, wrong };
+        }
+      }
+      if (best === null) break;
+      rules.push({ index: best.index, then: classes[best.c]! });
+      errors += best.wrong;
+      const v = bools.vector(best.index);
+      for (let w = 0; w < W; w++) rem[w] = rem[w]! & ~v[w]!;
+    }
+    if (rules.length < 2) return null;
+    const left = remaining();
+    const otherwise = left.some((c) => c > 0) ? argmax(left, 0, K) : majority;
+    errors += left.reduce((a, c) => a + c, 0) - left[otherwise]!;
+    return { rules, otherwise: classes[otherwise]!, errors };
+  };
+
   return {
     binary: false,
+    decisionList,
     intErrors: (vec) => intMapping(vec)?.errors ?? directErrors(vec),
     boolErrors: (bits) => boolMapping(bits).errors,
     program: (feature, vec) => {

@@ -7,6 +7,7 @@
 import type { BoolExpr, IntExpr, Label, Node, Program, StrExpr, ValueType } from "./ast.js";
 import { substringPool } from "./constant-pool.js";
 import { predict, viewOf } from "./evaluate.js";
+import { programSize } from "./expr.js";
 import { labelSpace } from "./label-space.js";
 import { type Dims, OPERATOR_LIST, type Operator, type SearchContext, type Vector } from "./operators.js";
 import { VectorTable } from "./vector-table.js";
@@ -64,6 +65,8 @@ export interface SearchResult {
 
 /** Zero-error programs checked against the probes during the search, at most. */
 const MAX_ZERO_CHECKS = 20_000;
+/** Kept Bool behaviours a decision list chooses its tests from (the first, so the smallest), at most. */
+const MAX_RULE_TESTS = 50_000;
 /** Entries of one error bucket examined when choosing the proposals, at most. */
 const MAX_SCAN_PER_BUCKET = 20_000;
 
@@ -427,6 +430,26 @@ export function search(
       if (chosen.has(key)) continue;
       chosen.add(key);
       found.push({ program: p, size: sizeOf(code), trainErrors: err });
+    }
+  }
+  // Classes: a decision list over the kept Bool behaviours (the smallest first) joins the ERM order.
+  const list = space.decisionList({
+    count: Math.min(tables.bool.count, MAX_RULE_TESTS),
+    vector: (i) => tables.bool.vector(i),
+  });
+  if (list !== null) {
+    const p: Program = {
+      type: "rules",
+      rules: list.rules.map((r) => ({ when: boolExpr(r.index), then: r.then })),
+      otherwise: list.otherwise,
+    };
+    const size = programSize(p);
+    if (!chosen.has(probeKey(p, probes))) {
+      const at = found.findIndex(
+        (f) => f.trainErrors > list.errors || (f.trainErrors === list.errors && f.size > size),
+      );
+      found.splice(at < 0 ? found.length : at, 0, { program: p, size, trainErrors: list.errors });
+      if (found.length > budget.proposals) found.pop();
     }
   }
 

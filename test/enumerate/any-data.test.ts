@@ -125,6 +125,15 @@ describe("labels that are classes", () => {
     );
   });
 
+  it("three string classes from two tests: a decision list", () => {
+    const rule = (x: string): Label => (x.includes("ab") ? "pair" : x.endsWith("c") ? "ends-c" : "other");
+    const train = dataset(10, 120, "abc", [4, 10], rule);
+    expect(expectLearned(train, "abc", [3, 14], rule)).toBe(
+      // Each rule is right on the most examples left: 'other' (more of them) before 'ends-c'.
+      "def f(x):\n    return 'pair' if 'ab' in x else 'other' if not (x[-1] == 'c') else 'ends-c'\n",
+    );
+  });
+
   it("reports training errors as class mismatches, fewest first", () => {
     // Three classes, one of them noise: Int features (counts, sums) and Bool ones (substring tests) compete.
     const rule = (x: string): Label => (x.includes("11") ? "hi" : "lo");

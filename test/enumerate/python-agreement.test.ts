@@ -65,7 +65,7 @@ describe("emitted Python", () => {
       ),
       { numRuns: 8 },
     );
-  });
+  }, 180_000);
 
   it("agrees on any data: other alphabets, inputs of different lengths, class labels (python3)", () => {
     const alphabets = ["abc", `é'" \\`, "xyz€", "0123456789"];
@@ -133,7 +133,7 @@ describe("emitted Python", () => {
       ),
       { numRuns: 12 },
     );
-  });
+  }, 180_000);
 
   it("is a plain module defining f(x) with no imports", () => {
     const { found } = search(
