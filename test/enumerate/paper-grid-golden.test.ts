@@ -26,6 +26,6 @@ describe("the enumerator on the paper grid proposes exactly what the golden reco
       const points = await paperGridGolden([fn]);
       expect(renderGolden(points)).toBe(renderGolden(golden.filter((p) => p.fn === fn)));
     },
-    120_000,
+    300_000,
   );
 });
