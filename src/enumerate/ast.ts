@@ -81,6 +81,6 @@ export type Program =
     }
   | {
       readonly type: "rules";
-      readonly rules: readonly { readonly when: BoolExpr; readonly then: Label }[];
+      readonly rules: readonly { readonly when: BoolExpr; readonly label: Label }[];
       readonly otherwise: Label;
     };

@@ -22,7 +22,7 @@ export const evalBool = (e: BoolExpr, x: string): boolean => ev.bool(e, x);
 /** The program's value on x: a boolean, an integer, or (classify, rules) its class. */
 export function evaluateProgram(p: Program, x: string): boolean | Label {
   if (p.type === "rules") {
-    for (const r of p.rules) if (evalBool(r.when, x)) return r.then;
+    for (const r of p.rules) if (evalBool(r.when, x)) return r.label;
     return p.otherwise;
   }
   if (p.type !== "classify") return evalNode(p.e, x) as boolean | number;

@@ -48,7 +48,7 @@ const prettyLabel = (y: Label): string => JSON.stringify(y);
 /** The Python expression of a program (no imports needed). */
 export function pythonExpression(p: Program): string {
   if (p.type === "rules") {
-    const chain = p.rules.map((r) => `${pyLabel(r.then)} if ${python(r.when, true)} else `).join("");
+    const chain = p.rules.map((r) => `${pyLabel(r.label)} if ${python(r.when, true)} else `).join("");
     return `${chain}${pyLabel(p.otherwise)}`;
   }
   if (p.type !== "classify") return python(p.e, true);
@@ -70,7 +70,7 @@ export function toPython(p: Program): string {
 /** The enumerator's own compact form, recorded in the attempt's meta. */
 export function prettyProgram(p: Program): string {
   if (p.type === "rules") {
-    const chain = p.rules.map((r) => `${pretty(r.when)} -> ${prettyLabel(r.then)}; `).join("");
+    const chain = p.rules.map((r) => `${pretty(r.when)} -> ${prettyLabel(r.label)}; `).join("");
     return `rules(${chain}else ${prettyLabel(p.otherwise)})`;
   }
   if (p.type !== "classify") return pretty(p.e);

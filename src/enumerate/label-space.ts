@@ -29,7 +29,7 @@ export interface BoolBehaviours {
 
 export interface DecisionList {
   /** Each rule: the index of its Bool behaviour and its class. */
-  readonly rules: readonly { readonly index: number; readonly then: Label }[];
+  readonly rules: readonly { readonly index: number; readonly label: Label }[];
   readonly otherwise: Label;
   readonly errors: number;
 }
@@ -150,7 +150,7 @@ function classSpace(labels: readonly Label[]): LabelSpace {
     if (K < 3) return null;
     const rem = new Int32Array(W).fill(-1);
     if (n % 32 !== 0) rem[W - 1] = (1 << (n % 32)) - 1;
-    const rules: { index: number; then: Label }[] = [];
+    const rules: { index: number; label: Label }[] = [];
     let errors = 0;
     const remaining = (): Int32Array =>
       Int32Array.from(masks, (m) => m.reduce((a, w, i) => a + popcount(w & rem[i]!), 0));
@@ -175,7 +175,7 @@ function classSpace(labels: readonly Label[]): LabelSpace {
         }
       }
       if (best === null) break;
-      rules.push({ index: best.index, then: classes[best.c]! });
+      rules.push({ index: best.index, label: classes[best.c]! });
       errors += best.wrong;
       const v = bools.vector(best.index);
       for (let w = 0; w < W; w++) rem[w] = rem[w]! & ~v[w]!;

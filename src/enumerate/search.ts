@@ -440,7 +440,7 @@ export function search(
   if (list !== null) {
     const p: Program = {
       type: "rules",
-      rules: list.rules.map((r) => ({ when: boolExpr(r.index), then: r.then })),
+      rules: list.rules.map((r) => ({ when: boolExpr(r.index), label: r.label })),
       otherwise: list.otherwise,
     };
     const size = programSize(p);
