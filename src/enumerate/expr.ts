@@ -1,226 +1,83 @@
 /**
- * The enumerator's expression language (docs/enumerator.md is the grammar with its costs). Three
- * types: Str (views of the input x), Int, Bool. Constants (indices, characters, moduli, substrings)
- * are parameters of a production, not separate nodes.
+ * Programs as text: the Python module the enumerator proposes, its own compact form, and sizes. Each
+ * production's Python, compact form and size are its entry in the operator table (operators.ts);
+ * this module walks a program through the table.
  */
+import type { BoolExpr, Feature, IntExpr, Label, Node, Program, StrExpr } from "./ast.js";
+import { operatorOf, pyString, type Renderer, type Sizer } from "./operators.js";
 
-/** A string view of the input: x, its reversal, a prefix x[:k] or a suffix x[k:]. */
-export type StrExpr =
-  | { readonly op: "x" }
-  | { readonly op: "rev" }
-  | { readonly op: "prefix"; readonly k: number }
-  | { readonly op: "suffix"; readonly k: number };
+export type { BoolExpr, Feature, IntExpr, Label, Program, StrExpr } from "./ast.js";
+export { pyString } from "./operators.js";
 
-export type IntExpr =
-  | { readonly op: "const"; readonly v: number }
-  | { readonly op: "len"; readonly s: StrExpr }
-  | { readonly op: "count"; readonly s: StrExpr; readonly c: string }
-  /** int(s) % m, only when every training input is a decimal digit string. */
-  | { readonly op: "intmod"; readonly s: StrExpr; readonly m: number }
-  /**
-   * Sum over chosen positions: int(x[i]) for digit inputs, else (x[i] == c). One index is the digit
-   * (or indicator) at a position; more is a small fold over characters.
-   */
-  | { readonly op: "gsum"; readonly idx: readonly number[]; readonly c: string | null }
-  | { readonly op: "add" | "sub" | "mul"; readonly a: IntExpr; readonly b: IntExpr }
-  | { readonly op: "mod"; readonly a: IntExpr; readonly m: number };
+const sizer: Sizer = {
+  str: (e) => nodeSize(e),
+  int: (e) => nodeSize(e),
+  bool: (e) => nodeSize(e),
+};
+const nodeSize = (e: Node): number => operatorOf(e).size(e, sizer);
 
-export type BoolExpr =
-  | { readonly op: "chareq"; readonly i: number; readonly c: string }
-  | { readonly op: "contains"; readonly t: string }
-  | { readonly op: "streq"; readonly a: StrExpr; readonly b: StrExpr }
-  | { readonly op: "ieq" | "ilt"; readonly a: IntExpr; readonly b: IntExpr }
-  | { readonly op: "not"; readonly a: BoolExpr }
-  | { readonly op: "and" | "or" | "xor"; readonly a: BoolExpr; readonly b: BoolExpr };
-
-/** A whole program: its value is the prediction (an Int counts as 1 when nonzero, as Python does). */
-export type Program =
-  | { readonly type: "bool"; readonly e: BoolExpr }
-  | { readonly type: "int"; readonly e: IntExpr };
-
-export function strSize(s: StrExpr): number {
-  return s.op === "x" ? 1 : 2;
+export const strSize = (s: StrExpr): number => nodeSize(s);
+export const intSize = (e: IntExpr): number => nodeSize(e);
+export const boolSize = (e: BoolExpr): number => nodeSize(e);
+/** A decision list costs its tests plus one per rule. */
+export function programSize(p: Program): number {
+  if (p.type === "rules") return p.rules.reduce((a, r) => a + 1 + nodeSize(r.when), 0);
+  return nodeSize(p.type === "classify" ? p.feature.e : p.e);
 }
 
-export function intSize(e: IntExpr): number {
-  switch (e.op) {
-    case "const":
-      return 1;
-    case "len":
-    case "count":
-      return 1 + strSize(e.s);
-    case "intmod":
-      return 2 + strSize(e.s);
-    case "gsum":
-      return 1 + e.idx.length;
-    case "add":
-    case "sub":
-    case "mul":
-      return 1 + intSize(e.a) + intSize(e.b);
-    case "mod":
-      return 1 + intSize(e.a);
-  }
+/** Python of a node; `top` omits the outer parentheses of a compound. */
+function python(e: Node, top = false): string {
+  const r: Renderer = {
+    str: (s) => python(s),
+    int: (s) => python(s),
+    bool: (s) => python(s),
+    wrap: (t) => (top ? t : `(${t})`),
+  };
+  return operatorOf(e).python(e, r);
 }
 
-export function boolSize(e: BoolExpr): number {
-  switch (e.op) {
-    case "chareq":
-    case "contains":
-      return 2;
-    case "streq":
-      return 1 + strSize(e.a) + strSize(e.b);
-    case "ieq":
-    case "ilt":
-      return 1 + intSize(e.a) + intSize(e.b);
-    case "not":
-      return 1 + boolSize(e.a);
-    case "and":
-    case "or":
-    case "xor":
-      return 1 + boolSize(e.a) + boolSize(e.b);
-  }
+function pretty(e: Node): string {
+  const r: Renderer = { str: pretty, int: pretty, bool: pretty, wrap: (t) => t };
+  return operatorOf(e).pretty(e, r);
 }
 
-export const programSize = (p: Program): number => (p.type === "bool" ? boolSize(p.e) : intSize(p.e));
-
-/** A Python string literal: single quotes when that needs no escaping, else a JSON (double-quoted) one. */
-export function pyString(s: string): string {
-  return /^[A-Za-z0-9 _.,;:!?+\-*/=<>()[\]{}#@$%^&|~]*$/.test(s) ? `'${s}'` : JSON.stringify(s);
-}
-
-function pyStr(s: StrExpr): string {
-  switch (s.op) {
-    case "x":
-      return "x";
-    case "rev":
-      return "x[::-1]";
-    case "prefix":
-      return `x[:${s.k}]`;
-    case "suffix":
-      return `x[${s.k}:]`;
-  }
-}
-
-/** Python for an Int expression; `top` omits the outer parentheses. */
-function pyInt(e: IntExpr, top = false): string {
-  const wrap = (t: string): string => (top ? t : `(${t})`);
-  switch (e.op) {
-    case "const":
-      return String(e.v);
-    case "len":
-      return `len(${pyStr(e.s)})`;
-    case "count":
-      return `${pyStr(e.s)}.count(${pyString(e.c)})`;
-    case "intmod":
-      return wrap(`int(${pyStr(e.s)}) % ${e.m}`);
-    case "gsum": {
-      const terms = e.idx.map((i) => (e.c === null ? `int(x[${i}])` : `(x[${i}] == ${pyString(e.c!)})`));
-      if (terms.length === 1) return e.c === null ? terms[0]! : `int${terms[0]!}`;
-      return wrap(terms.join(" + "));
-    }
-    case "add":
-      return wrap(`${pyInt(e.a)} + ${pyInt(e.b)}`);
-    case "sub":
-      return wrap(`${pyInt(e.a)} - ${pyInt(e.b)}`);
-    case "mul":
-      return wrap(`${pyInt(e.a)} * ${pyInt(e.b)}`);
-    case "mod":
-      return wrap(`${pyInt(e.a)} % ${e.m}`);
-  }
-}
-
-/** Python for a Bool expression; compound operands are parenthesised (no chained comparisons). */
-function pyBool(e: BoolExpr, top = false): string {
-  const wrap = (t: string): string => (top ? t : `(${t})`);
-  switch (e.op) {
-    case "chareq":
-      return wrap(`x[${e.i}] == ${pyString(e.c)}`);
-    case "contains":
-      return wrap(`${pyString(e.t)} in x`);
-    case "streq":
-      return wrap(`${pyStr(e.a)} == ${pyStr(e.b)}`);
-    case "ieq":
-      return wrap(`${pyInt(e.a)} == ${pyInt(e.b)}`);
-    case "ilt":
-      return wrap(`${pyInt(e.a)} < ${pyInt(e.b)}`);
-    case "not":
-      return wrap(`not ${pyBool(e.a)}`);
-    case "and":
-      return wrap(`${pyBool(e.a)} and ${pyBool(e.b)}`);
-    case "or":
-      return wrap(`${pyBool(e.a)} or ${pyBool(e.b)}`);
-    case "xor":
-      return wrap(`${pyBool(e.a)} != ${pyBool(e.b)}`);
-  }
-}
+/** A label as a Python literal: an int, or a str. */
+export const pyLabel = (y: Label): string => (typeof y === "number" ? String(y) : pyString(y));
+const prettyLabel = (y: Label): string => JSON.stringify(y);
 
 /** The Python expression of a program (no imports needed). */
-export const pythonExpression = (p: Program): string =>
-  p.type === "bool" ? pyBool(p.e, true) : pyInt(p.e, true);
+export function pythonExpression(p: Program): string {
+  if (p.type === "rules") {
+    const chain = p.rules.map((r) => `${pyLabel(r.label)} if ${python(r.when, true)} else `).join("");
+    return `${chain}${pyLabel(p.otherwise)}`;
+  }
+  if (p.type !== "classify") return python(p.e, true);
+  const f = python(p.feature.e, true);
+  if (p.direct) return f;
+  if (p.feature.type === "bool") {
+    const yes = p.cases.find(([v]) => v === 1)?.[1] ?? p.otherwise;
+    return `${pyLabel(yes)} if ${f} else ${pyLabel(p.otherwise)}`;
+  }
+  const table = p.cases.map(([v, y]) => `${v}: ${pyLabel(y)}`).join(", ");
+  return `{${table}}.get(${f}, ${pyLabel(p.otherwise)})`;
+}
 
 /** A whole Python module defining f(x), as a model would answer. */
 export function toPython(p: Program): string {
   return `def f(x):\n    return ${pythonExpression(p)}\n`;
 }
 
-function prettyStr(s: StrExpr): string {
-  switch (s.op) {
-    case "x":
-      return "x";
-    case "rev":
-      return "rev(x)";
-    case "prefix":
-      return `x[:${s.k}]`;
-    case "suffix":
-      return `x[${s.k}:]`;
-  }
-}
-
-function prettyInt(e: IntExpr): string {
-  switch (e.op) {
-    case "const":
-      return String(e.v);
-    case "len":
-      return `len(${prettyStr(e.s)})`;
-    case "count":
-      return `count(${prettyStr(e.s)},${JSON.stringify(e.c)})`;
-    case "intmod":
-      return `int(${prettyStr(e.s)})%${e.m}`;
-    case "gsum":
-      return e.c === null ? `sum(x@${e.idx.join(",")})` : `sum(x@${e.idx.join(",")}==${JSON.stringify(e.c)})`;
-    case "add":
-      return `(${prettyInt(e.a)}+${prettyInt(e.b)})`;
-    case "sub":
-      return `(${prettyInt(e.a)}-${prettyInt(e.b)})`;
-    case "mul":
-      return `(${prettyInt(e.a)}*${prettyInt(e.b)})`;
-    case "mod":
-      return `(${prettyInt(e.a)}%${e.m})`;
-  }
-}
-
-function prettyBool(e: BoolExpr): string {
-  switch (e.op) {
-    case "chareq":
-      return `x[${e.i}]==${JSON.stringify(e.c)}`;
-    case "contains":
-      return `${JSON.stringify(e.t)} in x`;
-    case "streq":
-      return `${prettyStr(e.a)}==${prettyStr(e.b)}`;
-    case "ieq":
-      return `${prettyInt(e.a)}==${prettyInt(e.b)}`;
-    case "ilt":
-      return `${prettyInt(e.a)}<${prettyInt(e.b)}`;
-    case "not":
-      return `!(${prettyBool(e.a)})`;
-    case "and":
-      return `(${prettyBool(e.a)} & ${prettyBool(e.b)})`;
-    case "or":
-      return `(${prettyBool(e.a)} | ${prettyBool(e.b)})`;
-    case "xor":
-      return `(${prettyBool(e.a)} ^ ${prettyBool(e.b)})`;
-  }
-}
-
 /** The enumerator's own compact form, recorded in the attempt's meta. */
-export const prettyProgram = (p: Program): string => (p.type === "bool" ? prettyBool(p.e) : prettyInt(p.e));
+export function prettyProgram(p: Program): string {
+  if (p.type === "rules") {
+    const chain = p.rules.map((r) => `${pretty(r.when)} -> ${prettyLabel(r.label)}; `).join("");
+    return `rules(${chain}else ${prettyLabel(p.otherwise)})`;
+  }
+  if (p.type !== "classify") return pretty(p.e);
+  const f = pretty(p.feature.e);
+  if (p.direct) return f;
+  const table = p.cases.map(([v, y]) => `${v}:${prettyLabel(y)}`).join(",");
+  return `map(${f};${table};else ${prettyLabel(p.otherwise)})`;
+}
+
+export const prettyFeature = (f: Feature): string => pretty(f.e);

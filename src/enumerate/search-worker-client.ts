@@ -1,7 +1,6 @@
 /** Starts search-worker in a worker thread and waits for its result; terminate() stops it at once. */
-import type { Example } from "../core/example.js";
 import { moduleBeside, startWorker } from "../core/worker-pool.js";
-import type { EnumerationBudget, SearchStats } from "./search.js";
+import type { EnumerationBudget, LabelledInput, SearchStats } from "./search.js";
 
 export interface FoundProgram {
   /** Python module defining f(x). */
@@ -22,7 +21,7 @@ export interface SearchJob {
   terminate(): Promise<void>;
 }
 
-export function startSearch(train: readonly Example[], budget: EnumerationBudget): SearchJob {
+export function startSearch(train: readonly LabelledInput[], budget: EnumerationBudget): SearchJob {
   // search-worker.js beside this file when built; search-worker.ts through tsx from the sources.
   const worker = startWorker(moduleBeside(import.meta.url, "./search-worker"), {
     train: train.map((e) => ({ x: e.x, y: e.y })),

@@ -9,7 +9,7 @@ import { search } from "./search.js";
 import type { WorkerResult } from "./search-worker-client.js";
 
 const InputSchema = z.object({
-  train: z.array(z.object({ x: z.string(), y: z.union([z.literal(0), z.literal(1)]) })),
+  train: z.array(z.object({ x: z.string(), y: z.union([z.number(), z.string()]) })),
   budget: z.object({
     maxPrograms: z.number().positive(),
     maxSeconds: z.number().positive(),

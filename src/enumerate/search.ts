@@ -4,12 +4,24 @@
  * a program only when its behaviour vector (its values on the training inputs) is new for its type.
  * Pure and synchronous: the proposer runs it in a worker thread.
  */
-import type { Example } from "../core/example.js";
+import type { BoolExpr, IntExpr, Label, Node, Program, StrExpr, ValueType } from "./ast.js";
 import { substringPool } from "./constant-pool.js";
-import { predictLabel } from "./evaluate.js";
-import type { BoolExpr, IntExpr, Program, StrExpr } from "./expr.js";
-import { countChar, INT_MAX, intMod, viewOf } from "./semantics.js";
+import { predict, viewOf } from "./evaluate.js";
+import { programSize } from "./expr.js";
+import { labelSpace } from "./label-space.js";
+import { type Dims, OPERATOR_LIST, type Operator, type SearchContext, type Vector } from "./operators.js";
 import { VectorTable } from "./vector-table.js";
+
+export { INT_CONSTANTS, MAX_GATHER, MODULI } from "./operators.js";
+
+/**
+ * A training example: an input string and its label, 0/1 or a class (an int or a string). `Example`
+ * (core/example.ts) is one.
+ */
+export interface LabelledInput {
+  readonly x: string;
+  readonly y: Label;
+}
 
 export interface EnumerationBudget {
   /** Candidate programs built and evaluated (before pruning), over the whole search. */
@@ -51,38 +63,12 @@ export interface SearchResult {
   readonly stats: SearchStats;
 }
 
-/** Modulus constants of `% m` and `int(s) % m`; integer constants are 0..9. */
-export const MODULI = [2, 3, 4, 5, 6, 7, 8, 9] as const;
-export const INT_CONSTANTS = 10;
-/** Largest number of positions a gathered sum reads. */
-export const MAX_GATHER = 3;
 /** Zero-error programs checked against the probes during the search, at most. */
 const MAX_ZERO_CHECKS = 20_000;
+/** Kept Bool behaviours a decision list chooses its tests from (the first, so the smallest), at most. */
+const MAX_RULE_TESTS = 50_000;
 /** Entries of one error bucket examined when choosing the proposals, at most. */
 const MAX_SCAN_PER_BUCKET = 20_000;
-/** Python refuses int() of longer digit strings (3.11 int_max_str_digits). */
-const PY_INT_MAX_DIGITS = 4300;
-
-// Int op codes
-const I_CONST = 0;
-const I_LEN = 1;
-const I_COUNT = 2;
-const I_INTMOD = 3;
-const I_GSUM = 4;
-const I_ADD = 5;
-const I_SUB = 6;
-const I_MUL = 7;
-const I_MOD = 8;
-// Bool op codes
-const B_CHAREQ = 0;
-const B_CONTAINS = 1;
-const B_STREQ = 2;
-const B_IEQ = 3;
-const B_ILT = 4;
-const B_NOT = 5;
-const B_AND = 6;
-const B_OR = 7;
-const B_XOR = 8;
 
 class Stop extends Error {
   constructor(readonly reason: StopReason) {
@@ -109,9 +95,43 @@ export interface SearchOptions {
   readonly onKept?: (entry: KeptEntry) => void;
 }
 
+/** One group of consecutive table entries that share a loop over operands (operators.ts). */
+interface Family {
+  readonly shape: Operator["shape"];
+  readonly members: readonly { readonly code: number; readonly op: Operator }[];
+}
+
+function familyKey(name: string, op: Operator): string {
+  switch (op.shape) {
+    case "view":
+      return "view";
+    case "ofView":
+      return `ofView:${op.cost}`;
+    case "binary":
+      return `binary:${op.operand}:${op.type}`;
+    default:
+      return `${op.shape}:${name}`;
+  }
+}
+
+/** The table's entries grouped into families, in table order. */
+const FAMILIES: readonly Family[] = (() => {
+  const out: { key: string; shape: Operator["shape"]; members: { code: number; op: Operator }[] }[] = [];
+  OPERATOR_LIST.forEach(([name, op], code) => {
+    const key = familyKey(name, op);
+    const last = out.at(-1);
+    if (last?.key === key) last.members.push({ code, op });
+    else out.push({ key, shape: op.shape, members: [{ code, op }] });
+  });
+  return out;
+})();
+
+/** Python refuses int() of longer digit strings (3.11 int_max_str_digits). */
+const PY_INT_MAX_DIGITS = 4300;
+
 /** Runs the search on the training examples under the budget. */
 export function search(
-  train: readonly Example[],
+  train: readonly LabelledInput[],
   budget: EnumerationBudget,
   options: SearchOptions = {},
 ): SearchResult {
@@ -122,31 +142,34 @@ export function search(
   const inputs = train.map((e) => e.x);
   const W = Math.max(1, Math.ceil(n / 32));
   const lastMask = n % 32 === 0 ? -1 : (1 << (n % 32)) - 1;
-  const labels = new Int32Array(W);
-  train.forEach((e, i) => {
-    if (e.y === 1) labels[i >>> 5]! |= 1 << (i & 31);
-  });
+  const dims: Dims = { n, words: W };
+  const space = labelSpace(train.map((e) => e.y));
   const minLen = n === 0 ? 0 : Math.min(...inputs.map((x) => x.length));
   const maxLen = n === 0 ? 0 : Math.max(...inputs.map((x) => x.length));
-  const alphabet = [...new Set(inputs.join(""))].sort();
-  const digits = n > 0 && maxLen <= PY_INT_MAX_DIGITS && inputs.every((x) => /^[0-9]+$/.test(x));
-  const pool = substringPool(inputs);
+  const ctx: SearchContext = {
+    inputs,
+    alphabet: [...new Set(inputs.join(""))].sort(),
+    pool: substringPool(inputs),
+    minLen,
+    maxLen,
+    digits: n > 0 && maxLen <= PY_INT_MAX_DIGITS && inputs.every((x) => /^[0-9]+$/.test(x)),
+    variableLength: minLen !== maxLen,
+  };
+  const params = OPERATOR_LIST.map(([, op]) => ("params" in op ? op.params(ctx) : []));
 
-  const ints = new VectorTable(n);
-  const bools = new VectorTable(W);
+  const tables = { int: new VectorTable(n), bool: new VectorTable(W) } as const;
   const views: View[] = [];
   const viewKeys = new Set<string>();
-  const gathers: { idx: number[]; c: string | null }[] = [];
+  /** Parameters of kept entries (a table entry's `p` indexes this; -1: none). */
+  const paramStore: unknown[] = [];
   // ERM buckets per training error count, in visit (so size) order. Entry = index * 4 + tag, tag 0: a
   // kept Int, 1: a kept Bool, 2: an alternative (below).
   const buckets: number[][] = Array.from({ length: n + 1 }, () => []);
-  // Level ranges: ids of size s are [start[s], end[s]).
-  const intStart: number[] = [];
-  const intEnd: number[] = [];
-  const boolStart: number[] = [];
-  const boolEnd: number[] = [];
-  const viewsBySize: number[][] = [];
+  // Level ranges per type: ids of size s are [start[s], end[s]).
+  const start: Record<ValueType, number[]> = { str: [], int: [], bool: [] };
+  const end: Record<ValueType, number[]> = { str: [], int: [], bool: [] };
   const keptBySize: number[] = [];
+  const count = (type: ValueType): number => (type === "str" ? views.length : tables[type].count);
 
   let visited = 0;
   let largestFinished = 0;
@@ -157,16 +180,20 @@ export function search(
     if ((visited & 2047) === 0 && now() > deadline) throw new Stop("max_seconds");
   };
 
-  const scratchI = ints.scratch;
-  const scratchB = bools.scratch;
-
   // Per kept entry: its training error count.
-  const intErr: number[] = [];
-  const boolErr: number[] = [];
+  const errors = { int: [] as number[], bool: [] as number[] };
   // Programs equal on the training inputs to a kept zero-error program (pruned from the search, but
-  // still candidates: they may differ off the training set).
-  const alternatives: { bool: boolean; size: number; op: number; a: number; b: number; p: number }[] = [];
-  const probes = probeInputs(inputs, alphabet);
+  // still candidates: they may differ off the training set). `same`: the kept entry they equal.
+  const alternatives: {
+    type: "int" | "bool";
+    size: number;
+    code: number;
+    a: number;
+    b: number;
+    param: unknown;
+    same: number;
+  }[] = [];
+  const probes = probeInputs(inputs, ctx.alphabet);
   const zeroKeys = new Set<string>();
   let zeroChecks = 0;
   /** A zero-error program enters the ERM list only if it differs from the earlier ones on the probes. */
@@ -179,126 +206,83 @@ export function search(
   };
 
   // ---- decoding entries back into expressions ----
-  const strExpr = (vi: number): StrExpr => views[vi]!.expr;
-  const intNode = (op: number, a: number, b: number, p: number): IntExpr => {
-    switch (op) {
-      case I_CONST:
-        return { op: "const", v: p };
-      case I_LEN:
-        return { op: "len", s: strExpr(a) };
-      case I_COUNT:
-        return { op: "count", s: strExpr(a), c: alphabet[p]! };
-      case I_INTMOD:
-        return { op: "intmod", s: strExpr(a), m: p };
-      case I_GSUM:
-        return { op: "gsum", idx: gathers[p]!.idx, c: gathers[p]!.c };
-      case I_ADD:
-        return { op: "add", a: intExpr(a), b: intExpr(b) };
-      case I_SUB:
-        return { op: "sub", a: intExpr(a), b: intExpr(b) };
-      case I_MUL:
-        return { op: "mul", a: intExpr(a), b: intExpr(b) };
-      default:
-        return { op: "mod", a: intExpr(a), m: p };
+  const operand = (type: ValueType, id: number): Node =>
+    type === "str" ? views[id]!.expr : entryExpr(type, id);
+  const node = (code: number, a: number, b: number, param: unknown): Node => {
+    const op = OPERATOR_LIST[code]![1];
+    switch (op.shape) {
+      case "view":
+      case "leaf":
+        return op.node(param);
+      case "ofView":
+        return op.node(views[a]!.expr, param);
+      case "unary":
+        return op.node(operand(op.operand, a), param);
+      case "binary":
+        return op.node(operand(op.operand, a), operand(op.operand, b));
     }
   };
-  const intExpr = (id: number): IntExpr => intNode(ints.op[id]!, ints.a[id]!, ints.b[id]!, ints.p[id]!);
-  const boolNode = (op: number, a: number, b: number, p: number): BoolExpr => {
-    switch (op) {
-      case B_CHAREQ:
-        return { op: "chareq", i: p, c: alphabet[b]! };
-      case B_CONTAINS:
-        return { op: "contains", t: pool[p]! };
-      case B_STREQ:
-        return { op: "streq", a: strExpr(a), b: strExpr(b) };
-      case B_IEQ:
-        return { op: "ieq", a: intExpr(a), b: intExpr(b) };
-      case B_ILT:
-        return { op: "ilt", a: intExpr(a), b: intExpr(b) };
-      case B_NOT:
-        return { op: "not", a: boolExpr(a) };
-      case B_AND:
-        return { op: "and", a: boolExpr(a), b: boolExpr(b) };
-      case B_OR:
-        return { op: "or", a: boolExpr(a), b: boolExpr(b) };
-      default:
-        return { op: "xor", a: boolExpr(a), b: boolExpr(b) };
-    }
+  const entryExpr = (type: "int" | "bool", id: number): Node => {
+    const t = tables[type];
+    return node(t.op[id]!, t.a[id]!, t.b[id]!, paramStore[t.p[id]!]);
   };
-  const boolExpr = (id: number): BoolExpr =>
-    boolNode(bools.op[id]!, bools.a[id]!, bools.b[id]!, bools.p[id]!);
+  const intExpr = (id: number): IntExpr => entryExpr("int", id) as IntExpr;
+  const boolExpr = (id: number): BoolExpr => entryExpr("bool", id) as BoolExpr;
+  const program = (type: "int" | "bool", e: Node, id: number): Program =>
+    space.program(
+      type === "int" ? { type, e: e as IntExpr } : { type, e: e as BoolExpr },
+      tables[type].vector(id),
+    );
   function decode(code: number): Program {
     const i = code >>> 2;
     const tag = code & 3;
-    if (tag === 0) return { type: "int", e: intExpr(i) };
-    if (tag === 1) return { type: "bool", e: boolExpr(i) };
+    if (tag === 0) return program("int", intExpr(i), i);
+    if (tag === 1) return program("bool", boolExpr(i), i);
     const alt = alternatives[i]!;
-    return alt.bool
-      ? { type: "bool", e: boolNode(alt.op, alt.a, alt.b, alt.p) }
-      : { type: "int", e: intNode(alt.op, alt.a, alt.b, alt.p) };
+    return program(alt.type, node(alt.code, alt.a, alt.b, alt.param), alt.same);
   }
   const sizeOf = (code: number): number => {
     const i = code >>> 2;
     const tag = code & 3;
-    return tag === 0 ? ints.size[i]! : tag === 1 ? bools.size[i]! : alternatives[i]!.size;
+    return tag === 0 ? tables.int.size[i]! : tag === 1 ? tables.bool.size[i]! : alternatives[i]!.size;
   };
 
-  /**
-   * A program whose behaviour an earlier one already has is pruned from the search, but if that
-   * behaviour fits the training set it stays a candidate: it may differ on new inputs.
-   */
-  const keepAlternative = (
-    dupErr: number,
-    bool: boolean,
-    size: number,
-    op: number,
-    a: number,
-    b: number,
-    p: number,
-  ): void => {
-    if (dupErr !== 0 || zeroChecks >= MAX_ZERO_CHECKS) return;
-    alternatives.push({ bool, size, op, a, b, p });
-    considerZero((alternatives.length - 1) * 4 + 2);
-  };
   /** A kept program (by its code) goes to the zero-error candidates or to its error bucket. */
   const file = (err: number, code: number): void => {
     if (err === 0) {
       if (zeroChecks < MAX_ZERO_CHECKS) considerZero(code);
     } else buckets[err]!.push(code);
   };
-  const addInt = (size: number, op: number, a: number, b: number, p: number): void => {
-    const id = ints.insert(size, op, a, b, p);
+  /**
+   * Offers the candidate in the type's scratch vector. A program whose behaviour an earlier one
+   * already has is pruned from the search, but if that behaviour fits the training set it stays a
+   * candidate: it may differ on new inputs.
+   */
+  const add = (
+    type: "int" | "bool",
+    size: number,
+    code: number,
+    a: number,
+    b: number,
+    param: unknown,
+  ): void => {
+    const t = tables[type];
+    if (type === "bool") t.scratch[W - 1]! &= lastMask;
+    const id = t.insert(size, code, a, b, -1);
     if (id < 0) {
-      keepAlternative(intErr[~id]!, false, size, op, a, b, p);
+      if (errors[type][~id] !== 0 || zeroChecks >= MAX_ZERO_CHECKS) return;
+      alternatives.push({ type, size, code, a, b, param, same: ~id });
+      considerZero((alternatives.length - 1) * 4 + 2);
       return;
     }
-    let err = 0;
-    for (let i = 0; i < n; i++) {
-      const pred = scratchI[i] !== 0 ? 1 : 0;
-      const y = (labels[i >>> 5]! >>> (i & 31)) & 1;
-      if (pred !== y) err++;
+    if (param !== undefined) t.p[id] = paramStore.push(param) - 1;
+    const err = type === "int" ? space.intErrors(t.scratch) : space.boolErrors(t.scratch);
+    errors[type].push(err);
+    if (onKept) {
+      if (type === "int") onKept({ type, size, expr: () => intExpr(id) });
+      else onKept({ type, size, expr: () => boolExpr(id) });
     }
-    intErr.push(err);
-    if (onKept) onKept({ type: "int", size, expr: () => intExpr(id) });
-    file(err, id * 4);
-  };
-  const addBool = (size: number, op: number, a: number, b: number, p: number): void => {
-    scratchB[W - 1]! &= lastMask;
-    const id = bools.insert(size, op, a, b, p);
-    if (id < 0) {
-      keepAlternative(boolErr[~id]!, true, size, op, a, b, p);
-      return;
-    }
-    let err = 0;
-    for (let w = 0; w < W; w++) err += popcount(scratchB[w]! ^ labels[w]!);
-    boolErr.push(err);
-    if (onKept) onKept({ type: "bool", size, expr: () => boolExpr(id) });
-    file(err, id * 4 + 1);
-  };
-  /** Fills the Bool scratch from a per-example predicate. */
-  const fillBool = (pred: (i: number) => boolean): void => {
-    scratchB.fill(0);
-    for (let i = 0; i < n; i++) if (pred(i)) scratchB[i >>> 5]! |= 1 << (i & 31);
+    file(err, id * 4 + (type === "int" ? 0 : 1));
   };
 
   const addView = (expr: StrExpr, size: number): void => {
@@ -309,202 +293,104 @@ export function search(
     viewKeys.add(key);
     views.push({ expr, size, vals });
     if (onKept) onKept({ type: "str", size, expr: () => expr });
-    viewsBySize[size]!.push(views.length - 1);
+  };
+
+  const vector = (type: ValueType, id: number): Vector =>
+    type === "str" ? views[id]!.vals : tables[type].vector(id);
+
+  /** Runs one family at level s: every program of size s its entries build, in table order. */
+  const runFamily = (family: Family, s: number): void => {
+    const { members } = family;
+    switch (family.shape) {
+      case "view":
+        for (const { code, op } of members) {
+          if (op.shape !== "view" || op.cost !== s) continue;
+          for (const p of params[code]!) addView(op.node(p) as StrExpr, s);
+        }
+        return;
+      case "ofView": {
+        const first = members[0]!.op;
+        if (first.shape !== "ofView") return;
+        const size = s - first.cost;
+        for (let vi = start.str[size] ?? 0; vi < (end.str[size] ?? 0); vi++) {
+          const vals = views[vi]!.vals;
+          for (const { code, op } of members) {
+            if (op.shape !== "ofView") continue;
+            const out = tables[op.type === "int" ? "int" : "bool"].scratch;
+            for (const p of params[code]!) {
+              tick();
+              if (op.fill(vals, p, out, dims)) add(op.type === "int" ? "int" : "bool", s, code, vi, 0, p);
+            }
+          }
+        }
+        return;
+      }
+      case "leaf":
+        for (const { code, op } of members) {
+          if (op.shape !== "leaf") continue;
+          const type = op.type === "int" ? "int" : "bool";
+          op.enumerate(ctx, s, tables[type].scratch, dims, (p) => {
+            tick();
+            add(type, s, code, 0, 0, p);
+          });
+        }
+        return;
+      case "unary":
+        for (const { code, op } of members) {
+          if (op.shape !== "unary") continue;
+          const type = op.type === "int" ? "int" : "bool";
+          const out = tables[type].scratch;
+          const from = tables[op.operand];
+          for (const p of params[code]!) {
+            for (let a = start[op.operand][s - 1] ?? 0; a < (end[op.operand][s - 1] ?? 0); a++) {
+              tick();
+              if (op.fill(from.vector(a), p, out, dims)) add(type, s, code, a, 0, p);
+            }
+          }
+        }
+        return;
+      case "binary": {
+        const ops = members.flatMap((m) => (m.op.shape === "binary" ? [{ code: m.code, op: m.op }] : []));
+        const first = ops[0]!.op;
+        const type = first.type === "int" ? "int" : "bool";
+        const out = tables[type].scratch;
+        const T = first.operand;
+        const allCommutative = ops.every((m) => m.op.commutative);
+        const noneReflexive = ops.every((m) => !m.op.reflexive);
+        for (let sa = 1; sa <= s - 2; sa++) {
+          const sb = s - 1 - sa;
+          if (allCommutative && sb < sa) break;
+          const aHi = end[T][sa] ?? 0;
+          const bLo = start[T][sb] ?? 0;
+          const bHi = end[T][sb] ?? 0;
+          for (let a = start[T][sa] ?? 0; a < aHi; a++) {
+            const A = vector(T, a);
+            const bFrom = allCommutative && sa === sb ? (noneReflexive ? a + 1 : a) : bLo;
+            for (let b = bFrom; b < bHi; b++) {
+              if (a === b && noneReflexive) continue;
+              const B = vector(T, b);
+              for (const { code, op } of ops) {
+                if (
+                  op.commutative
+                    ? sa > sb || (sa === sb && (op.reflexive ? a > b : a >= b))
+                    : !op.reflexive && a === b
+                ) {
+                  continue;
+                }
+                tick();
+                if (op.fill(A, B, out, dims)) add(type, s, code, a, b, undefined);
+              }
+            }
+          }
+        }
+        return;
+      }
+    }
   };
 
   const level = (s: number): void => {
-    viewsBySize[s] = [];
-    intStart[s] = ints.count;
-    boolStart[s] = bools.count;
-    // Str views.
-    if (s === 1) addView({ op: "x" }, 1);
-    if (s === 2) {
-      addView({ op: "rev" }, 2);
-      for (let k = 1; k < minLen; k++) addView({ op: "prefix", k }, 2);
-      for (let k = 1; k < minLen; k++) addView({ op: "suffix", k }, 2);
-    }
-    // Int leaves and unary operators over views.
-    if (s === 1) {
-      for (let v = 0; v < INT_CONSTANTS; v++) {
-        tick();
-        scratchI.fill(v);
-        addInt(1, I_CONST, 0, 0, v);
-      }
-    }
-    for (const vi of viewsBySize[s - 1] ?? []) {
-      const vals = views[vi]!.vals;
-      tick();
-      for (let i = 0; i < n; i++) scratchI[i] = vals[i]!.length;
-      addInt(s, I_LEN, vi, 0, 0);
-      for (let ci = 0; ci < alphabet.length; ci++) {
-        tick();
-        const c = alphabet[ci]!;
-        for (let i = 0; i < n; i++) scratchI[i] = countChar(vals[i]!, c);
-        addInt(s, I_COUNT, vi, 0, ci);
-      }
-    }
-    if (digits) {
-      for (const vi of viewsBySize[s - 2] ?? []) {
-        const vals = views[vi]!.vals;
-        for (const m of MODULI) {
-          tick();
-          for (let i = 0; i < n; i++) scratchI[i] = intMod(vals[i]!, m);
-          addInt(s, I_INTMOD, vi, 0, m);
-        }
-      }
-    }
-    const k = s - 1;
-    if (k >= 1 && k <= MAX_GATHER && k <= minLen) {
-      const chars: (string | null)[] = digits ? [null] : alphabet;
-      // Column j of character c: the value each input contributes at position j.
-      const columns = chars.map((c) =>
-        Array.from({ length: minLen }, (_, j) =>
-          Int32Array.from(inputs, (x) => (c === null ? x.charCodeAt(j) - 48 : x[j] === c ? 1 : 0)),
-        ),
-      );
-      forEachCombination(minLen, k, (idx) => {
-        for (let ci = 0; ci < chars.length; ci++) {
-          const c = chars[ci]!;
-          const cols = columns[ci]!;
-          tick();
-          scratchI.set(cols[idx[0]!]!);
-          for (let t = 1; t < idx.length; t++) {
-            const col = cols[idx[t]!]!;
-            for (let i = 0; i < n; i++) scratchI[i]! += col[i]!;
-          }
-          gathers.push({ idx: [...idx], c });
-          addInt(s, I_GSUM, 0, 0, gathers.length - 1);
-        }
-      });
-    }
-    // Bool leaves and string equality.
-    if (s === 2) {
-      for (let j = 0; j < minLen; j++) {
-        for (let ci = 0; ci < alphabet.length; ci++) {
-          tick();
-          const c = alphabet[ci]!;
-          fillBool((i) => inputs[i]![j] === c);
-          addBool(2, B_CHAREQ, 0, ci, j);
-        }
-      }
-      for (let t = 0; t < pool.length; t++) {
-        tick();
-        const sub = pool[t]!;
-        fillBool((i) => inputs[i]!.includes(sub));
-        addBool(2, B_CONTAINS, 0, 0, t);
-      }
-    }
-    for (let sa = 1; sa <= s - 2; sa++) {
-      const sb = s - 1 - sa;
-      if (sb < sa) break;
-      const va = viewsBySize[sa] ?? [];
-      const vb = viewsBySize[sb] ?? [];
-      for (let x = 0; x < va.length; x++) {
-        for (let y = sa === sb ? x + 1 : 0; y < vb.length; y++) {
-          tick();
-          const A = views[va[x]!]!.vals;
-          const B = views[vb[y]!]!.vals;
-          fillBool((i) => A[i] === B[i]);
-          addBool(s, B_STREQ, va[x]!, vb[y]!, 0);
-        }
-      }
-    }
-    // Unary operators over smaller programs: % m, not.
-    if (s >= 2) {
-      const lo = intStart[s - 1]!;
-      const hi = intEnd[s - 1]!;
-      for (const m of MODULI) {
-        for (let a = lo; a < hi; a++) {
-          tick();
-          const A = ints.vector(a);
-          for (let i = 0; i < n; i++) {
-            const r = A[i]! % m;
-            scratchI[i] = r < 0 ? r + m : r;
-          }
-          addInt(s, I_MOD, a, 0, m);
-        }
-      }
-      const blo = boolStart[s - 1]!;
-      const bhi = boolEnd[s - 1]!;
-      for (let a = blo; a < bhi; a++) {
-        tick();
-        const A = bools.vector(a);
-        for (let w = 0; w < W; w++) scratchB[w] = ~A[w]!;
-        addBool(s, B_NOT, a, 0, 0);
-      }
-    }
-    // Binary operators: operand sizes sa + sb = s - 1.
-    for (let sa = 1; sa <= s - 2; sa++) {
-      const sb = s - 1 - sa;
-      const aLo = intStart[sa]!;
-      const aHi = intEnd[sa]!;
-      const bLo = intStart[sb]!;
-      const bHi = intEnd[sb]!;
-      for (let a = aLo; a < aHi; a++) {
-        const A = ints.vector(a);
-        for (let b = bLo; b < bHi; b++) {
-          const B = ints.vector(b);
-          const commutativeOk = sa < sb || (sa === sb && a <= b);
-          if (commutativeOk) {
-            tick();
-            if (fillInt(A, B, n, scratchI, 0)) addInt(s, I_ADD, a, b, 0);
-            tick();
-            if (fillInt(A, B, n, scratchI, 2)) addInt(s, I_MUL, a, b, 0);
-          }
-          if (a !== b) {
-            tick();
-            if (fillInt(A, B, n, scratchI, 1)) addInt(s, I_SUB, a, b, 0);
-          }
-        }
-      }
-    }
-    for (let sa = 1; sa <= s - 2; sa++) {
-      const sb = s - 1 - sa;
-      const aLo = intStart[sa]!;
-      const aHi = intEnd[sa]!;
-      const bLo = intStart[sb]!;
-      const bHi = intEnd[sb]!;
-      for (let a = aLo; a < aHi; a++) {
-        const A = ints.vector(a);
-        for (let b = bLo; b < bHi; b++) {
-          if (a === b) continue;
-          const B = ints.vector(b);
-          if (sa < sb || (sa === sb && a < b)) {
-            tick();
-            scratchB.fill(0);
-            for (let i = 0; i < n; i++) if (A[i] === B[i]) scratchB[i >>> 5]! |= 1 << (i & 31);
-            addBool(s, B_IEQ, a, b, 0);
-          }
-          tick();
-          scratchB.fill(0);
-          for (let i = 0; i < n; i++) if (A[i]! < B[i]!) scratchB[i >>> 5]! |= 1 << (i & 31);
-          addBool(s, B_ILT, a, b, 0);
-        }
-      }
-    }
-    for (let sa = 1; sa <= s - 2; sa++) {
-      const sb = s - 1 - sa;
-      if (sb < sa) break;
-      const aLo = boolStart[sa]!;
-      const aHi = boolEnd[sa]!;
-      const bLo = boolStart[sb]!;
-      const bHi = boolEnd[sb]!;
-      for (let a = aLo; a < aHi; a++) {
-        const A = bools.vector(a);
-        for (let b = sa === sb ? a + 1 : bLo; b < bHi; b++) {
-          const B = bools.vector(b);
-          tick();
-          for (let w = 0; w < W; w++) scratchB[w] = A[w]! & B[w]!;
-          addBool(s, B_AND, a, b, 0);
-          tick();
-          for (let w = 0; w < W; w++) scratchB[w] = A[w]! | B[w]!;
-          addBool(s, B_OR, a, b, 0);
-          tick();
-          for (let w = 0; w < W; w++) scratchB[w] = A[w]! ^ B[w]!;
-          addBool(s, B_XOR, a, b, 0);
-        }
-      }
-    }
+    for (const type of ["str", "int", "bool"] as const) start[type][s] = count(type);
+    for (const family of FAMILIES) runFamily(family, s);
   };
 
   let stoppedBy: StopReason = "max_size";
@@ -512,13 +398,12 @@ export function search(
   else {
     try {
       for (let s = 1; s <= budget.maxSize; s++) {
-        const keptBefore = ints.count + bools.count + views.length;
+        const keptBefore = count("str") + count("int") + count("bool");
         try {
           level(s);
         } finally {
-          intEnd[s] = ints.count;
-          boolEnd[s] = bools.count;
-          keptBySize[s] = ints.count + bools.count + views.length - keptBefore;
+          for (const type of ["str", "int", "bool"] as const) end[type][s] = count(type);
+          keptBySize[s] = count("str") + count("int") + count("bool") - keptBefore;
         }
         largestFinished = s;
         if (zeroKeys.size >= budget.proposals) {
@@ -540,11 +425,31 @@ export function search(
     let scanned = 0;
     for (const code of buckets[err]!) {
       if (found.length >= budget.proposals || scanned++ >= MAX_SCAN_PER_BUCKET) break;
-      const program = decode(code);
-      const key = probeKey(program, probes);
+      const p = decode(code);
+      const key = probeKey(p, probes);
       if (chosen.has(key)) continue;
       chosen.add(key);
-      found.push({ program, size: sizeOf(code), trainErrors: err });
+      found.push({ program: p, size: sizeOf(code), trainErrors: err });
+    }
+  }
+  // Classes: a decision list over the kept Bool behaviours (the smallest first) joins the ERM order.
+  const list = space.decisionList({
+    count: Math.min(tables.bool.count, MAX_RULE_TESTS),
+    vector: (i) => tables.bool.vector(i),
+  });
+  if (list !== null) {
+    const p: Program = {
+      type: "rules",
+      rules: list.rules.map((r) => ({ when: boolExpr(r.index), label: r.label })),
+      otherwise: list.otherwise,
+    };
+    const size = programSize(p);
+    if (!chosen.has(probeKey(p, probes))) {
+      const at = found.findIndex(
+        (f) => f.trainErrors > list.errors || (f.trainErrors === list.errors && f.size > size),
+      );
+      found.splice(at < 0 ? found.length : at, 0, { program: p, size, trainErrors: list.errors });
+      if (found.length > budget.proposals) found.pop();
     }
   }
 
@@ -552,42 +457,13 @@ export function search(
     found,
     stats: {
       largest_size_finished: largestFinished,
-      behaviours_kept: ints.count + bools.count + views.length,
+      behaviours_kept: count("str") + count("int") + count("bool"),
       programs_visited: visited,
       elapsed_ms: Math.round(now() - t0),
       stopped_by: stoppedBy,
       kept_by_size: Array.from({ length: keptBySize.length }, (_, i) => keptBySize[i] ?? 0),
     },
   };
-}
-
-/** op 0: a + b, 1: a - b, 2: a * b into out; false when a value leaves int32. */
-function fillInt(A: Int32Array, B: Int32Array, n: number, out: Int32Array, op: number): boolean {
-  for (let i = 0; i < n; i++) {
-    const v = op === 0 ? A[i]! + B[i]! : op === 1 ? A[i]! - B[i]! : A[i]! * B[i]!;
-    if (v > INT_MAX || v < -INT_MAX) return false;
-    out[i] = v;
-  }
-  return true;
-}
-
-function popcount(v: number): number {
-  v -= (v >>> 1) & 0x55555555;
-  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
-}
-
-/** Calls fn with every k-subset of 0..n-1 in lexicographic order (the array is reused). */
-function forEachCombination(n: number, k: number, fn: (idx: readonly number[]) => void): void {
-  const idx = Array.from({ length: k }, (_, i) => i);
-  for (;;) {
-    fn(idx);
-    let i = k - 1;
-    while (i >= 0 && idx[i] === n - k + i) i--;
-    if (i < 0) return;
-    idx[i]!++;
-    for (let j = i + 1; j < k; j++) idx[j] = idx[j - 1]! + 1;
-  }
 }
 
 /**
@@ -616,9 +492,9 @@ function probeKey(p: Program, probes: readonly string[]): string {
   let key = "";
   for (const x of probes) {
     try {
-      key += predictLabel(p, x);
+      key += `${JSON.stringify(predict(p, x))},`;
     } catch {
-      key += "E";
+      key += "E,";
     }
   }
   return key;

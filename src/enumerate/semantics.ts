@@ -2,7 +2,6 @@
  * The meaning of each primitive on one input, shared by the search (vectorised over the training
  * inputs) and by evaluateProgram (one program on fresh inputs). These are Python 3's semantics.
  */
-import type { StrExpr } from "./expr.js";
 
 /** Integers are kept within int32: a program whose value leaves it on some input is dropped. */
 export const INT_MAX = 2147483647;
@@ -11,19 +10,6 @@ export const INT_MAX = 2147483647;
 export function pyMod(a: number, m: number): number {
   const r = a % m;
   return r < 0 ? r + m : r + 0; // + 0 turns -0 into 0
-}
-
-export function viewOf(s: StrExpr, x: string): string {
-  switch (s.op) {
-    case "x":
-      return x;
-    case "rev":
-      return [...x].reverse().join("");
-    case "prefix":
-      return x.slice(0, s.k);
-    case "suffix":
-      return x.slice(s.k);
-  }
 }
 
 /** str.count for a single character. */

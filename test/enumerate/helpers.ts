@@ -67,14 +67,17 @@ for code in data["codes"]:
     for x in data["inputs"]:
         try:
             v = f(x)
-            row.append(v if isinstance(v, bool) else int(v))
+            row.append(v if isinstance(v, (bool, str)) else int(v))
         except Exception as e:
             row.append("E:" + type(e).__name__)
     out.append(row)
 print(json.dumps(out))
 `;
 
-/** Runs each module's f on every input in one python3 process: results[code][input]. */
+/**
+ * Runs each module's f on every input in one python3 process: results[code][input] (a bool, an int, a
+ * str, or "E:<exception>"; an int that is neither is read with int()).
+ */
 export function runPython(
   codes: readonly string[],
   inputs: readonly string[],

@@ -1,9 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Example } from "../../src/core/example.js";
-import { evalBool, evalInt, predictLabel } from "../../src/enumerate/evaluate.js";
+import { evalBool, evalInt, predictLabel, viewOf } from "../../src/enumerate/evaluate.js";
 import { type EnumerationBudget, type KeptEntry, search } from "../../src/enumerate/search.js";
-import { viewOf } from "../../src/enumerate/semantics.js";
 import { balancedSet, containsPattern, parityAll, patternSet, randomString, rng } from "./helpers.js";
 
 const small: EnumerationBudget = { maxPrograms: 30_000, maxSeconds: 60, maxSize: 6, proposals: 10 };
