@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { createRandom } from "../../src/core/random.js";
 import { prettyProgram, toPython } from "../../src/enumerate/expr.js";
 import { search } from "../../src/enumerate/search.js";
-import { allTasks } from "../../src/tasks/registry.js";
+import { defaultGridTasks } from "../../src/tasks/registry.js";
 
 export const GOLDEN_PATH = fileURLToPath(new URL("./golden/paper-grid.json", import.meta.url));
 const BUDGET = { maxPrograms: 200_000, maxSeconds: 1e6, maxSize: 10, proposals: 5 };
@@ -29,7 +29,7 @@ export interface GoldenPoint {
 /** The golden's points of the given tasks (all by default), in registry order. */
 export async function paperGridGolden(taskIds?: readonly string[]): Promise<GoldenPoint[]> {
   const out: GoldenPoint[] = [];
-  for (const task of allTasks()) {
+  for (const task of defaultGridTasks()) {
     if (taskIds !== undefined && !taskIds.includes(task.id)) continue;
     for (const length of task.paperLengths) {
       const rng = createRandom(1000 + length);
@@ -70,7 +70,7 @@ export async function paperGridGolden(taskIds?: readonly string[]): Promise<Gold
   return out;
 }
 
-export const PAPER_TASK_IDS = allTasks().map((t) => t.id);
+export const PAPER_TASK_IDS = defaultGridTasks().map((t) => t.id);
 
 export const renderGolden = (points: GoldenPoint[]): string => `${JSON.stringify(points, null, 1)}\n`;
 
