@@ -5,7 +5,6 @@ import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { UsageError } from "../core/errors.js";
 import { type CgroupManager, hostCgroupEnvironment, openCgroups } from "./cgroup.js";
-import { extractCode } from "./extract.js";
 import { probeSandbox } from "./probe-sandbox.js";
 import { type PythonInfo, probePython } from "./python-probe.js";
 import type { SandboxChoice, SandboxMode } from "./sandbox-launch.js";
