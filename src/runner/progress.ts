@@ -1,4 +1,4 @@
-import type { ProgressState } from "./grid-runner.js";
+import type { ProgressState } from "./grid-types.js";
 
 const fmtTokens = (n: number): string =>
   n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
