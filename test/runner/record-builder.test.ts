@@ -93,7 +93,7 @@ describe("record builder", () => {
   it("compile outcomes fill compile_error; validation 1.0 stops early", () => {
     const base = recordBase(ctx, proposal(""), { costUsd: 0 }, "T");
     expect(verifiedRecord(base, result("syntax_error", 0), false).compile_error).toBe("syntax_error: boom");
-    expect(verifiedRecord(base, result("runtime_error", 0), false).compile_error).toBe("");
+    expect(verifiedRecord(base, result("timeout", 0), false).compile_error).toBe("");
     expect(verifiedRecord(base, result("ok", 1), false)).toMatchObject({ stopped_early: true, test_acc: 0 });
     expect(verifiedRecord(base, result("ok", 0.9), true)).toMatchObject({
       stopped_early: false,
