@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
-import { gridPointKey } from "../core/grid.js";
+import { type GridPoint, gridPointKey } from "../core/grid.js";
 import type { GridRunDeps, GridRunOptions, GridRunResult, GridRunStatus } from "./grid-types.js";
 import { type PointFailure, runGridPoint } from "./point-runner.js";
 import { ProgressTracker } from "./progress-tracker.js";
@@ -30,7 +30,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
   // Enough points active to keep every call slot busy while some verify; not all (datasets in memory).
   const pointLimit = pLimit(Math.ceil(opts.concurrency / Math.max(1, opts.batch)) + 2);
   const failedPoints: PointFailure[] = [];
-  const runPoint = async (point: (typeof opts.points)[number]) => {
+  const runPoint = async (point: GridPoint) => {
     const key = gridPointKey(point);
     const records = resumed.records.get(key) ?? [];
     resumed.records.set(key, records);
