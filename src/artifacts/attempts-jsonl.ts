@@ -29,7 +29,7 @@ export function latestByAttempt(records: readonly AttemptRecord[]): AttemptRecor
  * Append-only attempt log: every record is written and fsync'ed before `append` returns, so a kill -9
  * loses nothing that finished. Opening truncates a torn tail so the next record starts on its own line.
  */
-export class AttemptLog extends JsonlAppender {
+export class AttemptLog extends JsonlAppender<AttemptRecord> {
   readonly existing: AttemptRecord[];
   readonly droppedTornTail: boolean;
 
@@ -39,13 +39,5 @@ export class AttemptLog extends JsonlAppender {
     super(file, read);
     this.existing = read.records;
     this.droppedTornTail = read.tornTail;
-  }
-
-  override append(record: AttemptRecord): void {
-    super.append(record);
-  }
-
-  override appendAsync(record: AttemptRecord): Promise<void> {
-    return super.appendAsync(record);
   }
 }

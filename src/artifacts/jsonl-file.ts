@@ -73,7 +73,7 @@ export function readJsonl<S extends z.ZodType>(
  * `appendAsync` resolves), so a kill -9 loses nothing appended. Opening after `read` truncates a torn
  * tail so the next line starts on its own line.
  */
-export class JsonlAppender {
+export class JsonlAppender<T = unknown> {
   private fd: number | null;
 
   constructor(
@@ -85,7 +85,7 @@ export class JsonlAppender {
     if (read.missingNewline) writeSync(this.fd, "\n");
   }
 
-  append(record: unknown): void {
+  append(record: T): void {
     if (this.fd === null) throw new Error(`${this.file}: closed`);
     const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
     let written = 0;
@@ -101,7 +101,7 @@ export class JsonlAppender {
    * out together with one fsync (~4 ms each here; 60 grid points finishing at once would otherwise
    * queue 60 fsyncs). Resolves once this line is on disk.
    */
-  appendAsync(record: unknown): Promise<void> {
+  appendAsync(record: T): Promise<void> {
     const line = Buffer.from(`${JSON.stringify(record)}\n`, "utf8");
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ line, resolve, reject });

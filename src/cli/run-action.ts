@@ -299,14 +299,13 @@ function manifestDataset(r: BuildResult): ManifestDataset {
 
 /** Creates the artifacts' directories up front, so a bad --out-dir is a usage error naming the flag. */
 function ensureOutputDirs(paths: ArtifactPaths, opts: Record<string, unknown>): void {
-  const flagOf = (file: string) =>
-    file === paths.csv && opts.outCsv !== undefined
-      ? "--out-csv"
-      : opts.outJsonl !== undefined || process.env.OUT_JSONL
-        ? "--out-jsonl"
-        : opts.outDir !== undefined
-          ? "--out-dir"
-          : "the current directory";
+  // The flag that chose the directory, to name in the error.
+  const flagOf = (file: string): string => {
+    if (file === paths.csv && opts.outCsv !== undefined) return "--out-csv";
+    if (opts.outJsonl !== undefined || process.env.OUT_JSONL) return "--out-jsonl";
+    if (opts.outDir !== undefined) return "--out-dir";
+    return "the current directory";
+  };
   for (const file of [paths.jsonl, paths.csv]) {
     const dir = dirname(file);
     try {

@@ -64,9 +64,10 @@ export class Budget {
   settle(res: Reservation, usage: Usage | undefined): number | null {
     this.reservedTokens -= res.tokens;
     this.reservedUsd -= res.usd;
-    const u = usage;
-    const cost = u && this.opts.price ? costOf(u, this.opts.price) : u ? null : 0;
-    this.spentTokens += u?.total_tokens ?? 0;
+    // No usage (the call made none): free. Usage without a price: unknown cost.
+    let cost: number | null = 0;
+    if (usage) cost = this.opts.price ? costOf(usage, this.opts.price) : null;
+    this.spentTokens += usage?.total_tokens ?? 0;
     this.spentUsd += cost ?? 0;
     return cost;
   }

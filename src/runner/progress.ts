@@ -1,7 +1,10 @@
-import type { ProgressState } from "./grid-runner.js";
+import type { ProgressState } from "./grid-types.js";
 
-const fmtTokens = (n: number): string =>
-  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
+const fmtTokens = (n: number): string => {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return String(n);
+};
 
 export const fmtDuration = (ms: number): string => {
   const s = Math.round(ms / 1000);

@@ -6,7 +6,7 @@ import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { writeFileAtomic } from "../artifacts/write-file-atomic.js";
 import { GridOptionsSchema } from "../core/grid-options.js";
 import { PriceSchema } from "../proposer/pricing.js";
-import type { UnrecordedCall } from "./grid-runner.js";
+import type { UnrecordedCall } from "./grid-types.js";
 import { manifestPathOf, RunSettingsSchema } from "./run-config.js";
 
 export { manifestPathOf };

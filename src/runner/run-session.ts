@@ -13,7 +13,7 @@ import type { Price } from "../proposer/pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
 import type { CodeExtraction, Verifier } from "../verify/types.js";
 import { Budget, spentBy } from "./budget.js";
-import { type GridRunResult, type PreparedPoint, runGrid } from "./grid-runner.js";
+import { type GridRunResult, type GridRunStatus, type PreparedPoint, runGrid } from "./grid-runner.js";
 import { createProgressReporter } from "./progress.js";
 import type { ArtifactPaths } from "./run-config.js";
 import { type ManifestSession, RunManifestFile } from "./run-manifest.js";
@@ -62,6 +62,14 @@ export interface RunSessionOutput {
   readonly result?: GridRunResult;
   readonly records: AttemptRecord[];
 }
+
+/** How the grid ended, as the process's exit code. */
+const EXIT_CODES: Record<GridRunStatus, number> = {
+  completed: ExitCode.ok,
+  failed: ExitCode.failure,
+  budget: ExitCode.budget,
+  interrupted: ExitCode.interrupted,
+};
 
 /**
  * One `llm-erm run` after its flags are read: lock the JSONL, resume from it, run the grid with
@@ -249,14 +257,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}\n` +
         `llm-erm: wrote ${paths.jsonl}, ${paths.csv}, ${paths.summaryCsv} (.json), ${paths.log}${manifest ? `, ${paths.manifest}` : ""}\n`,
     );
-    const exitCode =
-      result.status === "interrupted"
-        ? ExitCode.interrupted
-        : result.status === "budget"
-          ? ExitCode.budget
-          : result.status === "failed"
-            ? ExitCode.failure
-            : ExitCode.ok;
+    const exitCode = EXIT_CODES[result.status];
     if (result.status === "interrupted" || result.status === "budget") {
       const why =
         result.status === "budget"
