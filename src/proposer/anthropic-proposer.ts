@@ -29,6 +29,8 @@ export interface AnthropicProposerOptions extends AnthropicRequestConfig {
   readonly apiKey?: string | undefined;
   readonly baseURL?: string | undefined;
   readonly timeoutMs: number;
+  /** --prompt-cache: the prompt goes as a text block with cache_control (attempts 2.. read it cached). */
+  readonly promptCache?: boolean;
   readonly retry?: RetryPolicy;
   readonly onEvent?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -88,6 +90,16 @@ interface MessagesAnswer {
   readonly usage: Usage | undefined;
 }
 
+/**
+ * The one user message: the prompt as plain content, or with --prompt-cache as a text block marked
+ * `cache_control: ephemeral` (a cache breakpoint at the prompt's end: the whole prompt is cached).
+ */
+export function anthropicUserMessage(prompt: string, cache: boolean): Anthropic.MessageParam {
+  return cache
+    ? { role: "user", content: [{ type: "text", text: prompt, cache_control: { type: "ephemeral" } }] }
+    : { role: "user", content: prompt };
+}
+
 /** 408/409/429/5xx (529 overloaded among them), an `overloaded_error` mid-stream, dropped connections. */
 export function isRetryableAnthropic(err: unknown): boolean {
   if (err instanceof APIUserAbortError || err instanceof APIConnectionTimeoutError) return false;
@@ -130,7 +142,7 @@ export function createAnthropicProposer(opts: AnthropicProposerOptions): Propose
       {
         model: opts.model,
         max_tokens: opts.maxOutputTokens,
-        messages: [{ role: "user", content: prompt }],
+        messages: [anthropicUserMessage(prompt, opts.promptCache === true)],
         ...(opts.thinkingBudget !== undefined
           ? { thinking: { type: "enabled", budget_tokens: opts.thinkingBudget } }
           : {}),

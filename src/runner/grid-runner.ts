@@ -338,7 +338,7 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
               const estimate = deps.budget.settleUnknown(reservation);
               return { p, spend: { costUsd: estimate.usd, estimatedTokens: estimate.tokens } };
             }
-            return { p, spend: { costUsd: deps.budget.settle(reservation, p?.usage) } };
+            return { p, spend: { costUsd: deps.budget.settle(reservation, p?.usage, p?.pricingMode) } };
           } catch (err) {
             if (!(err instanceof CallAbortedError)) {
               deps.budget.settle(reservation, undefined);

@@ -1,6 +1,7 @@
 import { UsageError } from "../../core/errors.js";
 import { preflightAnthropic } from "../anthropic-preflight.js";
 import { AnthropicRequestConfigSchema, createAnthropicProposer } from "../anthropic-proposer.js";
+import { createAnthropicBatchTransport } from "../batch/anthropic-batch.js";
 import { COMPACT_DATE_SNAPSHOT, type PriceTable } from "../pricing.js";
 import type { ProviderModule } from "../provider-module.js";
 import { packageVersion } from "../sdk-version.js";
@@ -69,6 +70,15 @@ export const anthropicProvider: ProviderModule = {
           apiKey: env.apiKey,
           baseURL: env.baseURL,
           timeoutMs: settings.timeoutS * 1000,
+          promptCache: settings.promptCache === true,
+          onEvent,
+        }),
+      createBatchTransport: (onEvent) =>
+        createAnthropicBatchTransport({
+          ...request,
+          apiKey: env.apiKey,
+          baseURL: env.baseURL,
+          promptCache: settings.promptCache === true,
           onEvent,
         }),
     };
