@@ -100,6 +100,18 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
   let quietTimer: NodeJS.Timeout | undefined;
   let gatherTimer: NodeJS.Timeout | undefined;
 
+  /** Each provider call gets a child of `life`, unlinked when it settles (the SDKs never remove theirs). */
+  const call = async <T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> => {
+    const child = new AbortController();
+    const forward = () => child.abort(life.signal.reason);
+    life.signal.addEventListener("abort", forward, { once: true });
+    try {
+      return await run(child.signal);
+    } finally {
+      life.signal.removeEventListener("abort", forward);
+    }
+  };
+
   const settle = (w: Waiter, p: Proposal | { error: unknown }) => {
     if (w.settled) return;
     w.settled = true;
@@ -153,7 +165,7 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
       for (;;) {
         let state: BatchState;
         try {
-          state = await opts.transport.retrieve(t.id, life.signal);
+          state = await call((s) => opts.transport.retrieve(t.id, s));
         } catch (err) {
           if (life.signal.aborted) return;
           emit("batch_poll_failed", {
@@ -185,7 +197,7 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
         await abortableSleep(wait, life.signal);
         wait = Math.min(maxPollMs, wait * 1.5);
       }
-      t.results = await opts.transport.results(t.id, life.signal);
+      t.results = await call((s) => opts.transport.results(t.id, s));
       deliver(t);
     } catch (err) {
       if (life.signal.aborted) return;
@@ -216,9 +228,11 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
     if (wave.length === 0) return;
     let id: string;
     try {
-      id = await opts.transport.submit(
-        wave.map((w) => w.item),
-        life.signal,
+      id = await call((s) =>
+        opts.transport.submit(
+          wave.map((w) => w.item),
+          s,
+        ),
       );
     } catch (err) {
       const error = `batch submission failed: ${err instanceof Error ? err.message : String(err)}`;
