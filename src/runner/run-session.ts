@@ -6,7 +6,7 @@ import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
 import { AttemptLog, attemptKey, latestByAttempt } from "../artifacts/attempts-jsonl.js";
 import { acquireRunLock } from "../artifacts/run-lock.js";
-import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
+import { costLine, summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
 import { ExitCode } from "../core/errors.js";
 import { type GridPoint, gridPointKey } from "../core/grid.js";
 import type { Price, PricingMode } from "../proposer/pricing.js";
@@ -246,7 +246,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       { jsonl: paths.jsonl, csv: paths.csv, summary: paths.summaryCsv, records: records.length },
       "artifacts written",
     );
-    input.stdout.write(`${summaryMarkdown(summary)}\n`);
+    input.stdout.write(`${summaryMarkdown(summary)}\n${costLine(summary)}\n`);
     const spent = budget.spent;
     input.stderr.write(
       `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}\n` +
