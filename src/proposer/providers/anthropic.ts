@@ -8,6 +8,10 @@ import { packageVersion } from "../sdk-version.js";
 import { flagOfOption } from "./options-error.js";
 
 /**
+ * Message Batches are half of every rate below, cache reads and writes included
+ * (https://platform.claude.com/docs/en/build-with-claude/batch-processing , "Pricing"): priceOfMode
+ * applies that to entries without a `batch` of their own.
+ *
  * List prices (USD / 1M tokens) as Anthropic published them when this was written: input, cache reads
  * (`cached_input`), 5-minute cache writes (`cache_write`), output (thinking included). Exact ids and
  * their dated snapshots (`claude-sonnet-4-5-20250929`) only; override with `--prices FILE`.
