@@ -70,7 +70,8 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       const provider = getProvider(settings.provider);
       const table = loadPriceTableOver(provider.prices, settings.pricesFile);
       const base = findPrice(table, settings.model, provider.snapshot);
-      process.stdout.write(
+      // On stderr: stdout stays the prompts alone (as without a key), for piping.
+      process.stderr.write(
         `${dryRunCostLines({ settings, base, prompts: await promptsOf(points, (p) => specForPoint(grid, p), grid.datasetDir) })}\n`,
       );
     }
