@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAnthropicBatchTransport } from "../../src/proposer/batch/anthropic-batch.js";
-import { batchesPathOf, readJournal } from "../../src/proposer/batch/batch-journal.js";
+import { appendJournal, batchesPathOf, readJournal } from "../../src/proposer/batch/batch-journal.js";
 import { customIdOf } from "../../src/proposer/batch/batch-transport.js";
 import { createBatchingProposer } from "../../src/proposer/batch/batching-proposer.js";
 import { createOpenAIBatchTransport } from "../../src/proposer/batch/openai-batch.js";
@@ -190,6 +190,23 @@ describe("batching proposer over OpenAI's Batch API (loopback /v1/files and /v1/
       expect(server.submissionsOf(customIdOf({ fn: "fn_a", length: l }, 1))).toBe(1);
     expect(answers.get(25)!.text).toBe(answerOf("prompt L=25"));
     expect(answers.get(25)!.meta).toMatchObject({ batch_id: "batch_1" });
+  });
+
+  it("a journalled batch the provider does not know (404) is not waited on: its requests go into a new batch", async () => {
+    const server = await serve({ script: () => ({ kind: "answer", text: "ok" }) });
+    const journal = batchesPathOf(join(tempDir(), "r.jsonl"));
+    appendJournal(journal, {
+      event: "submitted",
+      provider: "openai",
+      batch_id: "batch_from_elsewhere",
+      fingerprint: "fp1",
+      custom_ids: ["fn_a-L20-T1-a1"],
+      ts: new Date().toISOString(),
+    });
+    const answers = await wave(openaiProposer(server, journal), 1, [20]);
+    expect(answers.get(20)!.text).toBe("ok");
+    expect(server.batches).toHaveLength(1);
+    expect(server.submissionsOf("fn_a-L20-T1-a1")).toBe(1);
   });
 
   it("another config's journal entries are not reused", async () => {

@@ -36,6 +36,8 @@ export interface BatchingProposerOptions {
   readonly windowMs?: number;
   /** Times an item missing from its batch's results (expired, cancelled, transient error) is sent again. */
   readonly maxResubmits?: number;
+  /** Polls of a batch failing in a row before its requests go into a new batch (a 404 at once; default 8). */
+  readonly maxPollFailures?: number;
   /** Batch life: submitted, state changes, resubmissions (the progress line and runner.log). */
   readonly onEvent?: (event: string, fields: Record<string, unknown>) => void;
   readonly now?: () => number;
@@ -78,6 +80,7 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
   const maxPollMs = opts.maxPollMs ?? 60_000;
   const windowMs = opts.windowMs ?? 24 * 3600_000;
   const maxResubmits = opts.maxResubmits ?? 3;
+  const maxPollFailures = opts.maxPollFailures ?? 8;
   const emit = opts.onEvent ?? (() => {});
   const now = opts.now ?? Date.now;
   // The journal's batches of this config: the latest batch holding each custom id. Read on the first
@@ -161,6 +164,7 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
 
   const poll = async (t: Tracked): Promise<void> => {
     let wait = pollMs;
+    let failures = 0;
     try {
       for (;;) {
         let state: BatchState;
@@ -168,14 +172,23 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
           state = await call((s) => opts.transport.retrieve(t.id, s));
         } catch (err) {
           if (life.signal.aborted) return;
-          emit("batch_poll_failed", {
-            batch_id: t.id,
-            error: err instanceof Error ? err.message : String(err),
-          });
+          const error = err instanceof Error ? err.message : String(err);
+          emit("batch_poll_failed", { batch_id: t.id, error });
+          // The provider does not know it (a journal from another account or endpoint), or polling
+          // keeps failing: its requests go into a new batch.
+          if ((err as { status?: unknown }).status === 404 || ++failures > maxPollFailures) {
+            tracked.delete(t.id);
+            for (const [cid, w] of t.waiters) {
+              t.waiters.delete(cid);
+              if (!w.settled) again(w, `polling failed: ${error}`, t.id);
+            }
+            return;
+          }
           await abortableSleep(wait, life.signal);
           wait = Math.min(maxPollMs, wait * 1.5);
           continue;
         }
+        failures = 0;
         if ([...t.waiters.values()].every((w) => w.settled)) {
           // Nobody waits on it any more (Ctrl-C): stop polling; a later request polls it again.
           tracked.delete(t.id);
