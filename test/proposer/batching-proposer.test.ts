@@ -203,7 +203,25 @@ describe("batching proposer over OpenAI's Batch API (loopback /v1/files and /v1/
       custom_ids: ["fn_a-L20-T1-a1"],
       ts: new Date().toISOString(),
     });
-    const answers = await wave(openaiProposer(server, journal), 1, [20]);
+    const p = createBatchingProposer({
+      id: "openai:gpt-5",
+      transport: createOpenAIBatchTransport({
+        ...PAPER_REQUEST_DEFAULTS,
+        apiKey: "k",
+        baseURL: server.url,
+        retry: NO_RETRY,
+      }),
+      journal,
+      fingerprint: "fp1",
+      maxPollFailures: 1_000_000, // only the 404 ends the wait
+      ...FAST,
+    });
+    const answers = await Promise.race([
+      wave(p, 1, [20]),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("still waiting on the unknown batch")), 5000),
+      ),
+    ]);
     expect(answers.get(20)!.text).toBe("ok");
     expect(server.batches).toHaveLength(1);
     expect(server.submissionsOf("fn_a-L20-T1-a1")).toBe(1);
