@@ -67,6 +67,25 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
     ]);
   });
 
+  it("--max-cost-usd reserves at batch rates: a cap one standard-rate wave would break runs the grid", async () => {
+    const server = await startBatchServer({ script: twoWaves });
+    open.push(server);
+    const cwd = tempDir();
+    // A call's worst case (about 1900 prompt tokens, 20000 output tokens, gpt-5): $0.10 at batch rates,
+    // $0.20 at standard ones. $0.45 holds a wave of 4 at batch rates, not at standard ones (exit 3).
+    const res = await runCli(
+      [...smallGrid(3), "--batch-api", "--batch-poll", "0.05", "--max-cost-usd", "0.45"],
+      cwd,
+      { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url },
+    );
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    expect(server.batches.map((b) => b.items.length)).toEqual([4, 4]);
+    const manifest = JSON.parse(readFileSync(join(cwd, "run_manifest.json"), "utf8")) as {
+      sessions: { config: { price: unknown } }[];
+    };
+    expect(manifest.sessions[0]!.config.price).toEqual({ input: 0.625, cached_input: 0.0625, output: 5 });
+  });
+
   it("kill -9 mid-batch, then resume: the batch is polled again, zero duplicate submissions", async () => {
     let release = false;
     const server = await startBatchServer({ script: twoWaves, release: () => release });
