@@ -40,6 +40,12 @@ export interface GridPointSummary {
   readonly solved_rate: number | null;
   /** `validation` (ERM, the default) or `test` (report --select-by-test-accuracy: optimistic). */
   readonly selection: SelectionRule;
+  /** Input tokens read from the prompt cache (priced at the cached rate), over every attempt. */
+  readonly cached_tokens: number;
+  /** Input tokens written to the prompt cache (Anthropic), over every attempt. */
+  readonly cache_write_tokens: number;
+  /** cost_usd / attempts (null: a cost unknown, or no attempt). */
+  readonly cost_per_attempt_usd: number | null;
 }
 
 /** How a trial's program is chosen: ERM on validation (the paper's), or by test accuracy (optimistic). */
@@ -100,6 +106,10 @@ export function summarise(
       test_acc_ci95_low: stats.low,
       test_acc_ci95_high: stats.high,
       selection: rule,
+      cached_tokens: sum(list.map((r) => r.usage.cached_tokens)),
+      cache_write_tokens: sum(list.map((r) => r.usage.cache_write_tokens ?? 0)),
+      cost_per_attempt_usd:
+        costs.some((c) => c === null) || list.length === 0 ? null : sum(costs as number[]) / list.length,
       solved_rate: selections.length
         ? selections.filter((x) => x?.test_acc === 1).length / selections.length
         : null,
@@ -158,6 +168,9 @@ export const SUMMARY_COLUMNS = [
   "test_acc_ci95_high",
   "solved_rate",
   "selection",
+  "cached_tokens",
+  "cache_write_tokens",
+  "cost_per_attempt_usd",
 ] as const;
 
 export function summaryCsv(rows: readonly GridPointSummary[]): string {
@@ -167,6 +180,7 @@ export function summaryCsv(rows: readonly GridPointSummary[]): string {
       solved: r.solved ? "True" : "False",
       stopped_early: r.stopped_early ? "True" : "False",
       cost_usd: r.cost_usd === null ? "" : Number(r.cost_usd.toFixed(6)),
+      cost_per_attempt_usd: r.cost_per_attempt_usd === null ? "" : Number(r.cost_per_attempt_usd.toFixed(6)),
       duration_ms: Math.round(r.duration_ms),
       test_acc_std: r.test_acc_std ?? "",
       test_acc_ci95_low: r.test_acc_ci95_low ?? "",
@@ -199,6 +213,48 @@ export function summaryMarkdown(rows: readonly GridPointSummary[]): string {
     );
   }
   return lines.join("\n");
+}
+
+/** What a set of grid points cost: in total, per grid point, per solved grid point (validation 1.0). */
+export interface CostTotals {
+  /** null: some attempt's cost is unknown (no price for the model). */
+  readonly costUsd: number | null;
+  readonly points: number;
+  readonly solved: number;
+  readonly attempts: number;
+  readonly perPointUsd: number | null;
+  /** null also when nothing was solved. */
+  readonly perSolvedUsd: number | null;
+  readonly cachedTokens: number;
+  readonly inputTokens: number;
+}
+
+export function costTotals(rows: readonly GridPointSummary[]): CostTotals {
+  const known = !rows.some((r) => r.cost_usd === null);
+  const costUsd = known ? sum(rows.map((r) => r.cost_usd ?? 0)) : null;
+  const solved = rows.filter((r) => r.solved).length;
+  return {
+    costUsd,
+    points: rows.length,
+    solved,
+    attempts: sum(rows.map((r) => r.attempts)),
+    perPointUsd: costUsd === null || rows.length === 0 ? null : costUsd / rows.length,
+    perSolvedUsd: costUsd === null || solved === 0 ? null : costUsd / solved,
+    cachedTokens: sum(rows.map((r) => r.cached_tokens)),
+    inputTokens: sum(rows.map((r) => r.input_tokens)),
+  };
+}
+
+/** One line under the summary table: the run's cost per attempt, grid point and solved grid point. */
+export function costLine(rows: readonly GridPointSummary[]): string {
+  const t = costTotals(rows);
+  const usd = (x: number | null) => (x === null ? "?" : `$${x.toFixed(4)}`);
+  return (
+    `Cost: ${usd(t.costUsd)} for ${t.attempts} attempt(s) over ${t.points} grid point(s): ` +
+    `${usd(t.costUsd === null || t.attempts === 0 ? null : t.costUsd / t.attempts)} per attempt, ` +
+    `${usd(t.perPointUsd)} per grid point, ${usd(t.perSolvedUsd)} per solved grid point (${t.solved} solved); ` +
+    `${t.cachedTokens} of ${t.inputTokens} input tokens read from the prompt cache`
+  );
 }
 
 /** results_summary.csv and results_summary.json side by side. */

@@ -1,9 +1,15 @@
 import type { GridPoint } from "../core/grid.js";
 import { buildDatasets } from "../dataset/build-pool.js";
 import { checkSpec, specForPoint, specsForGrid } from "../dataset/spec.js";
+import { loadOrBuildDataset } from "../dataset/store.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import { estimateGridCost } from "../proposer/cost-estimate.js";
+import type { Price } from "../proposer/pricing.js";
+import { estimateInputTokens } from "../runner/grid-runner.js";
+import type { RunSettings } from "../runner/run-config.js";
 import { getTask } from "../tasks/registry.js";
 import { promptAlphabet } from "../tasks/task.js";
+import { requestedPricingMode } from "./cost-options.js";
 import type { GridOptions } from "./grid-options.js";
 
 /**
@@ -34,4 +40,44 @@ export async function runDryRun(
     );
     out.write("\n\n");
   }
+}
+
+/** The prompt of each grid point (trials included), from its dataset on disk (built by the dry run). */
+export async function promptsOf(
+  points: readonly GridPoint[],
+  specOf: (p: GridPoint) => ReturnType<typeof specForPoint>,
+  datasetDir: string,
+): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of points) {
+    const { dataset } = await loadOrBuildDataset(specOf(p), datasetDir);
+    out.push(buildPaperPrompt(dataset.train, { decimal: dataset.decimal, length: dataset.length }));
+  }
+  return out;
+}
+
+/**
+ * What `run --dry-run` prints about money before anything is spent: the grid's cost when every attempt
+ * is used with every output token (an upper bound) at the chosen options (--batch-api, --service-tier,
+ * --prompt-cache), beside the same at standard rates without the cache.
+ */
+export function dryRunCostLines(o: {
+  settings: RunSettings;
+  base: Price | undefined;
+  prompts: readonly string[];
+}): string {
+  const s = o.settings;
+  const head = `estimated cost, upper bound (${o.prompts.length} grid point(s) x ${s.attempts} attempt(s), ${s.maxOutputTokens} output tokens each, ${s.model})`;
+  if (o.base === undefined)
+    return `${head}: no price known for --model ${s.model}; give one with --prices FILE`;
+  const inputTokens = o.prompts.map(estimateInputTokens);
+  const common = { inputTokens, attempts: s.attempts, outputTokens: s.maxOutputTokens, price: o.base };
+  const mode = requestedPricingMode(s);
+  const chosen = estimateGridCost({ ...common, mode, cache: s.promptCache });
+  const standard = estimateGridCost({ ...common, mode: "standard", cache: false });
+  const usd = (x: number | undefined) => (x === undefined ? "unknown (no rate for it)" : `$${x.toFixed(2)}`);
+  return [
+    `${head}: ${usd(chosen.usd)} at ${mode} rates${s.promptCache ? " with the prompt cache (attempts 2.. at the cached rate)" : ""}; ${chosen.calls} call(s), ${chosen.inputTokens} input tokens (estimated from the prompts' length)`,
+    `  at standard rates without the prompt cache: ${usd(standard.usd)}`,
+  ].join("\n");
 }

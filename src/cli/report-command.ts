@@ -7,7 +7,7 @@ import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
 import { attemptKey, latestByAttempt, readAttemptsJsonl } from "../artifacts/attempts-jsonl.js";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
-import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
+import { costLine, summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
 import { writeFileAtomic } from "../artifacts/write-file-atomic.js";
 import { ExitCode, UsageError } from "../core/errors.js";
 import { renderHtmlReport } from "../report/html-report.js";
@@ -109,7 +109,7 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
     join(dirname(outSummary), `${outSummary.replace(/^.*\//, "").replace(/\.csv$/, "")}.json`),
     summary,
   );
-  process.stdout.write(`${summaryMarkdown(summary)}\n`);
+  process.stdout.write(`${summaryMarkdown(summary)}\n${costLine(summary)}\n`);
   const written = [outCsv, outSummary];
   if (typeof opts.html === "string" || typeof opts.md === "string") {
     const model = buildReportModel(records, rule);

@@ -15,7 +15,17 @@ import { specForPoint } from "../dataset/spec.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
-import { findPrice, loadPriceTableOver, type Price, priceForBudget } from "../proposer/pricing.js";
+import { batchesPathOf } from "../proposer/batch/batch-journal.js";
+import type { BatchTransport } from "../proposer/batch/batch-transport.js";
+import { createBatchingProposer } from "../proposer/batch/batching-proposer.js";
+import {
+  findPrice,
+  loadPriceTableOver,
+  type Price,
+  type PricingMode,
+  priceForBudget,
+  priceOfMode,
+} from "../proposer/pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
 import { anyProviderKey, getProvider, providerEnv } from "../proposer/registry.js";
 import { runFingerprint } from "../runner/fingerprint.js";
@@ -35,7 +45,8 @@ import { promptAlphabet } from "../tasks/task.js";
 import { extractCode } from "../verify/extract.js";
 import { probePython } from "../verify/python-probe.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
-import { runDryRun } from "./dry-run.js";
+import { batchEventLine, checkCostFlags, requestedPricingMode, reservationPrice } from "./cost-options.js";
+import { dryRunCostLines, promptsOf, runDryRun } from "./dry-run.js";
 import { readGridOptions } from "./grid-options.js";
 import { sandboxChoice } from "./sandbox-option.js";
 
@@ -53,8 +64,18 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const points = shardPoints(expandTrials(allPoints, settings.trials), shard);
   // One dataset per (task, length), whatever the trials.
   const dataPoints = distinctPoints(points);
+  checkCostFlags(settings, settings.provider === "enumerative" ? undefined : getProvider(settings.provider));
   if (settings.dryRun) {
     await runDryRun(grid, process.stdout, dataPoints);
+    if (settings.provider !== "enumerative") {
+      const provider = getProvider(settings.provider);
+      const table = loadPriceTableOver(provider.prices, settings.pricesFile);
+      const base = findPrice(table, settings.model, provider.snapshot);
+      // On stderr: stdout stays the prompts alone (as without a key), for piping.
+      process.stderr.write(
+        `${dryRunCostLines({ settings, base, prompts: await promptsOf(points, (p) => specForPoint(grid, p), grid.datasetDir) })}\n`,
+      );
+    }
     return ExitCode.ok;
   }
   const envOut = {
@@ -78,6 +99,8 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   // Made after the pre-flight: a run refused before it starts leaves no runner.log behind.
   let logger: Logger | undefined;
   let price: Price | undefined;
+  let basePrice: Price | undefined;
+  let batchTransport: BatchTransport | undefined;
   let fingerprintConfig: Record<string, unknown>;
   // The proposer's SDK version(s) and base URL, for the manifest and the log (none: the enumerator).
   let sdkVersions: Record<string, string> = {};
@@ -87,11 +110,18 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     const provider = getProvider(settings.provider);
     const baseUrlFlag = typeof opts.baseUrl === "string" ? opts.baseUrl : undefined;
     const configured = provider.resolve(settings, providerEnv(provider, process.env, baseUrlFlag));
+    checkCostFlags(settings, provider, configured);
     const table = loadPriceTableOver(provider.prices, settings.pricesFile);
-    price =
+    basePrice =
       settings.maxCostUsd !== undefined
         ? priceForBudget(table, settings.model, provider.snapshot)
         : findPrice(table, settings.model, provider.snapshot);
+    // Reservations at the rates of the mode asked for (batch, flex...); each call settles at its own.
+    price = basePrice && reservationPrice(basePrice, settings);
+    if (settings.maxCostUsd !== undefined && price === undefined)
+      throw new UsageError(
+        `--max-cost-usd: no ${requestedPricingMode(settings)} price known for --model ${settings.model}; give one with --prices FILE ({"${settings.model}": {"input": ..., "output": ..., "${requestedPricingMode(settings)}": {"input": ..., "output": ...}}})`,
+      );
     if (settings.preflight) await configured.preflight();
     else configured.requireKey();
     logger = createRunLogger(paths.log, settings.logLevel);
@@ -99,6 +129,10 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     fingerprintConfig = { ...configured.fingerprint, data, python };
     // Retries and background cancels go to runner.log.
     proposer = configured.createProposer((event, fields) => log.warn({ ...fields, event }, event));
+    if (settings.batchApi)
+      batchTransport = configured.createBatchTransport?.((event, fields) =>
+        log.warn({ ...fields, event }, event),
+      );
     sdkVersions = provider.sdkVersions();
     baseURL = configured.baseURL;
   } else {
@@ -123,6 +157,23 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const legacyFingerprint = runFingerprint(withoutPython);
   logger ??= createRunLogger(paths.log, settings.logLevel);
   const runLog = logger;
+  if (batchTransport !== undefined) {
+    // --batch-api: the provider's proposer is replaced by one that sends each wave as a batch.
+    proposer = createBatchingProposer({
+      id: proposer.id,
+      transport: batchTransport,
+      journal: batchesPathOf(paths.jsonl),
+      fingerprint,
+      fresh: settings.fresh,
+      windowMs: settings.batchWindowH * 3600_000,
+      ...(settings.batchPollS !== undefined ? { pollMs: settings.batchPollS * 1000 } : {}),
+      onEvent: (event, fields) => {
+        runLog.info({ ...fields, event }, event);
+        const line = batchEventLine(event, fields);
+        if (line !== undefined) process.stderr.write(`llm-erm: ${line}\n`);
+      },
+    });
+  }
   runLog.info(
     {
       points: points.map((p) => `${p.fn}|L=${p.length}`),
@@ -251,6 +302,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       ...(settings.maxCostUsd !== undefined ? { maxCostUsd: settings.maxCostUsd } : {}),
       ...(settings.maxTokens !== undefined ? { maxTokens: settings.maxTokens } : {}),
       ...(price ? { price } : {}),
+      ...(basePrice ? { priceOfMode: (mode: PricingMode) => priceOfMode(basePrice, mode) } : {}),
       proposer,
       makeVerifier: () =>
         createVerifier({

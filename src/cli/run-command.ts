@@ -5,7 +5,9 @@ import { DEFAULT_PROVIDER, getProvider, PROVIDER_IDS, providerKeyNames } from ".
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
   DEFAULT_MODEL,
+  FLEX_FALLBACKS,
   REASONING_EFFORTS,
+  SERVICE_TIERS,
   TOOL_CHOICES,
   VERBOSITIES,
 } from "../proposer/request-options.js";
@@ -149,6 +151,42 @@ export function registerRunCommand(program: Command): void {
       new Option(
         "--background",
         "create responses in background mode and poll (for long reasoning calls; default: off)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--batch-api",
+        "openai and anthropic: send each wave of attempts (attempt k of every unsolved grid point) as one batch at the batch price (about half); polled, resumable after a kill without submitting again; --timeout does not apply (default: off)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--batch-window <hours>",
+        "with --batch-api: hours to wait for a batch before cancelling it and recording its unfinished attempts as failed (default and most: 24, OpenAI's completion_window)",
+      ).argParser(positiveNumber("--batch-window")),
+    )
+    .addOption(
+      new Option(
+        "--batch-poll <s>",
+        "with --batch-api: seconds before a batch's first poll; the wait grows 1.5x up to 60 s (default: 5)",
+      ).argParser(positiveNumber("--batch-poll")),
+    )
+    .addOption(
+      new Option(
+        "--service-tier <tier>",
+        `openai: ${SERVICE_TIERS.join(" | ")} sent as service_tier, recorded per attempt and priced by the tier that served it (flex: about half; default: not sent)`,
+      ).argParser(choice("--service-tier", SERVICE_TIERS)),
+    )
+    .addOption(
+      new Option(
+        "--flex-fallback <how>",
+        `with --service-tier flex, a call refused for capacity (429): ${FLEX_FALLBACKS.join(" | ")} (auto: send it again at once with service_tier auto, standard price; retry: back off and retry flex; fail: record the attempt as failed; default: auto)`,
+      ).argParser(choice("--flex-fallback", FLEX_FALLBACKS)),
+    )
+    .addOption(
+      new Option(
+        "--prompt-cache",
+        "openai: prompt_cache_key per grid point; anthropic: cache_control on the prompt; attempts 2.. of a grid point read the prompt from the cache at the cached rate (default: off)",
       ),
     )
     .addOption(

@@ -68,8 +68,21 @@ const CODE_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-/** The Messages request for one prompt (streamed or not): what the server receives. */
-export function anthropicMessageParams(prompt: string, opts: AnthropicRequestConfig) {
+/**
+ * The one user message: the prompt as plain content, or with --prompt-cache as a text block marked
+ * `cache_control: ephemeral` (a cache breakpoint at the prompt's end: the whole prompt is cached).
+ */
+export function anthropicUserMessage(prompt: string, cache: boolean) {
+  return cache
+    ? {
+        role: "user" as const,
+        content: [{ type: "text" as const, text: prompt, cache_control: { type: "ephemeral" as const } }],
+      }
+    : { role: "user" as const, content: prompt };
+}
+
+/** The Messages request for one prompt (streamed, plain or in a batch): what the server receives. */
+export function anthropicMessageParams(prompt: string, opts: AnthropicRequestConfig, cache = false) {
   const outputConfig = {
     ...(opts.effort !== undefined ? { effort: opts.effort } : {}),
     ...(opts.structuredOutput ? { format: { type: "json_schema" as const, schema: CODE_SCHEMA } } : {}),
@@ -77,7 +90,7 @@ export function anthropicMessageParams(prompt: string, opts: AnthropicRequestCon
   return {
     model: opts.model,
     max_tokens: opts.maxOutputTokens,
-    messages: [{ role: "user" as const, content: prompt }],
+    messages: [anthropicUserMessage(prompt, cache)],
     ...(opts.thinkingBudget !== undefined
       ? { thinking: { type: "enabled" as const, budget_tokens: opts.thinkingBudget } }
       : {}),
@@ -92,6 +105,8 @@ export interface AnthropicProposerOptions extends AnthropicRequestConfig {
   readonly timeoutMs: number;
   /** Streamed Messages (default) or one plain JSON message. */
   readonly stream?: boolean;
+  /** --prompt-cache: the prompt goes as a text block with cache_control (attempts 2.. read it cached). */
+  readonly promptCache?: boolean;
   readonly retry?: RetryPolicy;
   readonly onEvent?: (event: string, fields: Record<string, unknown>) => void;
 }
@@ -127,6 +142,12 @@ export function anthropicUsage(u: WireUsage): Usage {
     cacheWrite: write,
     reasoning: u.output_tokens_details?.thinking_tokens ?? 0,
   });
+}
+
+/** A usage object as any SDK type or JSON carries it, read through the wire schema; undefined when unreadable. */
+export function anthropicUsageOf(raw: unknown): Usage | undefined {
+  const parsed = WireUsage.safeParse(raw);
+  return parsed.success ? anthropicUsage(parsed.data) : undefined;
 }
 
 /** A content block as read (text, thinking, a server tool's use or its result); other fields ignored. */
@@ -344,7 +365,7 @@ export function createAnthropicProposer(opts: AnthropicProposerOptions): Propose
 
   const stream = opts.stream ?? true;
   const call = async (prompt: string, signal: AbortSignal): Promise<MessagesAnswer> => {
-    const params = anthropicMessageParams(prompt, opts);
+    const params = anthropicMessageParams(prompt, opts, opts.promptCache === true);
     const reader = new MessageReader();
     if (stream) {
       const events = await client.messages.create(

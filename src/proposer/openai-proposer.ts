@@ -5,15 +5,20 @@ import {
   interpretResponse,
   isTerminalStatus,
   type OpenAIRequestConfig,
+  promptCacheKeyOf,
+  type RequestExtras,
 } from "./openai-request.js";
 import {
   abortableSleep,
   DEFAULT_RETRY_POLICY,
   describeError,
+  isRetryable,
   type RetryPolicy,
+  retryAfterMs,
   withRetry,
 } from "./openai-retry.js";
 import { normaliseUsage } from "./openai-usage.js";
+import { pricingModeOf } from "./pricing.js";
 import {
   CallAbortedError,
   type Proposal,
@@ -22,6 +27,8 @@ import {
   type ProposerSession,
   type Usage,
 } from "./proposer.js";
+import type { FlexFallback, ServiceTier } from "./request-options.js";
+import { withRetryBy } from "./retry.js";
 
 export interface OpenAIProposerOptions extends OpenAIRequestConfig {
   /** A ready client (tests, custom fetch); else one is made from apiKey/baseURL with the SDK's retries off. */
@@ -35,7 +42,19 @@ export interface OpenAIProposerOptions extends OpenAIRequestConfig {
   readonly pollIntervalMs?: number;
   readonly retry?: RetryPolicy;
   readonly onEvent?: (event: string, fields: Record<string, unknown>) => void;
+  /** --service-tier: sent as service_tier (undefined: not sent). */
+  readonly serviceTier?: ServiceTier | undefined;
+  /** With flex: what a call refused for capacity does (default auto). */
+  readonly flexFallback?: FlexFallback | undefined;
+  /** --prompt-cache: prompt_cache_key per grid point. */
+  readonly promptCache?: boolean | undefined;
 }
+
+/** A flex call refused for lack of capacity: 429 "Resource Unavailable" (not a rate limit). */
+export const isFlexUnavailable = (err: unknown): boolean =>
+  err instanceof APIError &&
+  err.status === 429 &&
+  /resource.?unavailable/i.test(`${err.code ?? ""} ${err.message}`);
 
 /** An OpenAI client whose retries are ours (maxRetries 0). Never logs the key. */
 export function createOpenAIClient(opts: { apiKey?: string; baseURL?: string; timeoutMs: number }): OpenAI {
@@ -101,33 +120,66 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
   const pollMs = opts.pollIntervalMs ?? 2000;
   const emit = opts.onEvent ?? (() => {});
 
-  const callSync = (prompt: string, signal: AbortSignal) =>
-    withRetry(
-      () =>
-        withChildSignal(signal, (s) =>
-          client.responses.create(buildResponsesRequest(prompt, opts), {
-            signal: s,
-            timeout: opts.timeoutMs,
-          }),
-        ),
-      retry,
-      { signal, onRetry: (info) => emit("retry", info) },
-    );
+  /**
+   * One create call with retries. With --service-tier flex, a 429 "Resource Unavailable" is not retried
+   * unless --flex-fallback retry: `auto` sends the call again at once with service_tier auto (recorded
+   * in meta.flex_fallback), `fail` lets it fail the attempt.
+   */
+  const create = async (
+    prompt: string,
+    signal: AbortSignal,
+    extra: RequestExtras,
+    meta: Record<string, unknown>,
+    background: boolean,
+    timeout: number,
+  ) => {
+    const once = (x: RequestExtras) =>
+      withRetryBy(
+        () =>
+          withChildSignal(signal, (s) =>
+            client.responses.create(buildResponsesRequest(prompt, opts, background, x), {
+              signal: s,
+              timeout,
+            }),
+          ),
+        retry,
+        {
+          signal,
+          onRetry: (info) => emit("retry", info),
+          isRetryable: (err) =>
+            isRetryable(err) &&
+            !(x.serviceTier === "flex" && flexFallback !== "retry" && isFlexUnavailable(err)),
+          retryAfterMs: (err) => (err instanceof APIError ? retryAfterMs(err.headers) : undefined),
+          describe: describeError,
+        },
+      );
+    try {
+      return await once(extra);
+    } catch (err) {
+      if (extra.serviceTier !== "flex" || flexFallback !== "auto" || !isFlexUnavailable(err)) throw err;
+      emit("flex_fallback", { error: describeError(err), to: "auto" });
+      meta.flex_fallback = "auto";
+      return once({ ...extra, serviceTier: "auto" });
+    }
+  };
+  const flexFallback = opts.flexFallback ?? "auto";
 
-  const callBackground = async (prompt: string, signal: AbortSignal, meta: Record<string, unknown>) => {
+  const callSync = (
+    prompt: string,
+    signal: AbortSignal,
+    extra: RequestExtras,
+    meta: Record<string, unknown>,
+  ) => create(prompt, signal, extra, meta, false, opts.timeoutMs);
+
+  const callBackground = async (
+    prompt: string,
+    signal: AbortSignal,
+    extra: RequestExtras,
+    meta: Record<string, unknown>,
+  ) => {
     const deadline = Date.now() + opts.timeoutMs;
     const rpcTimeout = Math.min(opts.timeoutMs, 60_000);
-    let r = await withRetry(
-      () =>
-        withChildSignal(signal, (s) =>
-          client.responses.create(buildResponsesRequest(prompt, opts, true), {
-            signal: s,
-            timeout: rpcTimeout,
-          }),
-        ),
-      retry,
-      { signal, onRetry: (info) => emit("retry", info) },
-    );
+    let r = await create(prompt, signal, extra, meta, true, rpcTimeout);
     meta.response_id = r.id;
     let polls = 0;
     let cancelled = false;
@@ -201,12 +253,22 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
         async next(): Promise<Proposal> {
           const started = performance.now();
           const meta: Record<string, unknown> = {};
+          const extra: RequestExtras = {
+            ...(opts.serviceTier !== undefined ? { serviceTier: opts.serviceTier } : {}),
+            ...(opts.promptCache ? { promptCacheKey: promptCacheKeyOf(ctx.gridPoint) } : {}),
+          };
+          if (opts.serviceTier !== undefined) meta.service_tier_requested = opts.serviceTier;
           let interpreted: InterpretedResponse;
+          let servedTier: unknown;
           try {
             const r = opts.background
-              ? await callBackground(ctx.prompt, ctx.signal, meta)
-              : await callSync(ctx.prompt, ctx.signal);
+              ? await callBackground(ctx.prompt, ctx.signal, extra, meta)
+              : await callSync(ctx.prompt, ctx.signal, extra, meta);
             meta.response_id = r.id;
+            // The tier that served it (OpenAI says it when service_tier was sent), else the one asked for.
+            servedTier =
+              r.service_tier ?? (meta.flex_fallback === "auto" ? "auto" : (opts.serviceTier ?? undefined));
+            if (servedTier !== undefined && servedTier !== null) meta.service_tier = servedTier;
             interpreted = interpretResponse(r);
           } catch (err) {
             if (ctx.signal.aborted) {
@@ -227,6 +289,7 @@ export function createOpenAIProposer(opts: OpenAIProposerOptions): Proposer {
           }
           meta.status = interpreted.status;
           return {
+            pricingMode: pricingModeOf(servedTier, false),
             text: interpreted.text,
             ...(interpreted.usageReported ? { usage: interpreted.usage } : { usageUnknown: true }),
             toolUses: interpreted.toolUses,

@@ -64,6 +64,7 @@ export function buildResponsesRequest(
   prompt: string,
   cfg: OpenAIRequestConfig,
   background = false,
+  extra: RequestExtras = {},
 ): OpenAI.Responses.ResponseCreateParamsNonStreaming {
   const text: OpenAI.Responses.ResponseTextConfig = {};
   if (cfg.verbosity !== undefined) text.verbosity = cfg.verbosity;
@@ -79,8 +80,22 @@ export function buildResponsesRequest(
     ...(cfg.codeInterpreter ? { tools: [{ type: "code_interpreter", container: { type: "auto" } }] } : {}),
     ...(Object.keys(text).length > 0 ? { text } : {}),
     ...(background ? { background: true } : {}),
+    ...(extra.serviceTier !== undefined ? { service_tier: extra.serviceTier } : {}),
+    ...(extra.promptCacheKey !== undefined ? { prompt_cache_key: extra.promptCacheKey } : {}),
   };
 }
+
+/** What a request carries besides the paper's fields (absent: not sent, the paper's request). */
+export interface RequestExtras {
+  /** `service_tier` (--service-tier). */
+  readonly serviceTier?: "auto" | "default" | "flex" | "priority";
+  /** `prompt_cache_key` (--prompt-cache): one per grid point, so its attempts share a cache. */
+  readonly promptCacheKey?: string;
+}
+
+/** The prompt cache key of a grid point: its trials share the prompt, so they share the key. */
+export const promptCacheKeyOf = (p: { readonly fn: string; readonly length: number }): string =>
+  `llm-erm-${p.fn}-L${p.length}`;
 
 /** What one finished response means for an attempt. */
 export interface InterpretedResponse {

@@ -8,13 +8,58 @@ import type { Usage } from "./proposer.js";
  * output_tokens). `cached_input` prices cache reads (default: input), `cache_write` cache writes
  * (default: input).
  */
-export const PriceSchema = z.object({
+const RatesSchema = z.object({
   input: z.number().nonnegative(),
   cached_input: z.number().nonnegative().optional(),
   cache_write: z.number().nonnegative().optional(),
   output: z.number().nonnegative(),
 });
+/** The standard rates, and optionally a processing mode's own (batch, flex, priority): same fields. */
+export const PriceSchema = RatesSchema.extend({
+  /** Batch API rates (OpenAI Batch, Anthropic Message Batches); absent: half of every standard rate. */
+  batch: RatesSchema.optional(),
+  /** OpenAI `service_tier: "flex"`; absent: half of every standard rate (as OpenAI lists it). */
+  flex: RatesSchema.optional(),
+  /** OpenAI `service_tier: "priority"`; absent: unknown (no cost, and --max-cost-usd refuses). */
+  priority: RatesSchema.optional(),
+});
 export type Price = z.infer<typeof PriceSchema>;
+/** How a call was processed, for its price: standard (sync/background/`auto`/`default`), batch, or a tier. */
+export type PricingMode = "standard" | "batch" | "flex" | "priority";
+
+const halved = (p: Price): Price => ({
+  input: p.input / 2,
+  ...(p.cached_input !== undefined ? { cached_input: p.cached_input / 2 } : {}),
+  ...(p.cache_write !== undefined ? { cache_write: p.cache_write / 2 } : {}),
+  output: p.output / 2,
+});
+
+/**
+ * The rates of one processing mode: the table's own for it, else what the providers publish as the
+ * rule (the Batch API and flex are half of every standard rate, cache reads and writes included:
+ * https://openai.com/api/pricing/ , https://platform.claude.com/docs/en/build-with-claude/batch-processing );
+ * priority has no rule: undefined unless the table gives it.
+ */
+export function priceOfMode(price: Price, mode: PricingMode): Price | undefined {
+  const standard: Price = {
+    input: price.input,
+    ...(price.cached_input !== undefined ? { cached_input: price.cached_input } : {}),
+    ...(price.cache_write !== undefined ? { cache_write: price.cache_write } : {}),
+    output: price.output,
+  };
+  if (mode === "standard") return standard;
+  if (mode === "priority") return price.priority;
+  return price[mode] ?? halved(standard);
+}
+
+/**
+ * The mode a response was served in, from the `service_tier` it reports (OpenAI answers with the tier
+ * actually used: `flex`, `priority`, `default`...); `batch` for a batch result whatever it says.
+ */
+export function pricingModeOf(serviceTier: unknown, batch: boolean): PricingMode {
+  if (batch) return "batch";
+  return serviceTier === "flex" || serviceTier === "priority" ? serviceTier : "standard";
+}
 export const PriceTableSchema = z.record(z.string(), PriceSchema);
 export type PriceTable = z.infer<typeof PriceTableSchema>;
 

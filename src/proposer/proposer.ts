@@ -43,6 +43,11 @@ export interface Proposal {
   readonly toolUses?: number;
   readonly toolResultsChars?: number;
   readonly durationMs: number;
+  /**
+   * How the call was processed, for its price (the batch API, a service tier); absent: standard.
+   * The budget prices the call's usage at this mode's rates.
+   */
+  readonly pricingMode?: "standard" | "batch" | "flex" | "priority";
   /** Proposer-specific facts kept in the attempt record (response id, enumeration progress...). */
   readonly meta?: Readonly<Record<string, unknown>>;
 }

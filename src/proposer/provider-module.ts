@@ -3,6 +3,7 @@
  * its own so that providers and the registry do not import each other.
  */
 import { UsageError } from "../core/errors.js";
+import type { BatchTransport } from "./batch/batch-transport.js";
 import type { PriceTable } from "./pricing.js";
 import type { Proposer } from "./proposer.js";
 import type { ProviderSettings, RequestDefaults } from "./request-options.js";
@@ -27,6 +28,8 @@ export interface ResolvedProvider {
   /** Without the pre-flight: only that the key it needs is set. */
   requireKey(): void;
   createProposer(onEvent: (event: string, fields: Record<string, unknown>) => void): Proposer;
+  /** The provider's batch API (`--batch-api`); absent: the provider has none here. */
+  createBatchTransport?(onEvent: (event: string, fields: Record<string, unknown>) => void): BatchTransport;
 }
 
 /** One provider: its id, key and base-URL variables, defaults, prices, SDK, and how to configure it. */

@@ -42,11 +42,12 @@ export function renderHtmlReport(model: ReportModel, opts: HtmlReportOptions = {
 }
 
 function runsTable(model: ReportModel, colour: (i: number) => string): string {
+  const usd = (x: number | null) => (x === null ? "unknown" : `$${x.toFixed(4)}`);
   const rows = model.runs.map(
     (r, i) =>
-      `<tr><td><span class="swatch" style="background:${colour(i)}"></span>${esc(r.label)}</td><td class="num">${r.points.length}</td><td class="num">${r.solved}</td><td class="num">${r.tokens.toLocaleString("en-US")}</td><td class="num">${r.costUsd === null ? "unknown" : `$${r.costUsd.toFixed(4)}`}</td><td class="mono">${esc(r.key.slice(0, 12))}</td></tr>`,
+      `<tr><td><span class="swatch" style="background:${colour(i)}"></span>${esc(r.label)}</td><td class="num">${r.points.length}</td><td class="num">${r.solved}</td><td class="num">${r.tokens.toLocaleString("en-US")}</td><td class="num">${usd(r.costUsd)}</td><td class="mono">${esc(r.key.slice(0, 12))}</td><td class="num">${usd(r.costPerPointUsd)}</td><td class="num">${usd(r.costPerSolvedUsd)}</td><td class="num">${r.cachedTokens.toLocaleString("en-US")}</td></tr>`,
   );
-  return `<section><h2>Runs</h2><table><thead><tr><th>run</th><th>grid points</th><th>solved (test 1.0)</th><th>tokens</th><th>cost</th><th>config</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`;
+  return `<section><h2>Runs</h2><table><thead><tr><th>run</th><th>grid points</th><th>solved (test 1.0)</th><th>tokens</th><th>cost</th><th>config</th><th>cost / grid point</th><th>cost / solved</th><th>cached input tokens</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`;
 }
 
 /** One small chart per task: x = length, y = test accuracy of the selected program, a line per run. */

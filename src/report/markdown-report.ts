@@ -5,12 +5,14 @@ export function renderMarkdownReport(model: ReportModel, title = "llm-erm report
   const lines = [
     `# ${title}`,
     "",
-    "| run | grid points | solved (test 1.0) | tokens | cost |",
-    "|---|---:|---:|---:|---:|",
+    "| run | grid points | solved (test 1.0) | tokens | cost | cost / grid point | cost / solved | cached input tokens |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
   ];
+  const usd = (x: number | null) => (x === null ? "unknown" : `$${x.toFixed(4)}`);
   for (const r of model.runs) {
-    const cost = r.costUsd === null ? "unknown" : `$${r.costUsd.toFixed(4)}`;
-    lines.push(`| ${cell(r.label)} | ${r.points.length} | ${r.solved} | ${r.tokens} | ${cost} |`);
+    lines.push(
+      `| ${cell(r.label)} | ${r.points.length} | ${r.solved} | ${r.tokens} | ${usd(r.costUsd)} | ${usd(r.costPerPointUsd)} | ${usd(r.costPerSolvedUsd)} | ${r.cachedTokens} |`,
+    );
   }
   lines.push("", "Test accuracy of the ERM-selected program:", "");
   lines.push(`| task | L | ${model.runs.map((r) => cell(r.label)).join(" | ")} |`);

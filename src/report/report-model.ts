@@ -25,6 +25,11 @@ export interface ReportRun {
   readonly solved: number;
   readonly costUsd: number | null;
   readonly tokens: number;
+  /** Cost per grid point, per solved grid point (test 1.0; null: none solved or a cost unknown). */
+  readonly costPerPointUsd: number | null;
+  readonly costPerSolvedUsd: number | null;
+  /** Input tokens read from the prompt cache. */
+  readonly cachedTokens: number;
 }
 
 export interface ReportModel {
@@ -76,13 +81,18 @@ export function buildReportModel(
       };
     });
     const costs = rows.map((r) => r.cost_usd);
+    const costUsd = costs.some((c) => c === null) ? null : costs.reduce<number>((a, c) => a + (c ?? 0), 0);
+    const solved = rows.filter((r) => r.test_acc === 1).length;
     return {
       key,
       label: (proposerCount.get(proposer) ?? 0) > 1 ? `${proposer} (${key.slice(0, 8)})` : proposer,
       points,
-      solved: rows.filter((r) => r.test_acc === 1).length,
-      costUsd: costs.some((c) => c === null) ? null : costs.reduce<number>((a, c) => a + (c ?? 0), 0),
+      solved,
+      costUsd,
       tokens: rows.reduce((a, r) => a + r.input_tokens + r.output_tokens, 0),
+      costPerPointUsd: costUsd === null || rows.length === 0 ? null : costUsd / rows.length,
+      costPerSolvedUsd: costUsd === null || solved === 0 ? null : costUsd / solved,
+      cachedTokens: rows.reduce((a, r) => a + (r.cached_tokens ?? 0), 0),
     };
   });
   const cells = uniqueCells(summaries);

@@ -1,4 +1,4 @@
-import { costOf, type Price, worstCaseCost } from "../proposer/pricing.js";
+import { costOf, type Price, type PricingMode, worstCaseCost } from "../proposer/pricing.js";
 import type { Usage } from "../proposer/proposer.js";
 
 export interface BudgetOptions {
@@ -6,6 +6,11 @@ export interface BudgetOptions {
   readonly maxTokens?: number;
   /** Price of the model; required when maxCostUsd is set (the CLI checks). */
   readonly price?: Price;
+  /**
+   * The rates a call is settled at by how it was processed (Proposal.pricingMode: batch, flex...);
+   * absent, or a call without a mode: `price`. Undefined for a mode: its cost is unknown.
+   */
+  readonly priceOfMode?: (mode: PricingMode) => Price | undefined;
   /** The request's max_output_tokens: the most one call can produce. */
   readonly maxOutputTokens: number;
   /** Spent by attempts already on disk (resume): budgets cover the whole run, not one invocation. */
@@ -61,12 +66,13 @@ export class Budget {
   }
 
   /** The call ended: drop its reservation, count what it really used. Returns its cost (null: no price). */
-  settle(res: Reservation, usage: Usage | undefined): number | null {
+  settle(res: Reservation, usage: Usage | undefined, mode?: PricingMode): number | null {
     this.reservedTokens -= res.tokens;
     this.reservedUsd -= res.usd;
     // No usage (the call made none): free. Usage without a price: unknown cost.
+    const price = mode !== undefined && this.opts.priceOfMode ? this.opts.priceOfMode(mode) : this.opts.price;
     let cost: number | null = 0;
-    if (usage) cost = this.opts.price ? costOf(usage, this.opts.price) : null;
+    if (usage) cost = price ? costOf(usage, price) : null;
     this.spentTokens += usage?.total_tokens ?? 0;
     this.spentUsd += cost ?? 0;
     return cost;

@@ -69,7 +69,11 @@ export async function budgetedCall(
     const estimate = deps.budget.settleUnknown(reservation);
     return { kind: "answer", proposal, spend: { costUsd: estimate.usd, estimatedTokens: estimate.tokens } };
   }
-  return { kind: "answer", proposal, spend: { costUsd: deps.budget.settle(reservation, proposal.usage) } };
+  return {
+    kind: "answer",
+    proposal,
+    spend: { costUsd: deps.budget.settle(reservation, proposal.usage, proposal.pricingMode) },
+  };
 }
 
 /** A call cut before it answered: settled with the usage the provider reported, else its reservation. */

@@ -12,7 +12,9 @@ import {
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
   DEFAULT_MODEL,
+  FLEX_FALLBACKS,
   REASONING_EFFORTS,
+  SERVICE_TIERS,
   TOOL_CHOICES,
   VERBOSITIES,
 } from "../proposer/request-options.js";
@@ -42,6 +44,18 @@ export const RunSettingsSchema = z.object({
   /** --thinking-budget (anthropic, gemini; each provider's schema checks its own rule); undefined: none. */
   thinkingBudget: z.number().int().optional(),
   background: z.boolean(),
+  /** --batch-api: each wave of attempts goes out as one provider batch (openai, anthropic). */
+  batchApi: z.boolean(),
+  /** --batch-window: hours a batch may take before llm-erm gives up on it (OpenAI's window is 24h). */
+  batchWindowH: z.number().positive().max(24),
+  /** --batch-poll: seconds before a batch's first poll (the wait grows 1.5x up to 60 s); default 5. */
+  batchPollS: z.number().positive().optional(),
+  /** --service-tier (openai): undefined: not sent. */
+  serviceTier: z.enum(SERVICE_TIERS).optional(),
+  /** --flex-fallback: what a flex call refused for capacity (429) does. */
+  flexFallback: z.enum(FLEX_FALLBACKS),
+  /** --prompt-cache: prompt_cache_key per grid point (openai), cache_control on the prompt (anthropic). */
+  promptCache: z.boolean(),
   testSelectedOnly: z.boolean(),
   maxCostUsd: z.number().positive().optional(),
   maxTokens: z.number().int().positive().optional(),
@@ -123,12 +137,16 @@ export const envNumber = (name: string): number | undefined => {
   return v;
 };
 
+/** --concurrency under --batch-api when not given: every grid point asks at once (one batch per wave). */
+export const BATCH_API_CONCURRENCY = 100_000;
+
 const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const FLAG_OF: Record<string, string> = {
   timeoutS: "--timeout",
   codeInterpreter: "--enable-code-interpreter",
   preflight: "--skip-preflight",
   pricesFile: "--prices",
+  batchWindowH: "--batch-window",
 };
 
 /**
@@ -166,10 +184,15 @@ export function readRunSettings(
     attempts: opts.attempts ?? envNumber("ATTEMPTS") ?? 5,
     trials: opts.trials ?? 1,
     // The paper's 5 is for API calls; each enumerator call is a CPU-bound search (one core each).
+    // With --batch-api every grid point's attempt k goes into one batch: no limit on calls in flight.
     concurrency:
       opts.concurrency ??
       envNumber("CONCURRENCY") ??
-      (provider === "enumerative" ? availableParallelism() : 5),
+      (provider === "enumerative"
+        ? availableParallelism()
+        : opts.batchApi === true
+          ? BATCH_API_CONCURRENCY
+          : 5),
     batch: opts.batch ?? 1,
     timeoutS: opts.timeout ?? envNumber("PER_CALL_TIMEOUT_S") ?? 1200,
     model,
@@ -181,6 +204,12 @@ export function readRunSettings(
     structuredOutput: opts.structuredOutput === true,
     thinkingBudget: opts.thinkingBudget,
     background: opts.background === true,
+    batchApi: opts.batchApi === true,
+    batchWindowH: opts.batchWindow ?? 24,
+    batchPollS: opts.batchPoll,
+    serviceTier: opts.serviceTier,
+    flexFallback: opts.flexFallback ?? "auto",
+    promptCache: opts.promptCache === true,
     testSelectedOnly: opts.testSelectedOnly === true,
     maxCostUsd: opts.maxCostUsd,
     maxTokens: opts.maxTokens,

@@ -6,10 +6,10 @@ import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
 import { AttemptLog, attemptKey, latestByAttempt } from "../artifacts/attempts-jsonl.js";
 import { acquireRunLock } from "../artifacts/run-lock.js";
-import { summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
+import { costLine, summarise, summaryMarkdown, writeSummary } from "../artifacts/summary.js";
 import { ExitCode } from "../core/errors.js";
 import { type GridPoint, gridPointKey } from "../core/grid.js";
-import type { Price } from "../proposer/pricing.js";
+import type { Price, PricingMode } from "../proposer/pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
 import type { CodeExtraction, Verifier } from "../verify/types.js";
 import { Budget, spentBy } from "./budget.js";
@@ -37,6 +37,8 @@ export interface RunSessionInput {
   readonly maxTokens?: number;
   readonly maxOutputTokens: number;
   readonly price?: Price;
+  /** The rates of a call by how it was processed (batch, flex...); see BudgetOptions.priceOfMode. */
+  readonly priceOfMode?: (mode: PricingMode) => Price | undefined;
   readonly proposer: Proposer;
   /** Made after the lock is taken (it probes the sandbox). `mode`: its tier, for the manifest. */
   readonly makeVerifier: () => Promise<Verifier & { readonly mode?: string }>;
@@ -181,6 +183,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       ...(input.maxCostUsd !== undefined ? { maxCostUsd: input.maxCostUsd } : {}),
       ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
       ...(input.price ? { price: input.price } : {}),
+      ...(input.priceOfMode ? { priceOfMode: input.priceOfMode } : {}),
     });
     // The verifier logs its own sandbox_protections event (runner.log); stderr gets one line.
     verifier = await input.makeVerifier();
@@ -251,7 +254,7 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       { jsonl: paths.jsonl, csv: paths.csv, summary: paths.summaryCsv, records: records.length },
       "artifacts written",
     );
-    input.stdout.write(`${summaryMarkdown(summary)}\n`);
+    input.stdout.write(`${summaryMarkdown(summary)}\n${costLine(summary)}\n`);
     const spent = budget.spent;
     input.stderr.write(
       `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}\n` +

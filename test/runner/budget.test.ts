@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { BUILTIN_PRICES } from "../../src/proposer/openai-pricing.js";
 import { normaliseUsage } from "../../src/proposer/openai-usage.js";
+import { priceOfMode } from "../../src/proposer/pricing.js";
+import { makeUsage } from "../../src/proposer/usage.js";
 import { Budget } from "../../src/runner/budget.js";
 
 const price = { input: 1, output: 10 }; // USD / 1M tokens
@@ -116,5 +119,19 @@ describe("budget", () => {
     expect(open.every((r) => r !== null)).toBe(true);
     expect(b.tryReserve(100)).toBeNull(); // a fifth would make 50.5k in flight
     expect(b.spent.tokens).toBe(0);
+  });
+});
+
+describe("budget by processing mode (batch, flex, priority)", () => {
+  it("settles each call at its mode's rates; a mode without a rate has no cost", () => {
+    const base = { ...BUILTIN_PRICES["gpt-5"]!, priority: undefined };
+    const b = new Budget({ maxOutputTokens: 100, price: base, priceOfMode: (m) => priceOfMode(base, m) });
+    const u = makeUsage({ input: 1_000_000, output: 1_000_000, cachedRead: 400_000 });
+    const standard = 0.6 * 1.25 + 0.4 * 0.125 + 10;
+    expect(b.settle(b.tryReserve(10)!, u)).toBeCloseTo(standard, 10);
+    expect(b.settle(b.tryReserve(10)!, u, "batch")).toBeCloseTo(standard / 2, 10);
+    expect(b.settle(b.tryReserve(10)!, u, "flex")).toBeCloseTo(standard / 2, 10);
+    expect(b.settle(b.tryReserve(10)!, u, "priority")).toBeNull();
+    expect(b.spent.usd).toBeCloseTo(2 * standard, 10);
   });
 });

@@ -1,12 +1,17 @@
 import { UsageError } from "../../core/errors.js";
 import { preflightAnthropic } from "../anthropic-preflight.js";
 import { AnthropicRequestConfigSchema, createAnthropicProposer } from "../anthropic-proposer.js";
+import { createAnthropicBatchTransport } from "../batch/anthropic-batch.js";
 import { COMPACT_DATE_SNAPSHOT, type PriceTable } from "../pricing.js";
 import type { ProviderModule } from "../provider-module.js";
 import { packageVersion } from "../sdk-version.js";
 import { flagOfOption } from "./options-error.js";
 
 /**
+ * Message Batches are half of every rate below, cache reads and writes included
+ * (https://platform.claude.com/docs/en/build-with-claude/batch-processing , "Pricing"): priceOfMode
+ * applies that to entries without a `batch` of their own.
+ *
  * List prices (USD / 1M tokens) as Anthropic published them when this was written: input, cache reads
  * (`cached_input`), 5-minute cache writes (`cache_write`), output (thinking included). Exact ids and
  * their dated snapshots (`claude-sonnet-4-5-20250929`) only; override with `--prices FILE`.
@@ -71,6 +76,15 @@ export const anthropicProvider: ProviderModule = {
           apiKey: env.apiKey,
           baseURL: env.baseURL,
           timeoutMs: settings.timeoutS * 1000,
+          promptCache: settings.promptCache === true,
+          onEvent,
+        }),
+      createBatchTransport: (onEvent) =>
+        createAnthropicBatchTransport({
+          ...request,
+          apiKey: env.apiKey,
+          baseURL: env.baseURL,
+          promptCache: settings.promptCache === true,
           onEvent,
         }),
     };

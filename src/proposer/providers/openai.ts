@@ -1,4 +1,5 @@
 import { UsageError } from "../../core/errors.js";
+import { createOpenAIBatchTransport } from "../batch/openai-batch.js";
 import { preflightOpenAI } from "../openai-preflight.js";
 import { BUILTIN_PRICES } from "../openai-pricing.js";
 import { createOpenAIProposer } from "../openai-proposer.js";
@@ -64,6 +65,17 @@ export const openaiProvider: ProviderModule = {
           ...(env.baseURL ? { baseURL: env.baseURL } : {}),
           timeoutMs: settings.timeoutS * 1000,
           background: settings.background,
+          serviceTier: settings.serviceTier,
+          flexFallback: settings.flexFallback,
+          promptCache: settings.promptCache,
+          onEvent,
+        }),
+      createBatchTransport: (onEvent) =>
+        createOpenAIBatchTransport({
+          ...request,
+          apiKey: env.apiKey,
+          baseURL: env.baseURL,
+          promptCache: settings.promptCache === true,
           onEvent,
         }),
     };

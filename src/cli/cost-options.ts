@@ -1,0 +1,70 @@
+import { UsageError } from "../core/errors.js";
+import { type Price, type PricingMode, priceOfMode } from "../proposer/pricing.js";
+import type { ProviderModule, ResolvedProvider } from "../proposer/provider-module.js";
+import type { RunSettings } from "../runner/run-config.js";
+
+/** The mode a run's calls are priced in, from its flags (a flex call that falls back is priced standard). */
+export function requestedPricingMode(s: RunSettings): PricingMode {
+  if (s.batchApi) return "batch";
+  if (s.serviceTier === "flex") return "flex";
+  if (s.serviceTier === "priority") return "priority";
+  return "standard";
+}
+
+/**
+ * Refuses the cost flags a provider cannot honour, naming the flag: --batch-api needs a provider with a
+ * batch API here (openai, anthropic) and neither --background nor --service-tier; --service-tier is
+ * OpenAI's; --prompt-cache is openai's and anthropic's.
+ */
+export function checkCostFlags(
+  s: RunSettings,
+  provider: ProviderModule | undefined,
+  configured?: ResolvedProvider,
+): void {
+  const id = provider?.id ?? "enumerative";
+  if (s.batchApi) {
+    if (id !== "openai" && id !== "anthropic")
+      throw new UsageError(
+        `--batch-api: only --provider openai and anthropic have a batch API here, not ${id}`,
+      );
+    if (configured !== undefined && configured.createBatchTransport === undefined)
+      throw new UsageError(`--batch-api: --provider ${id} has no batch API here`);
+    if (s.background)
+      throw new UsageError("--batch-api and --background: choose one (a batch is polled already)");
+    if (s.serviceTier !== undefined)
+      throw new UsageError("--batch-api and --service-tier: a batch is priced as a batch; choose one");
+  }
+  if (s.serviceTier !== undefined && id !== "openai")
+    throw new UsageError(`--service-tier: only --provider openai takes it, not ${id}`);
+  if (s.promptCache && id !== "openai" && id !== "anthropic")
+    throw new UsageError(`--prompt-cache: only --provider openai and anthropic take it, not ${id}`);
+}
+
+/**
+ * The rates a call's budget reservation uses (its worst case): the requested mode's, except flex with
+ * --flex-fallback auto, which may be served at the standard rate.
+ */
+export function reservationPrice(base: Price, s: RunSettings): Price | undefined {
+  const mode = requestedPricingMode(s);
+  if (mode === "flex" && s.flexFallback === "auto") return priceOfMode(base, "standard");
+  return priceOfMode(base, mode);
+}
+
+/** One line of the batch display on stderr for a batching proposer's event (undefined: not shown). */
+export function batchEventLine(event: string, f: Record<string, unknown>): string | undefined {
+  const id = String(f.batch_id ?? "");
+  switch (event) {
+    case "batch_submitted":
+      return `batch ${id}: submitted, ${f.requests} request(s)`;
+    case "batch_state":
+      return `batch ${id}: ${f.status} (${f.done}/${f.total} answered, ${f.failed} failed)`;
+    case "batch_resume_batch":
+      return `batch ${id}: resuming it (polling, not submitting again)`;
+    case "batch_item_resubmit":
+      return `batch ${id}: ${f.custom_id} unanswered (${f.reason}); into the next batch`;
+    case "batch_window_exceeded":
+      return `batch ${id}: still ${f.status} after --batch-window; cancelled`;
+    default:
+      return undefined;
+  }
+}

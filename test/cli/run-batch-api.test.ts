@@ -1,0 +1,140 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "csv-parse/sync";
+import { afterEach, describe, expect, it } from "vitest";
+import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
+import { ExitCode } from "../../src/core/errors.js";
+import { readJournal } from "../../src/proposer/batch/batch-journal.js";
+import { type BatchServer, type ItemOutcome, startBatchServer } from "../helpers/batch-server.js";
+import { smallGrid } from "../helpers/loopback-cli.js";
+import { answer, oracleProgram, PROGRAMS } from "../helpers/programs.js";
+import { runCli, spawnCli, tempDir, waitFor } from "../helpers/spawn-cli.js";
+
+const open: BatchServer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+/** Attempt 1 of every grid point a wrong program, attempt 2 the oracle: two waves. */
+const twoWaves = ({ customId, prompt }: { customId: string; prompt: string }): ItemOutcome => ({
+  kind: "answer",
+  text: answer(
+    customId.endsWith("-a1") ? PROGRAMS.constantZero : (oracleProgram(prompt) ?? PROGRAMS.constantZero),
+  ),
+  usage: { input: 1000, output: 500, cachedRead: 0 },
+});
+
+const CUSTOM_IDS = ["fn_a", "fn_b"].flatMap((fn) =>
+  [20, 25].flatMap((l) => [1, 2].map((a) => `${fn}-L${l}-T1-a${a}`)),
+);
+
+// gpt-5 at batch rates (half of 1.25 input / 10 output per 1M): 1000 x 0.625 + 500 x 5
+const BATCH_COST = (1000 * 0.625 + 500 * 5) / 1e6;
+
+describe("llm-erm run --batch-api against loopback batch servers", () => {
+  it("openai: one batch per wave, early stop between waves, batch-priced costs and summary columns", async () => {
+    const server = await startBatchServer({ script: twoWaves });
+    open.push(server);
+    const cwd = tempDir();
+    const res = await runCli([...smallGrid(3), "--batch-api", "--batch-poll", "0.05"], cwd, {
+      OPENAI_API_KEY: "sk-loopback",
+      OPENAI_BASE_URL: server.url,
+    });
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    // Wave 1: attempt 1 of the 4 grid points; wave 2: attempt 2; all solved: no wave 3.
+    expect(server.batches.map((b) => b.items.length)).toEqual([4, 4]);
+    for (const id of CUSTOM_IDS) expect(server.submissionsOf(id)).toBe(1);
+    expect(res.stderr).toMatch(/batch batch_1: submitted, 4 request\(s\)/);
+    expect(res.stderr).toMatch(/batch batch_2: completed \(4\/4 answered, 0 failed\)/);
+    const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    expect(records).toHaveLength(8);
+    for (const r of records) {
+      expect(r.cost_usd).toBeCloseTo(BATCH_COST, 12);
+      expect(r.meta).toMatchObject({ batch_id: r.attempt === 1 ? "batch_1" : "batch_2" });
+    }
+    expect(records.filter((r) => r.val_acc === 1)).toHaveLength(4);
+    const summary = parse(readFileSync(join(cwd, "results_summary.csv"), "utf8"), {
+      columns: true,
+    }) as Record<string, string>[];
+    expect(Number(summary[0]!.cost_per_attempt_usd)).toBeCloseTo(BATCH_COST, 9);
+    expect(summary[0]!.cached_tokens).toBe("0");
+    expect(res.stdout).toContain(
+      `Cost: $${(8 * BATCH_COST).toFixed(4)} for 8 attempt(s) over 4 grid point(s): $${BATCH_COST.toFixed(4)} per attempt, $${(2 * BATCH_COST).toFixed(4)} per grid point, $${(2 * BATCH_COST).toFixed(4)} per solved grid point (4 solved)`,
+    );
+    expect(readJournal(join(cwd, "results_attempts.batches.jsonl")).map((e) => e.batch_id)).toEqual([
+      "batch_1",
+      "batch_2",
+    ]);
+  });
+
+  it("--max-cost-usd reserves at batch rates: a cap one standard-rate wave would break runs the grid", async () => {
+    const server = await startBatchServer({ script: twoWaves });
+    open.push(server);
+    const cwd = tempDir();
+    // A call's worst case (about 1900 prompt tokens, 20000 output tokens, gpt-5): $0.10 at batch rates,
+    // $0.20 at standard ones. $0.45 holds a wave of 4 at batch rates, not at standard ones (exit 3).
+    const res = await runCli(
+      [...smallGrid(3), "--batch-api", "--batch-poll", "0.05", "--max-cost-usd", "0.45"],
+      cwd,
+      { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url },
+    );
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    expect(server.batches.map((b) => b.items.length)).toEqual([4, 4]);
+    const manifest = JSON.parse(readFileSync(join(cwd, "run_manifest.json"), "utf8")) as {
+      sessions: { config: { price: unknown } }[];
+    };
+    expect(manifest.sessions[0]!.config.price).toEqual({ input: 0.625, cached_input: 0.0625, output: 5 });
+  });
+
+  it("kill -9 mid-batch, then resume: the batch is polled again, zero duplicate submissions", async () => {
+    let release = false;
+    const server = await startBatchServer({ script: twoWaves, release: () => release });
+    open.push(server);
+    const cwd = tempDir();
+    const args = [...smallGrid(3), "--batch-api", "--batch-poll", "0.05"];
+    const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url };
+    const first = spawnCli(args, cwd, env);
+    const journal = join(cwd, "results_attempts.batches.jsonl");
+    await waitFor(
+      () => server.batches.length === 1 && existsSync(journal) && server.retrieves.length >= 2,
+      60_000,
+    );
+    first.child.kill("SIGKILL");
+    const killed = await first.done;
+    expect(killed.signal).toBe("SIGKILL");
+    expect(readJournal(journal).map((e) => e.batch_id)).toEqual(["batch_1"]);
+    release = true;
+    const res = await runCli(args, cwd, env);
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    expect(res.stderr).toContain("batch batch_1: resuming it (polling, not submitting again)");
+    expect(server.batches.map((b) => b.items.length)).toEqual([4, 4]);
+    for (const id of CUSTOM_IDS) expect(server.submissionsOf(id)).toBe(1);
+    const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    expect(records.map((r) => `${r.fn}-L${r.length}-a${r.attempt}`).sort()).toEqual(
+      CUSTOM_IDS.map((id) => id.replace("-T1", "")).sort(),
+    );
+  });
+
+  it("anthropic: batches through messages.batches with cache_control; refuses --batch-api with --background", async () => {
+    const server = await startBatchServer({ script: twoWaves });
+    open.push(server);
+    const cwd = tempDir();
+    const env = { ANTHROPIC_API_KEY: "sk-ant-loopback" };
+    const base = [...smallGrid(3), "--model", "claude-sonnet-4-5", "--base-url", server.anthropicUrl];
+    const res = await runCli([...base, "--batch-api", "--prompt-cache", "--batch-poll", "0.05"], cwd, env);
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    expect(server.batches.map((b) => [b.api, b.items.length])).toEqual([
+      ["anthropic", 4],
+      ["anthropic", 4],
+    ]);
+    expect(server.batches[0]!.items[0]!.body).toMatchObject({
+      messages: [{ content: [{ type: "text", cache_control: { type: "ephemeral" } }] }],
+    });
+    const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    // claude-sonnet-4-5 at batch rates: 1000 x 1.5 + 500 x 7.5
+    for (const r of records) expect(r.cost_usd).toBeCloseTo((1000 * 1.5 + 500 * 7.5) / 1e6, 12);
+    const refused = await runCli([...base, "--batch-api", "--background"], tempDir(), env);
+    expect(refused.code).toBe(ExitCode.usage);
+    expect(refused.stderr).toContain("--batch-api and --background");
+  });
+});
