@@ -19,14 +19,12 @@ import {
   type Usage,
 } from "../proposer/proposer.js";
 import { addUsage, ZERO_USAGE } from "../proposer/usage.js";
-import type { Task } from "../tasks/task.js";
 import type { CodeExtraction, Verifier, VerifyResult } from "../verify/types.js";
 import type { Budget } from "./budget.js";
 import { selectErm } from "./selection.js";
 
-/** What a grid point needs before its first call: the task, its data and the paper's prompt. */
+/** What a grid point needs before its first call: its data and the prompt (never the label function). */
 export interface PreparedPoint {
-  readonly task: Task;
   readonly splits: Splits;
   readonly prompt: string;
 }
@@ -319,7 +317,6 @@ export async function runGrid(opts: GridRunOptions, deps: GridRunDeps): Promise<
           }
           session ??= deps.proposer.open({
             gridPoint: point,
-            task: prepared.task,
             prompt: prepared.prompt,
             train: prepared.splits.train,
             attemptsDone: records.length,
