@@ -117,19 +117,24 @@ export function checkBinaryLabel(y: number | string, path: string): LearnInputIs
 /** Zod's issues and the label check, as LearnInputIssues (empty: the input is usable). */
 export function learnInputIssues(input: unknown): LearnInputIssue[] {
   const parsed = LearnOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    return parsed.error.issues.map((i) => ({
-      path: pathText(i.path),
-      message:
-        i.code === "unrecognized_keys"
-          ? `unknown option(s) ${i.keys.map((k) => `'${k}'`).join(", ")}`
-          : i.message,
-    }));
-  }
-  const issues: LearnInputIssue[] = [];
+  const issues: LearnInputIssue[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({
+        path: pathText(i.path),
+        message:
+          i.code === "unrecognized_keys"
+            ? `unknown option(s) ${i.keys.map((k) => `'${k}'`).join(", ")}`
+            : i.message,
+      }));
+  // Labels of the right type but not 0/1, whatever else is wrong (zod reports the wrong types).
+  const record = typeof input === "object" && input !== null ? (input as Record<string, unknown>) : {};
   for (const split of ["train", "val", "test"] as const) {
-    for (const [i, e] of (parsed.data[split] ?? []).entries()) {
-      const issue = checkBinaryLabel(e.y, `${split}[${i}].y`);
+    const list = record[split];
+    if (!Array.isArray(list)) continue;
+    for (const [i, e] of list.entries()) {
+      const y: unknown = typeof e === "object" && e !== null ? (e as { y?: unknown }).y : undefined;
+      if (typeof y !== "number" && typeof y !== "string") continue;
+      const issue = checkBinaryLabel(y, `${split}[${i}].y`);
       if (issue) issues.push(issue);
     }
   }

@@ -258,6 +258,21 @@ describe("learn's input checks (LearnInputError, nothing started)", () => {
     );
     expect(await issuesOf({ ...ok, test: [{ x: "1", y: "1" }] })).toMatch(/test\[0\]\.y: label "1"/);
   });
+  it("every issue at once, each with its path", async () => {
+    try {
+      await learn({
+        train: [
+          { x: "0110", y: 1 },
+          { x: "0111", y: 2 },
+        ],
+        val: [],
+        atempts: 3,
+      } as unknown as Parameters<typeof learn>[0]);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as LearnInputError).issues.map((i) => i.path)).toEqual(["val", "", "train[1].y"]);
+    }
+  });
   it("a label missing", async () => {
     expect(await issuesOf({ ...ok, train: [{ x: "1" }] })).toMatch(/train\[0\]\.y: /);
   });
