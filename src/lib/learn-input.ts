@@ -89,6 +89,7 @@ export const LearnOptionsSchema = z.strictObject({
   python: z.string().min(1).optional(),
   verifier: object("a Verifier ({ verify(job), close() })", (v) => typeof v.verify === "function").optional(),
   prompt: z.string().optional(),
+  outDir: z.string().min(1).optional(),
   signal: z
     .custom<AbortSignal>((v) => v instanceof AbortSignal, { error: "must be an AbortSignal" })
     .optional(),

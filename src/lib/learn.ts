@@ -4,7 +4,11 @@
  * stop at validation accuracy 1.0, ERM selection), with everything kept in memory: no files, no output,
  * no signal handlers, no process.exit. Progress goes to `onProgress`.
  */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
+import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
+import { AttemptLog } from "../artifacts/attempts-jsonl.js";
 import type { Example } from "../core/example.js";
 import type { GridPoint } from "../core/grid.js";
 import {
@@ -90,6 +94,12 @@ export interface LearnOptions {
   readonly verifier?: Verifier;
   /** The prompt a model gets (default: `learnPrompt(train)`, the paper's wording for this data). */
   readonly prompt?: string;
+  /**
+   * Write the attempts there as `llm-erm run` does: `results_attempts.jsonl` (each record appended
+   * durably as it is made) and `results_attempts.csv` at the end, replacing files of those names. The
+   * directory is made if missing. Absent: no file is written.
+   */
+  readonly outDir?: string;
   /** Abort: no new candidate starts, calls in flight are cancelled; the result says `interrupted`. */
   readonly signal?: AbortSignal;
   readonly onProgress?: (event: LearnEvent) => void;
@@ -189,13 +199,14 @@ export async function learn(options: LearnOptions): Promise<LearnResult> {
       ...(options.python !== undefined ? { python: options.python } : {}),
       log: (fields) => logger.info(fields, String(fields.event ?? "sandbox")),
     }));
+  let attemptLog: AttemptLog | undefined;
   try {
+    if (options.outDir !== undefined) attemptLog = openAttemptLog(options.outDir);
     emit({
       type: "sandbox",
       mode: "mode" in verifier ? (verifier.mode as SandboxMode) : "caller",
       protections: verifier.protections,
     });
-    const records: AttemptRecord[] = [];
     const result = await runGrid(
       {
         points: [POINT],
@@ -210,8 +221,8 @@ export async function learn(options: LearnOptions): Promise<LearnResult> {
         verifier: withoutEmptySplits(verifier),
         extractCode,
         prepare: async () => ({ splits: { train, val, test: test ?? [] }, prompt }),
-        append: (record) => {
-          records.push(record);
+        append: async (record) => {
+          await attemptLog?.appendAsync(record);
           emit({ type: "attempt", attempt: toAttempt(record, test !== undefined) });
         },
         prior: [],
@@ -226,6 +237,8 @@ export async function learn(options: LearnOptions): Promise<LearnResult> {
         onProgress: (state) => emit({ type: "progress", state }),
       },
     );
+    if (options.outDir !== undefined)
+      writeAttemptsCsv(join(options.outDir, "results_attempts.csv"), result.records);
     const all = [...result.records]
       .sort((a, b) => a.attempt - b.attempt)
       .map((r) => toAttempt(r, test !== undefined));
@@ -246,8 +259,14 @@ export async function learn(options: LearnOptions): Promise<LearnResult> {
       ...(result.failedPoints[0] ? { error: result.failedPoints[0].error } : {}),
     };
   } finally {
+    attemptLog?.close();
     if (owned) await verifier.close();
   }
+}
+
+function openAttemptLog(dir: string): AttemptLog {
+  mkdirSync(dir, { recursive: true });
+  return new AttemptLog(join(dir, "results_attempts.jsonl"), { fresh: true });
 }
 
 /** The caller's proposer, a provider's, or the enumerator; with what its budget needs. */

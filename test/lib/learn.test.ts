@@ -1,4 +1,8 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import {
   createVerifier,
   type LearnEvent,
@@ -80,6 +84,38 @@ describe("learn with the enumerator (the default proposer)", () => {
     expect(attempts).toEqual(res.attempts);
     const last = events.filter((e) => e.type === "progress").at(-1);
     expect(last).toMatchObject({ state: { pointsTotal: 1, pointsDone: 1, solved: 1 } });
+  }, 60_000);
+
+  it("writes nothing unless outDir asks; then the attempts JSONL and CSV as run writes them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "llm-erm-learn-"));
+    try {
+      const out = join(dir, "out");
+      const res = await learn({
+        train: bits(60, 12, 1).map(contains101),
+        val: bits(60, 12, 2).map(contains101),
+        verifier,
+        outDir: out,
+      });
+      expect(readdirSync(dir)).toEqual(["out"]);
+      expect(readdirSync(out).sort()).toEqual(["results_attempts.csv", "results_attempts.jsonl"]);
+      const { records } = readAttemptsJsonl(join(out, "results_attempts.jsonl"));
+      expect(records.map((r) => [r.attempt, r.outcome, r.val_acc])).toEqual(
+        res.attempts.map((a) => [a.attempt, a.outcome, a.val_acc]),
+      );
+      expect(readFileSync(join(out, "results_attempts.csv"), "utf8").split("\n").length).toBeGreaterThan(2);
+      // a second call replaces them
+      await learn({
+        train: [{ x: "01", y: 1 }],
+        val: [{ x: "10", y: 0 }],
+        verifier,
+        outDir: out,
+        attempts: 1,
+      });
+      expect(readAttemptsJsonl(join(out, "results_attempts.jsonl")).records).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(existsSync(dir)).toBe(false);
   }, 60_000);
 
   it("stops when the signal aborts: no attempt recorded, status interrupted", async () => {
