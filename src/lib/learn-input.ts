@@ -36,7 +36,10 @@ export class LearnInputError extends UsageError {
 const ExampleSchema = z.object(
   {
     x: z.string({ error: "must be a string (the input)" }),
-    y: z.union([z.number(), z.string()], { error: "must be a number or a string (the label)" }),
+    // any number or string here (Infinity, NaN included): the label check below says what is allowed
+    y: z.custom<number | string>((v) => typeof v === "number" || typeof v === "string", {
+      error: "must be a number or a string (the label)",
+    }),
   },
   { error: "must be an object { x: string, y: number | string }" },
 );
@@ -111,9 +114,11 @@ export function checkBinaryLabel(y: number | string, path: string): LearnInputIs
   if (y === 0 || y === 1) return null;
   return {
     path,
-    message: `label ${JSON.stringify(y)}: only the binary labels 0 and 1 (numbers) are supported for now`,
+    message: `label ${labelText(y)}: only the binary labels 0 and 1 (numbers) are supported for now`,
   };
 }
+
+const labelText = (y: number | string): string => (typeof y === "string" ? JSON.stringify(y) : String(y));
 
 /** Zod's issues and the label check, as LearnInputIssues (empty: the input is usable). */
 export function learnInputIssues(input: unknown): LearnInputIssue[] {
