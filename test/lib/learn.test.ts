@@ -86,6 +86,20 @@ describe("learn with the enumerator (the default proposer)", () => {
     expect(last).toMatchObject({ state: { pointsTotal: 1, pointsDone: 1, solved: 1 } });
   }, 60_000);
 
+  it("a weaker sandbox tier runs only when named", async () => {
+    const modes: string[] = [];
+    const res = await learn({
+      train: bits(40, 12, 1).map(contains101),
+      val: bits(40, 12, 2).map(contains101),
+      sandbox: "rlimits",
+      onProgress: (e) => {
+        if (e.type === "sandbox") modes.push(e.mode);
+      },
+    });
+    expect(modes).toEqual(["rlimits"]);
+    expect(res.solved).toBe(true);
+  }, 60_000);
+
   it("writes nothing unless outDir asks; then the attempts JSONL and CSV as run writes them", async () => {
     const dir = mkdtempSync(join(tmpdir(), "llm-erm-learn-"));
     try {
