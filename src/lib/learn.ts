@@ -9,7 +9,6 @@ import { join } from "node:path";
 import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import { writeAttemptsCsv } from "../artifacts/attempts-csv.js";
 import { AttemptLog } from "../artifacts/attempts-jsonl.js";
-import type { Example } from "../core/example.js";
 import type { GridPoint } from "../core/grid.js";
 import {
   createEnumerativeProposer,
@@ -378,6 +377,3 @@ function toAttempt(r: AttemptRecord, hasTest: boolean): LearnAttempt {
     ...(r.meta !== undefined ? { meta: r.meta } : {}),
   };
 }
-
-/** Examples as the runner holds them: exported for callers building on the grid runner directly. */
-export type { Example };
