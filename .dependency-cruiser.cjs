@@ -2,7 +2,7 @@
  * The layer order of src/ (docs/ARCHITECTURE.md), checked by `npm run lint`: a folder imports only
  * folders below it, and no module imports itself back through others.
  *
- *   core < primes < tasks < dataset < prompt < proposer < enumerate < audit < verify < artifacts < runner < report < cli
+ *   core < primes < tasks < dataset < prompt < proposer < enumerate < audit < verify < artifacts < runner < report < lib < cli
  */
 const LAYERS = [
   "core",
@@ -17,6 +17,7 @@ const LAYERS = [
   "artifacts",
   "runner",
   "report",
+  "lib",
   "cli",
 ];
 

@@ -83,7 +83,6 @@ const synthetic = opts.datasetDir
         return [
           `${p.fn}|${p.length}`,
           {
-            task,
             splits,
             prompt: buildPaperPrompt(splits.train, { decimal: task.decimal, length: p.length }),
           },
@@ -96,7 +95,6 @@ const prepare = async (p: GridPoint): Promise<PreparedPoint> => {
   const task = getTask(p.fn);
   const { dataset } = await loadOrBuildDataset(specForPoint(PAPER_SIZES, p), opts.datasetDir!);
   return {
-    task,
     splits: dataset,
     prompt: buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
   };

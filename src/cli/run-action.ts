@@ -251,7 +251,6 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     const task = getTask(p.fn);
     const { dataset } = await loadOrBuildDataset(specOf(p), grid.datasetDir);
     return {
-      task,
       splits: dataset,
       prompt: buildPaperPrompt(dataset.train, {
         decimal: task.decimal,

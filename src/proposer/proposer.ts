@@ -1,6 +1,5 @@
 import type { Example } from "../core/example.js";
 import type { GridPoint } from "../core/grid.js";
-import type { Task } from "../tasks/task.js";
 
 /**
  * Token usage of one call, provider-neutral, normalised as the paper does (Responses names plus
@@ -52,9 +51,12 @@ export interface Proposal {
   readonly meta?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * What a proposer is given for one grid point: the prompt, the training examples and where it is in the
+ * grid. Never the ground truth (the task's label function) nor a validation or test label.
+ */
 export interface ProposerContext {
   readonly gridPoint: GridPoint;
-  readonly task: Task;
   /** The paper's prompt for this grid point. */
   readonly prompt: string;
   /** Training examples only: a proposer never sees validation or test labels. */

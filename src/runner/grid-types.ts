@@ -7,13 +7,11 @@ import type { AttemptRecord } from "../artifacts/attempt-record.js";
 import type { Splits } from "../core/example.js";
 import type { GridPoint } from "../core/grid.js";
 import type { Proposer, Usage } from "../proposer/proposer.js";
-import type { Task } from "../tasks/task.js";
 import type { CodeExtraction, Verifier } from "../verify/types.js";
 import type { Budget } from "./budget.js";
 
-/** What a grid point needs before its first call: the task, its data and the paper's prompt. */
+/** What a grid point needs before its first call: its data and the prompt (never the label function). */
 export interface PreparedPoint {
-  readonly task: Task;
   readonly splits: Splits;
   readonly prompt: string;
 }

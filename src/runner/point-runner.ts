@@ -243,7 +243,6 @@ class PointRun {
     const { deps, tracker } = this.ctx;
     this.session ??= deps.proposer.open({
       gridPoint: this.point,
-      task: this.prepared.task,
       prompt: this.prepared.prompt,
       train: this.prepared.splits.train,
       attemptsDone: this.records.length,

@@ -6,7 +6,16 @@
  * python/harness.py, data/, package.json) missing from dist/ or from `files` fails here.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -164,5 +173,126 @@ describe("the shipped package (bin/llm-erm.js -> dist/, as npm packs it)", () =>
       outcome: "ok",
     });
     expect(record!.val_acc).toBe(1);
+  });
+});
+
+/**
+ * `import { learn } from "llm-erm"` in a fresh TypeScript project, as `npm install <tarball>` leaves it:
+ * the tarball unpacked into the project's node_modules/llm-erm. (`npm install --offline` of the tarball
+ * itself fails here, ENOTCACHED: its dependencies are not in this machine's npm cache; they are linked
+ * from this checkout instead, as above.) The consumer is type-checked with tsc against the package's
+ * declaration files, through its `exports` map, compiled and run with plain node.
+ */
+describe("the package as a library (a TypeScript consumer of the tarball)", () => {
+  const TSC = join(ROOT, "node_modules", ".bin", "tsc");
+  let project: string;
+
+  const tsconfig = (file: string, emit: boolean) =>
+    JSON.stringify({
+      compilerOptions: {
+        target: "ES2022",
+        module: "NodeNext",
+        moduleResolution: "NodeNext",
+        strict: true,
+        ...(emit ? { outDir: "out" } : { noEmit: true }),
+        types: ["node"],
+        typeRoots: [join(ROOT, "node_modules", "@types")],
+      },
+      files: [file],
+    });
+
+  beforeAll(() => {
+    project = mkdtempSync(join(work, "consumer-"));
+    writeFileSync(
+      join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module", dependencies: { "llm-erm": "*" } }),
+    );
+    const installed = join(project, "node_modules", "llm-erm");
+    mkdirSync(installed, { recursive: true });
+    const tarball = readdirSync(work).find((f) => f.endsWith(".tgz"))!;
+    const untar = spawnSync("tar", ["-xzf", join(work, tarball), "-C", installed, "--strip-components=1"], {
+      encoding: "utf8",
+    });
+    expect(untar.status, untar.stderr).toBe(0);
+    symlinkSync(join(ROOT, "node_modules"), join(installed, "node_modules"), "dir");
+  });
+
+  it("type-checks and runs a consumer that calls learn with the enumerator", () => {
+    writeFileSync(
+      join(project, "consumer.ts"),
+      [
+        'import { type LearnExample, type LearnResult, learn, tasks } from "llm-erm";',
+        "",
+        'const parity = (x: string): LearnExample => ({ x, y: [...x].filter((c) => c === "1").length % 2 });',
+        'const all = Array.from({ length: 256 }, (_, i) => i.toString(2).padStart(8, "0"));',
+        "const result: LearnResult = await learn({",
+        "  train: all.filter((_, i) => i % 4 === 0).map(parity),",
+        "  val: all.filter((_, i) => i % 4 === 1).map(parity),",
+        "  test: all.filter((_, i) => i % 4 >= 2).map(parity),",
+        "  attempts: 3,",
+        "});",
+        "const { proposer, solved, code, test_acc } = result;",
+        'console.log(JSON.stringify({ proposer, solved, code, test_acc, attempts: result.attempts.length, fn_a: tasks.get("fn_a").name }));',
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(project, "tsconfig.json"), tsconfig("consumer.ts", true));
+    const tsc = spawnSync(TSC, ["-p", "tsconfig.json"], { cwd: project, encoding: "utf8", timeout: 120_000 });
+    expect(tsc.status, tsc.stdout + tsc.stderr).toBe(0);
+    const run = spawnSync(process.execPath, [join(project, "out", "consumer.js")], {
+      cwd: project,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME },
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    // a library call writes nothing of its own: stdout is the consumer's one line, stderr is empty
+    expect(run.stderr).toBe("");
+    const out = z
+      .object({
+        proposer: z.string(),
+        solved: z.boolean(),
+        code: z.string(),
+        test_acc: z.number(),
+        attempts: z.number(),
+        fn_a: z.string(),
+      })
+      .parse(JSON.parse(run.stdout));
+    expect(out).toMatchObject({ proposer: "enumerative", solved: true, test_acc: 1, fn_a: "parity_all" });
+    expect(out.code).toMatch(/^def f\(x\):/);
+    // nothing written into the project but what the consumer made
+    expect(readdirSync(project).sort()).toEqual([
+      "consumer.ts",
+      "node_modules",
+      "out",
+      "package.json",
+      "tsconfig.json",
+    ]);
+  }, 180_000);
+
+  it("the declarations are real types: a wrong input fails tsc", () => {
+    writeFileSync(
+      join(project, "wrong.ts"),
+      'import { learn } from "llm-erm";\nawait learn({ train: [{ x: 1, y: 0 }], val: [] });\n',
+    );
+    writeFileSync(join(project, "tsconfig.wrong.json"), tsconfig("wrong.ts", false));
+    const tsc = spawnSync(TSC, ["-p", "tsconfig.wrong.json"], {
+      cwd: project,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(tsc.status).not.toBe(0);
+    expect(tsc.stdout).toMatch(
+      /wrong\.ts\(2,\d+\): error TS2322: Type 'number' is not assignable to type 'string'/,
+    );
+  }, 120_000);
+
+  it("only the public entry is exported (a deep import is refused by the exports map)", () => {
+    const run = spawnSync(
+      process.execPath,
+      ["--input-type=module", "-e", 'import("llm-erm/dist/cli/main.js").catch((e) => console.log(e.code));'],
+      { cwd: project, encoding: "utf8" },
+    );
+    expect(run.stdout.trim()).toBe("ERR_PACKAGE_PATH_NOT_EXPORTED");
   });
 });

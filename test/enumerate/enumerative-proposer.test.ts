@@ -6,18 +6,7 @@ import {
   DEFAULT_ENUMERATION_BUDGET,
 } from "../../src/enumerate/enumerative-proposer.js";
 import type { Proposal, ProposerContext } from "../../src/proposer/proposer.js";
-import type { Task } from "../../src/tasks/task.js";
 import { balancedSet, containsPattern, parityAll, patternSet, runPython } from "./helpers.js";
-
-const task: Task = {
-  id: "fn_test",
-  name: "test",
-  decimal: false,
-  paperLengths: [],
-  checkLength: () => null,
-  label: parityAll,
-  sample: async () => ({ positives: [], negatives: [] }),
-};
 
 function context(
   train: readonly Example[],
@@ -26,7 +15,6 @@ function context(
 ): ProposerContext {
   return {
     gridPoint: { fn: "fn_test", length: train[0]?.x.length ?? 0 },
-    task,
     prompt: "",
     train,
     attemptsDone,

@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { createEnumerativeProposer } from "../../src/enumerate/enumerative-proposer.js";
 import type { Proposal, ProposerContext } from "../../src/proposer/proposer.js";
-import type { Task } from "../../src/tasks/task.js";
 import { patternSet } from "./helpers.js";
 
 const train = patternSet(21, 60, 24, "10101010");
 const ctx = (attemptsDone: number): ProposerContext => ({
   gridPoint: { fn: "fn_test", length: 24 },
-  task: { id: "fn_test" } as Task,
   prompt: "",
   train,
   attemptsDone,

@@ -8,7 +8,6 @@ import {
 import { costOf, findPrice } from "../../src/proposer/pricing.js";
 import type { Proposal } from "../../src/proposer/proposer.js";
 import { ANTHROPIC_PRICES } from "../../src/proposer/providers/anthropic.js";
-import { fakeParityTask } from "../helpers/fakes.js";
 import { type MessagesReply, type MessagesServer, startMessagesServer } from "../helpers/messages-server.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
 
@@ -38,7 +37,6 @@ async function propose(
   });
   const session = proposer.open({
     gridPoint: { fn: "fn_a", length: 8 },
-    task: fakeParityTask,
     prompt: "PROMPT\n```\n01 -> 1\n```",
     train: [],
     attemptsDone: 0,
@@ -186,7 +184,6 @@ describe("anthropic proposer over @anthropic-ai/sdk and real HTTP (streamed Mess
     })
       .open({
         gridPoint: { fn: "fn_a", length: 8 },
-        task: fakeParityTask,
         prompt: "P",
         train: [],
         attemptsDone: 0,

@@ -9,7 +9,6 @@ import { createOpenAIBatchTransport } from "../../src/proposer/batch/openai-batc
 import { PAPER_REQUEST_DEFAULTS } from "../../src/proposer/openai-request.js";
 import { CallAbortedError, type Proposal, type Proposer } from "../../src/proposer/proposer.js";
 import { type BatchServer, type BatchServerOptions, startBatchServer } from "../helpers/batch-server.js";
-import { fakeParityTask } from "../helpers/fakes.js";
 import { tempDir } from "../helpers/spawn-cli.js";
 
 const open: BatchServer[] = [];
@@ -62,7 +61,6 @@ async function wave(p: Proposer, attempt: number, lengths = [20, 25, 30], signal
       p
         .open({
           gridPoint: { fn: "fn_a", length },
-          task: fakeParityTask,
           prompt: `prompt L=${length}`,
           train: [],
           attemptsDone: attempt - 1,

@@ -9,7 +9,6 @@ import {
 import { costOf, findPrice } from "../../src/proposer/pricing.js";
 import type { Proposal } from "../../src/proposer/proposer.js";
 import { GEMINI_PRICES, GEMINI_VERSION_SNAPSHOT } from "../../src/proposer/providers/gemini.js";
-import { fakeParityTask } from "../helpers/fakes.js";
 import { type GeminiReply, type GeminiServer, startGeminiServer } from "../helpers/gemini-server.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
 
@@ -41,7 +40,6 @@ async function propose(
   });
   const session = proposer.open({
     gridPoint: { fn: "fn_a", length: 8 },
-    task: fakeParityTask,
     prompt: "PROMPT\n```\n01 -> 1\n```",
     train: [],
     attemptsDone: 0,

@@ -4,7 +4,6 @@ import { preflightChat } from "../../src/proposer/openai-chat-preflight.js";
 import { type ChatProposerOptions, createChatProposer } from "../../src/proposer/openai-chat-proposer.js";
 import { CallAbortedError, type Proposal } from "../../src/proposer/proposer.js";
 import { type ChatReply, type ChatServer, startChatServer } from "../helpers/chat-server.js";
-import { fakeParityTask } from "../helpers/fakes.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
 
 let server: ChatServer | undefined;
@@ -34,7 +33,6 @@ async function propose(
   });
   const session = proposer.open({
     gridPoint: { fn: "fn_a", length: 8 },
-    task: fakeParityTask,
     prompt: "PROMPT\n```\n01 -> 1\n```",
     train: [],
     attemptsDone: 0,

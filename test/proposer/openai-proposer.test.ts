@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createOpenAIProposer, type OpenAIProposerOptions } from "../../src/proposer/openai-proposer.js";
 import { PAPER_REQUEST_DEFAULTS } from "../../src/proposer/openai-request.js";
 import { CallAbortedError, type Proposal, type Usage } from "../../src/proposer/proposer.js";
-import { fakeParityTask } from "../helpers/fakes.js";
 import { answer, PROGRAMS } from "../helpers/programs.js";
 import {
   type Reply,
@@ -53,7 +52,6 @@ async function propose(
   });
   const session = proposer.open({
     gridPoint: { fn: "fn_a", length: 8 },
-    task: fakeParityTask,
     prompt: "PROMPT\n```\n01 -> 1\n```",
     train: [],
     attemptsDone: 0,

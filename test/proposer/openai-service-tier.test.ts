@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createOpenAIProposer, type OpenAIProposerOptions } from "../../src/proposer/openai-proposer.js";
 import { PAPER_REQUEST_DEFAULTS } from "../../src/proposer/openai-request.js";
 import type { Proposal } from "../../src/proposer/proposer.js";
-import { fakeParityTask } from "../helpers/fakes.js";
 import { type Reply, type ResponsesServer, startResponsesServer } from "../helpers/responses-server.js";
 
 let server: ResponsesServer | undefined;
@@ -29,7 +28,6 @@ async function ask(script: (index: number) => Reply, over: Partial<OpenAIPropose
   const p = (await proposer
     .open({
       gridPoint: { fn: "fn_a", length: 20, trial: 2 },
-      task: fakeParityTask,
       prompt: "PROMPT",
       train: [],
       attemptsDone: 0,

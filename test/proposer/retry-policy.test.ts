@@ -6,7 +6,6 @@ import { createOpenAIProposer } from "../../src/proposer/openai-proposer.js";
 import type { Proposal, Proposer } from "../../src/proposer/proposer.js";
 import type { RetryPolicy } from "../../src/proposer/retry.js";
 import { startChatServer } from "../helpers/chat-server.js";
-import { fakeParityTask } from "../helpers/fakes.js";
 import { startGeminiServer } from "../helpers/gemini-server.js";
 import { startMessagesServer } from "../helpers/messages-server.js";
 import { startResponsesServer } from "../helpers/responses-server.js";
@@ -125,7 +124,6 @@ async function propose(c: Case, faults: readonly Fault[], retry: RetryPolicy) {
   const proposal = (await proposer
     .open({
       gridPoint: { fn: "fn_a", length: 8 },
-      task: fakeParityTask,
       prompt: "PROMPT",
       train: [],
       attemptsDone: 0,

@@ -11,7 +11,7 @@ import {
   type ProgressState,
   runGrid,
 } from "../../src/runner/grid-runner.js";
-import { captureLogger, fakeExtract, fakeParityTask, fakeSplits, fakeVerifier } from "../helpers/fakes.js";
+import { captureLogger, fakeExtract, fakeSplits, fakeVerifier } from "../helpers/fakes.js";
 
 const parity = (x: string) => [...x].filter((c) => c === "1").length % 2;
 const PROGRAMS = {
@@ -100,7 +100,6 @@ function setup(
       verifier,
       extractCode: fakeExtract,
       prepare: async (p) => ({
-        task: fakeParityTask,
         splits: fakeSplits(p.length),
         prompt: `prompt ${p.fn}`,
       }),
@@ -347,7 +346,7 @@ describe("runGrid", () => {
     const res = await run(undefined, undefined, {
       prepare: async (p) => {
         if (p.fn === "fn_b") throw new Error("cannot generate the dataset of fn_b L=8: sampler exploded");
-        return { task: fakeParityTask, splits: fakeSplits(p.length), prompt: `prompt ${p.fn}` };
+        return { splits: fakeSplits(p.length), prompt: `prompt ${p.fn}` };
       },
     });
     expect(res.status).toBe("failed");

@@ -6,7 +6,7 @@ import { PAPER_REQUEST_DEFAULTS } from "../../src/proposer/openai-request.js";
 import type { Usage } from "../../src/proposer/proposer.js";
 import { Budget } from "../../src/runner/budget.js";
 import { estimateInputTokens, runGrid, type UnrecordedCall } from "../../src/runner/grid-runner.js";
-import { captureLogger, fakeExtract, fakeParityTask, fakeSplits, fakeVerifier } from "../helpers/fakes.js";
+import { captureLogger, fakeExtract, fakeSplits, fakeVerifier } from "../helpers/fakes.js";
 import {
   type Reply,
   type ResponsesServer,
@@ -72,7 +72,7 @@ async function run(opts: {
       proposer,
       verifier: fakeVerifier({ right: parity, wrong: () => 0 }),
       extractCode: fakeExtract,
-      prepare: async () => ({ task: fakeParityTask, splits: fakeSplits(8), prompt: PROMPT }),
+      prepare: async () => ({ splits: fakeSplits(8), prompt: PROMPT }),
       append: (r) => {
         appended.push(r);
       },
