@@ -15,6 +15,7 @@ import { specForPoint } from "../dataset/spec.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import { renderTemplate } from "../prompt/user-prompt.js";
 import { findPrice, loadPriceTableOver, type Price, priceForBudget } from "../proposer/pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
 import { anyProviderKey, getProvider, providerEnv } from "../proposer/registry.js";
@@ -37,14 +38,26 @@ import { createVerifier } from "../verify/sandbox-verifier.js";
 import { runDryRun } from "./dry-run.js";
 import { readGridOptions } from "./grid-options.js";
 import { sandboxChoice } from "./sandbox-option.js";
+import {
+  readPromptTemplate,
+  readUserDataRun,
+  type UserDataRun,
+  userDataTask,
+  userPrompt,
+} from "./user-data-run.js";
 
 /** The run command after commander parsed the flags; returns the exit code. */
 export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
   const grid = readGridOptions(opts);
   const { settings, shard, providerAnnounce } = readRunSettings(opts, anyProviderKey(process.env));
+  // A user's files are read and checked (and a prompt template's placeholders) before anything is written.
+  const template = readPromptTemplate(opts);
+  const userData = readUserDataRun(opts, grid);
   // Validate the grid (unknown ids, impossible lengths) before announcing anything.
-  const { points: allPoints, skipped } = planGrid(grid.functions, grid.lengths);
+  const { points: allPoints, skipped } = userData
+    ? { points: [...userData.points], skipped: [] }
+    : planGrid(grid.functions, grid.lengths);
   // `--lengths 30` alone: the tasks that cannot take a length are left out, in one line.
   const skippedNote = skippedLine(skipped);
   if (skippedNote !== undefined) process.stderr.write(`llm-erm: ${skippedNote}\n`);
@@ -53,7 +66,8 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   // One dataset per (task, length), whatever the trials.
   const dataPoints = distinctPoints(points);
   if (settings.dryRun) {
-    await runDryRun(grid, process.stdout, dataPoints);
+    if (userData) printUserDataPrompts(userData, dataPoints, template, process.stdout);
+    else await runDryRun(grid, process.stdout, dataPoints, template?.text);
     return ExitCode.ok;
   }
   const envOut = {
@@ -82,6 +96,11 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let sdkVersions: Record<string, string> = {};
   let baseURL: string | undefined;
   const data = { train: grid.trainSize, val: grid.valSize, test: grid.testSize, seed: grid.seed };
+  // A user's files (their content hashes) and a prompt template are part of what makes attempts comparable.
+  const inputs = {
+    ...(userData ? { user_data: userData.fingerprint } : {}),
+    ...(template ? { prompt_template: template.sha256 } : {}),
+  };
   if (settings.provider !== "enumerative") {
     const provider = getProvider(settings.provider);
     const baseUrlFlag = typeof opts.baseUrl === "string" ? opts.baseUrl : undefined;
@@ -95,7 +114,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     else configured.requireKey();
     logger = createRunLogger(paths.log, settings.logLevel);
     const log = logger;
-    fingerprintConfig = { ...configured.fingerprint, data, python };
+    fingerprintConfig = { ...configured.fingerprint, data, python, ...inputs };
     // Retries and background cancels go to runner.log.
     proposer = configured.createProposer((event, fields) => log.warn({ ...fields, event }, event));
     sdkVersions = provider.sdkVersions();
@@ -113,7 +132,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     // A different budget is a different baseline: its attempts never mix with this one's on resume.
     // (proposals follows --attempts and does not change which programs come first, so it is left out.)
     const { proposals: _proposals, ...searchBudget } = budget;
-    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data, python };
+    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data, python, ...inputs };
     price = { input: 0, output: 0 };
   }
   const fingerprint = runFingerprint(fingerprintConfig);
@@ -146,38 +165,57 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let reused = 0;
   let regenerated = 0;
   const datasets = new Map<string, ManifestDataset>();
-  if (tty) process.stderr.write(`llm-erm: datasets 0/${dataPoints.length} in ${grid.datasetDir}`);
+  if (tty && !userData)
+    process.stderr.write(`llm-erm: datasets 0/${dataPoints.length} in ${grid.datasetDir}`);
   try {
-    await buildDatasets(dataPoints.map(specOf), grid.datasetDir, {
-      onProgress: (r) => {
-        datasets.set(`${r.spec.fn}|${r.spec.length}`, manifestDataset(r));
-        if (r.reused) reused++;
-        else if (r.replaced) regenerated++;
-        else generated++;
-        if (tty)
-          process.stderr.write(
-            `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${dataPoints.length} in ${grid.datasetDir}`,
-          );
-        const at = { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) };
-        if (r.replaced) {
-          // The derived seed hashes train+val: other sizes with the same sum share the directory.
-          runLog.warn(
-            {
-              ...at,
-              event: "dataset_regenerated",
-              sizes: { train: r.spec.trainSize, val: r.spec.valSize, test: r.spec.testSize },
-              previous_sizes: r.replaced,
-            },
-            "dataset regenerated: its directory held a valid dataset of other split sizes",
-          );
-        } else runLog.info(at, r.reused ? "dataset reused" : "dataset generated");
-      },
-    });
-    const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
-    const others = regenerated > 0 ? `, ${regenerated} regenerated for these split sizes` : "";
-    process.stderr.write(
-      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused${others} (${secs} s)\n`,
-    );
+    if (userData) {
+      // A user's files are the data: split in memory, never copied into --dataset-dir.
+      for (const d of userData.datasets) {
+        const f = d.facts;
+        runLog.info(
+          {
+            fn: `data:${f.name}`,
+            file: f.file,
+            sha256: f.sha256,
+            labels: f.labelKind,
+            sizes: f.sizes,
+            split: f.split,
+          },
+          "user data loaded",
+        );
+      }
+    } else {
+      await buildDatasets(dataPoints.map(specOf), grid.datasetDir, {
+        onProgress: (r) => {
+          datasets.set(`${r.spec.fn}|${r.spec.length}`, manifestDataset(r));
+          if (r.reused) reused++;
+          else if (r.replaced) regenerated++;
+          else generated++;
+          if (tty)
+            process.stderr.write(
+              `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${dataPoints.length} in ${grid.datasetDir}`,
+            );
+          const at = { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) };
+          if (r.replaced) {
+            // The derived seed hashes train+val: other sizes with the same sum share the directory.
+            runLog.warn(
+              {
+                ...at,
+                event: "dataset_regenerated",
+                sizes: { train: r.spec.trainSize, val: r.spec.valSize, test: r.spec.testSize },
+                previous_sizes: r.replaced,
+              },
+              "dataset regenerated: its directory held a valid dataset of other split sizes",
+            );
+          } else runLog.info(at, r.reused ? "dataset reused" : "dataset generated");
+        },
+      });
+      const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
+      const others = regenerated > 0 ? `, ${regenerated} regenerated for these split sizes` : "";
+      process.stderr.write(
+        `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused${others} (${secs} s)\n`,
+      );
+    }
   } catch (err) {
     if (tty) process.stderr.write("\n");
     if (err instanceof DatasetDamagedError) {
@@ -196,12 +234,18 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     throw err;
   }
   const prepare = async (p: GridPoint): Promise<PreparedPoint> => {
+    if (userData) {
+      const d = userData.datasetOf(p);
+      return { task: userDataTask(d), splits: d.splits, prompt: userPrompt(d.splits.train, template) };
+    }
     const task = getTask(p.fn);
     const { dataset } = await loadOrBuildDataset(specOf(p), grid.datasetDir);
     return {
       task,
       splits: dataset,
-      prompt: buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
+      prompt: template
+        ? renderTemplate(template.text, dataset.train)
+        : buildPaperPrompt(dataset.train, { decimal: task.decimal, length: p.length }),
     };
   };
   const manifest: Omit<ManifestSession, "sandbox" | "unrecorded_calls" | "finished"> = {
@@ -229,6 +273,17 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     },
     python: { requested: probed.requested, ...python },
     datasets: dataPoints.flatMap((p) => datasets.get(`${p.fn}|${p.length}`) ?? []),
+    ...(userData
+      ? {
+          user_data: userData.manifest.map((f) => ({
+            ...f,
+            labels: [...f.labels],
+            alphabet: [...f.alphabet],
+            sizes: { ...f.sizes },
+          })),
+        }
+      : {}),
+    ...(template ? { prompt_template: { file: String(opts.promptTemplate), sha256: template.sha256 } } : {}),
   };
   try {
     const out = await runSession({
@@ -269,6 +324,24 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       return ExitCode.damaged;
     }
     throw err;
+  }
+}
+
+/** `run --data ... --dry-run`: each file's split sizes and the prompt its grid point gets. */
+function printUserDataPrompts(
+  userData: UserDataRun,
+  points: readonly GridPoint[],
+  template: { readonly text: string } | undefined,
+  out: NodeJS.WritableStream,
+): void {
+  for (const p of points) {
+    const { facts, splits } = userData.datasetOf(p);
+    const { train, val, test } = facts.sizes;
+    out.write(
+      `=== ${p.fn} L=${p.length}: ${facts.file} (${facts.labelKind}, ${facts.split} split: train ${train}, val ${val}, test ${test}) ===\n`,
+    );
+    out.write(userPrompt(splits.train, template));
+    out.write("\n\n");
   }
 }
 

@@ -182,12 +182,7 @@ function answeredPredictions(out: Buffer, answered: number): string {
  * Per-split wall clocks: watches the result channel, counts answers as they arrive, and moves the
  * deadline when a split's last answer arrives (the next split gets `wallMs` of its own).
  */
-function splitClock(
-  names: readonly SplitName[],
-  sizes: readonly number[],
-  wallMs: number,
-  answers: RegExp,
-) {
+function splitClock(names: readonly SplitName[], sizes: readonly number[], wallMs: number, answers: RegExp) {
   const ends: number[] = [];
   let total = 0;
   for (const n of sizes) {

@@ -141,7 +141,10 @@ describe("exact scoring in the sandbox", () => {
       { x: "a", y: 1 },
       { x: "", y: 0 },
     ];
-    const r = await verifier.verify({ code: "def f(x):\n    return 'yes' if x else ''", splits: { train: bin } });
+    const r = await verifier.verify({
+      code: "def f(x):\n    return 'yes' if x else ''",
+      splits: { train: bin },
+    });
     expect(r.scores.train?.accuracy).toBe(1);
   });
 
@@ -151,7 +154,8 @@ describe("exact scoring in the sandbox", () => {
       { x: "2", y: "line\nbreak" },
       { x: "3", y: "ünï😀" },
     ];
-    const code = "M = {'1': 'a,b', '2': 'line\\nbreak', '3': '\\u00fcn\\u00ef\\U0001F600'}\ndef f(x):\n    return M[x]";
+    const code =
+      "M = {'1': 'a,b', '2': 'line\\nbreak', '3': '\\u00fcn\\u00ef\\U0001F600'}\ndef f(x):\n    return M[x]";
     const r = await verifier.verify({ code, splits: { train: cls } });
     expect(r.kind).toBe("ok");
     expect(r.scores.train?.accuracy).toBe(1);
