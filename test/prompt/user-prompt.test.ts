@@ -49,6 +49,19 @@ describe("buildUserPrompt", () => {
     expect(p).toContain('"a b" -> 1\n"x\\ny" -> 0\n"p->q" -> 1\n');
     // the training lines are the only lines between the fences: a newline in an input never breaks them
     expect(p.split("```")[1]!.split("\n").filter(Boolean)).toHaveLength(3);
+    // an arrow alone would make a line ambiguous
+    expect(
+      buildUserPrompt([
+        { x: "1->0", y: 1 },
+        { x: "0", y: 0 },
+      ]),
+    ).toContain('"1->0" -> 1\n"0" -> 0\n');
+    expect(
+      buildUserPrompt([
+        { x: "1-0", y: 1 },
+        { x: "0", y: 0 },
+      ]),
+    ).toContain("1-0 -> 1\n0 -> 0\n");
   });
 
   it("the built-in tasks keep the paper's prompt (a different function, untouched)", () => {
