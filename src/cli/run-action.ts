@@ -49,7 +49,8 @@ import {
 /** The run command after commander parsed the flags; returns the exit code. */
 export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
-  const grid = readGridOptions(opts);
+  // A user's file is split by label, not half and half: any sizes.
+  const grid = readGridOptions(opts, { evenSizes: opts.data === undefined });
   const { settings, shard, providerAnnounce } = readRunSettings(opts, anyProviderKey(process.env));
   // A user's files are read and checked (and a prompt template's placeholders) before anything is written.
   const template = readPromptTemplate(opts);
