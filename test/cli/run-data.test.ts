@@ -119,6 +119,11 @@ describe("run --data: CSV, TSV and JSONL with awkward inputs", () => {
     const again = await runCli(["run", "--data", "quoted.csv", "tabbed.tsv", ...sizes, ...ENUM], cwd);
     expect(again.code).toBe(ExitCode.ok);
     expect(again.stderr).toMatch(/0 new calls/);
+    // rescore re-reads each file as the run did (its manifest: path, columns, seed, sizes)
+    const rescored = await runCli(["rescore"], cwd);
+    expect(rescored.code, rescored.stderr).toBe(ExitCode.ok);
+    expect(rescored.stderr).toMatch(/0 changed accuracy/);
+    expect(rescored.stdout).toMatch(/\| data:quoted \| 10 \|/);
     // other content under the same name is another fingerprint: never mixed with these attempts
     writeFileSync(join(cwd, "quoted.csv"), `${readFileSync(join(cwd, "quoted.csv"), "utf8")}zzz,0\n`);
     const changed = await runCli(["run", "--data", "quoted.csv", ...sizes, ...ENUM], cwd);
@@ -126,7 +131,12 @@ describe("run --data: CSV, TSV and JSONL with awkward inputs", () => {
     expect(changed.stderr).not.toMatch(/0 new calls/);
     const sessions = manifestOf(cwd).sessions;
     expect(sessions.at(-1)!.fingerprint).not.toBe(sessions[0]!.fingerprint);
-  }, 240_000);
+    // rescoring the first run's attempts now says its file changed
+    const after = await runCli(["rescore"], cwd);
+    expect(after.stderr).toMatch(
+      /the SHA-256s of .*data:quoted L=10 \(.*quoted\.csv\).* differ from those the run used/,
+    );
+  }, 400_000);
 });
 
 describe("run --data: bad data is refused, exit 2, the file and line named, nothing written", () => {
