@@ -5,11 +5,14 @@
 #           fsize=<bytes> nproc=<n>\n
 #   <count> lines: the sys.path entries to use (probed once by the parent, site.py is not run here)
 #   <code bytes>  the candidate module's source (UTF-8)
+#   only with classes=<k> in the header (exact scoring, a multi-class job): one line of k comma-separated
+#   byte lengths, then the k class texts' UTF-8 bytes back to back
 #   one line of n comma-separated byte lengths, then the n inputs' UTF-8 bytes back to back
 #   (length-prefixed: an input may hold any character, newlines and NUL included)
 # Protocol (child -> parent, on the original stdout, which is moved to a private fd first):
 #   "X <kind> <message>\n"                      the candidate failed before any prediction, or aborted
-#   "L <function name>\n" then one byte per input ('0', '1', or 'E' when the call raised), written as
+#   "L <function name>\n" then one byte per input ('0', '1', or 'E' when the call raised; with classes=<k>:
+#   the character _CLASS_CHARS[i] of the class whose text equals str(answer), '?' for none, or 'E'), written as
 #   each answer is made (the parent counts what was answered and times each split from its first
 #   input), then "\nD <exceptions> <first exception message>\n"
 # Each split (train, val, test: n1, n2, ... inputs in that order) gets its own CPU allowance of <cpu> s:
@@ -52,6 +55,19 @@ def _limit(resource, which, soft, hard=None):
         resource.setrlimit(which, (soft, soft if hard is None else hard))
     except (ValueError, OSError):
         pass
+
+
+_CLASS_CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _class_text(v):
+    # Exact scoring: .item() unwrapped (numpy scalars), then str(); compared with a class's text as is.
+    item = getattr(v, "item", None)
+    if item is not None and callable(item):
+        v = item()
+    s = str(v)
+    # A __str__ may return a str subclass (its own __eq__/__hash__): compare its plain text.
+    return s if type(s) is str else str.__str__(s)
 
 
 def _to01(v):
@@ -108,6 +124,14 @@ def main():
     n = int(header["n"])
     splits = [int(k) for k in header["splits"].split(",") if k]
     offset += code_len
+    classes = {}
+    if "classes" in header:
+        end = data.index(b"\n", offset)
+        at = end + 1
+        for i, k in enumerate(int(k) for k in data[offset:end].split(b",")):
+            classes[data[at : at + k].decode("utf-8")] = _CLASS_CHARS[i].encode()
+            at += k
+        offset = at
     inputs = []
     if n > 0:
         end = data.index(b"\n", offset)
@@ -208,6 +232,8 @@ def main():
     exceptions = 0
     first = ""
     to01 = _to01
+    class_text = _class_text
+    unknown = b"?"
     write = os.write
     usage = resource.getrusage
     ends = []
@@ -223,7 +249,10 @@ def main():
             ru = usage(resource.RUSAGE_SELF)
             _limit(resource, resource.RLIMIT_CPU, min(cpu_hard, int(ru.ru_utime + ru.ru_stime) + 1 + cpu), cpu_hard)
         try:
-            answer = b"1" if to01(fn(x)) else b"0"
+            if classes:
+                answer = classes.get(class_text(fn(x)), unknown)
+            else:
+                answer = b"1" if to01(fn(x)) else b"0"
         except MemoryError as e:
             fail("memory_limit", _describe(e) + " raised by " + name, True)
         except Exception as e:

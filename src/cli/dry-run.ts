@@ -3,6 +3,7 @@ import { buildDatasets } from "../dataset/build-pool.js";
 import { checkSpec, specForPoint, specsForGrid } from "../dataset/spec.js";
 import { loadOrBuildDataset } from "../dataset/store.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import { renderTemplate } from "../prompt/user-prompt.js";
 import { estimateGridCost } from "../proposer/cost-estimate.js";
 import type { Price } from "../proposer/pricing.js";
 import { estimateInputTokens } from "../runner/grid-runner.js";
@@ -20,6 +21,7 @@ export async function runDryRun(
   grid: GridOptions,
   out: NodeJS.WritableStream,
   points?: readonly GridPoint[],
+  template?: string,
 ): Promise<void> {
   const specs = points ? points.map((p) => specForPoint(grid, p)) : specsForGrid(grid);
   for (const spec of specs) checkSpec(spec);
@@ -32,11 +34,13 @@ export async function runDryRun(
         : "built";
     out.write(`=== ${spec.fn} (${dataset.targetName}) L=${spec.length}: dataset ${path} (${how}) ===\n`);
     out.write(
-      buildPaperPrompt(dataset.train, {
-        decimal: dataset.decimal,
-        length: dataset.length,
-        alphabet: promptAlphabet(getTask(spec.fn)),
-      }),
+      template !== undefined
+        ? renderTemplate(template, dataset.train)
+        : buildPaperPrompt(dataset.train, {
+            decimal: dataset.decimal,
+            length: dataset.length,
+            alphabet: promptAlphabet(getTask(spec.fn)),
+          }),
     );
     out.write("\n\n");
   }

@@ -71,8 +71,15 @@ export function addGridOptions(cmd: Command): Command {
     );
 }
 
-/** Reads the grid flags a command parsed, filling defaults from the environment, then the paper. */
-export function readGridOptions(opts: Record<string, unknown>): GridOptions {
+/**
+ * Reads the grid flags a command parsed, filling defaults from the environment, then the paper. The
+ * built-in tasks draw half positives, half negatives, so their sizes are even; a user's file (`run
+ * --data`, a stratified split) takes any size (`evenSizes: false`).
+ */
+export function readGridOptions(
+  opts: Record<string, unknown>,
+  { evenSizes = true }: { evenSizes?: boolean } = {},
+): GridOptions {
   const candidate = {
     functions: opts.functions,
     lengths: opts.lengths,
@@ -93,6 +100,7 @@ export function readGridOptions(opts: Record<string, unknown>): GridOptions {
     throw new UsageError(`${flag}: ${issue?.message ?? "invalid value"}, got ${JSON.stringify(got)}`);
   }
   const grid = parsed.data;
+  if (!evenSizes) return grid;
   if (grid.trainSize % 2 !== 0) throw new UsageError(`--train-size must be even (got ${grid.trainSize})`);
   if (grid.valSize % 2 !== 0) throw new UsageError(`--val-size must be even (got ${grid.valSize})`);
   return grid;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { type Command, Option } from "commander";
 import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
@@ -13,6 +13,7 @@ import { formatExample } from "../dataset/line-format.js";
 import { MetaSchema } from "../dataset/meta.js";
 import { type DatasetSpec, specForPoint } from "../dataset/spec.js";
 import { type Dataset, DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
+import { type DataFormat, loadUserData } from "../dataset/user-data.js";
 import {
   RESCORE_CSV_COLUMNS,
   rescoreCsvRow,
@@ -149,11 +150,30 @@ export async function rescoreCommand(
   for (const s of sessions)
     for (const d of s.datasets)
       if (d.sha256) usedHashes.set(`${s.fingerprint}|${d.fn}|L=${d.length}`, d.sha256);
+  // `run --data` files, as each config's run read them (its manifest): path, content hash, columns.
+  const userFiles = new Map<string, UserFile>();
+  for (const s of sessions) for (const u of userFilesOf(s)) userFiles.set(`${s.fingerprint}|${u.fn}`, u);
   const datasets = new Map<string, Promise<Dataset>>();
   const mismatched = new Set<string>();
   const otherData = new Set<string>();
   const splitsFor = (r: AttemptRecord): Promise<Splits> => {
     const d = dataFor(r);
+    if (r.fn.startsWith("data:")) {
+      const u = userFiles.get(`${r.config_fingerprint}|${r.fn}`);
+      if (!u)
+        throw new UsageError(`rescore: ${r.fn}: no run manifest names the --data file it was read from`);
+      const loaded = loadUserData(u.path, {
+        format: u.format,
+        inputCol: u.inputCol,
+        labelCol: u.labelCol,
+        splitCol: u.splitCol,
+        trainSize: d.train,
+        valSize: d.val,
+        seed: d.seed,
+      });
+      if (loaded.facts.sha256 !== u.sha256) otherData.add(`${r.fn} L=${r.length} (${u.path})`);
+      return Promise.resolve(loaded.splits);
+    }
     const spec: DatasetSpec = specForPoint(
       { trainSize: d.train, valSize: d.val, testSize: d.test, seed: d.seed },
       { fn: r.fn, length: r.length },
@@ -232,6 +252,42 @@ export async function rescoreCommand(
         `val ${r.recorded.val_acc} -> ${r.rescored?.val_acc}, test ${r.recorded.test_acc} -> ${r.rescored?.test_acc}\n`,
     );
   return changed.length > 0 ? ExitCode.failure : ExitCode.ok;
+}
+
+interface UserFile {
+  readonly fn: string;
+  readonly path: string;
+  readonly sha256: string;
+  readonly format: DataFormat;
+  readonly inputCol: string;
+  readonly labelCol: string;
+  readonly splitCol: string;
+}
+
+const UserFingerprintSchema = z.array(
+  z.object({ name: z.string(), input_col: z.string(), label_col: z.string(), split: z.string() }),
+);
+
+/** A session's `--data` files: the manifest's facts with the columns its fingerprint hashed. */
+function userFilesOf(s: ManifestSession): UserFile[] {
+  const cols = UserFingerprintSchema.safeParse(s.fingerprint_config.user_data);
+  if (!cols.success) return [];
+  return (s.user_data ?? []).flatMap((u) => {
+    const c = cols.data.find((x) => x.name === u.name);
+    if (!c) return [];
+    return [
+      {
+        fn: `data:${u.name}`,
+        path: resolve(s.cwd, u.file),
+        sha256: u.sha256,
+        format: u.format,
+        inputCol: c.input_col,
+        labelCol: c.label_col,
+        // A seeded split: no column may be taken for one (a NUL never names a column read here).
+        splitCol: c.split === "seeded" ? "\u0000" : c.split,
+      },
+    ];
+  });
 }
 
 /** The SHA-256s a dataset's meta.json holds (undefined: none, or unreadable). */

@@ -15,6 +15,7 @@ import { specForPoint } from "../dataset/spec.js";
 import { DatasetDamagedError, loadOrBuildDataset } from "../dataset/store.js";
 import { createEnumerativeProposer, DEFAULT_ENUMERATION_BUDGET } from "../enumerate/enumerative-proposer.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
+import { renderTemplate } from "../prompt/user-prompt.js";
 import { batchesPathOf } from "../proposer/batch/batch-journal.js";
 import type { BatchTransport } from "../proposer/batch/batch-transport.js";
 import { createBatchingProposer } from "../proposer/batch/batching-proposer.js";
@@ -49,14 +50,21 @@ import { batchEventLine, checkCostFlags, requestedPricingMode, reservationPrice 
 import { dryRunCostLines, promptsOf, runDryRun } from "./dry-run.js";
 import { readGridOptions } from "./grid-options.js";
 import { sandboxChoice } from "./sandbox-option.js";
+import { readPromptTemplate, readUserDataRun, type UserDataRun, userPrompt } from "./user-data-run.js";
 
 /** The run command after commander parsed the flags; returns the exit code. */
 export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
-  const grid = readGridOptions(opts);
+  // A user's file is split by label, not half and half: any sizes.
+  const grid = readGridOptions(opts, { evenSizes: opts.data === undefined });
   const { settings, shard, providerAnnounce } = readRunSettings(opts, anyProviderKey(process.env));
+  // A user's files are read and checked (and a prompt template's placeholders) before anything is written.
+  const template = readPromptTemplate(opts);
+  const userData = readUserDataRun(opts, grid);
   // Validate the grid (unknown ids, impossible lengths) before announcing anything.
-  const { points: allPoints, skipped } = planGrid(grid.functions, grid.lengths);
+  const { points: allPoints, skipped } = userData
+    ? { points: [...userData.points], skipped: [] }
+    : planGrid(grid.functions, grid.lengths);
   // `--lengths 30` alone: the tasks that cannot take a length are left out, in one line.
   const skippedNote = skippedLine(skipped);
   if (skippedNote !== undefined) process.stderr.write(`llm-erm: ${skippedNote}\n`);
@@ -66,15 +74,17 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const dataPoints = distinctPoints(points);
   checkCostFlags(settings, settings.provider === "enumerative" ? undefined : getProvider(settings.provider));
   if (settings.dryRun) {
-    await runDryRun(grid, process.stdout, dataPoints);
+    if (userData) printUserDataPrompts(userData, dataPoints, template, process.stdout);
+    else await runDryRun(grid, process.stdout, dataPoints, template?.text);
     if (settings.provider !== "enumerative") {
       const provider = getProvider(settings.provider);
       const table = loadPriceTableOver(provider.prices, settings.pricesFile);
       const base = findPrice(table, settings.model, provider.snapshot);
+      const prompts = userData
+        ? points.map((p) => userPrompt(userData.datasetOf(p).splits.train, template))
+        : await promptsOf(points, (p) => specForPoint(grid, p), grid.datasetDir);
       // On stderr: stdout stays the prompts alone (as without a key), for piping.
-      process.stderr.write(
-        `${dryRunCostLines({ settings, base, prompts: await promptsOf(points, (p) => specForPoint(grid, p), grid.datasetDir) })}\n`,
-      );
+      process.stderr.write(`${dryRunCostLines({ settings, base, prompts })}\n`);
     }
     return ExitCode.ok;
   }
@@ -106,6 +116,11 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let sdkVersions: Record<string, string> = {};
   let baseURL: string | undefined;
   const data = { train: grid.trainSize, val: grid.valSize, test: grid.testSize, seed: grid.seed };
+  // A user's files (their content hashes) and a prompt template are part of what makes attempts comparable.
+  const inputs = {
+    ...(userData ? { user_data: userData.fingerprint } : {}),
+    ...(template ? { prompt_template: template.sha256 } : {}),
+  };
   if (settings.provider !== "enumerative") {
     const provider = getProvider(settings.provider);
     const baseUrlFlag = typeof opts.baseUrl === "string" ? opts.baseUrl : undefined;
@@ -126,7 +141,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     else configured.requireKey();
     logger = createRunLogger(paths.log, settings.logLevel);
     const log = logger;
-    fingerprintConfig = { ...configured.fingerprint, data, python };
+    fingerprintConfig = { ...configured.fingerprint, data, python, ...inputs };
     // Retries and background cancels go to runner.log.
     proposer = configured.createProposer((event, fields) => log.warn({ ...fields, event }, event));
     if (settings.batchApi)
@@ -148,7 +163,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     // A different budget is a different baseline: its attempts never mix with this one's on resume.
     // (proposals follows --attempts and does not change which programs come first, so it is left out.)
     const { proposals: _proposals, ...searchBudget } = budget;
-    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data, python };
+    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data, python, ...inputs };
     price = { input: 0, output: 0 };
   }
   const fingerprint = runFingerprint(fingerprintConfig);
@@ -198,38 +213,57 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let reused = 0;
   let regenerated = 0;
   const datasets = new Map<string, ManifestDataset>();
-  if (tty) process.stderr.write(`llm-erm: datasets 0/${dataPoints.length} in ${grid.datasetDir}`);
+  if (tty && !userData)
+    process.stderr.write(`llm-erm: datasets 0/${dataPoints.length} in ${grid.datasetDir}`);
   try {
-    await buildDatasets(dataPoints.map(specOf), grid.datasetDir, {
-      onProgress: (r) => {
-        datasets.set(`${r.spec.fn}|${r.spec.length}`, manifestDataset(r));
-        if (r.reused) reused++;
-        else if (r.replaced) regenerated++;
-        else generated++;
-        if (tty)
-          process.stderr.write(
-            `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${dataPoints.length} in ${grid.datasetDir}`,
-          );
-        const at = { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) };
-        if (r.replaced) {
-          // The derived seed hashes train+val: other sizes with the same sum share the directory.
-          runLog.warn(
-            {
-              ...at,
-              event: "dataset_regenerated",
-              sizes: { train: r.spec.trainSize, val: r.spec.valSize, test: r.spec.testSize },
-              previous_sizes: r.replaced,
-            },
-            "dataset regenerated: its directory held a valid dataset of other split sizes",
-          );
-        } else runLog.info(at, r.reused ? "dataset reused" : "dataset generated");
-      },
-    });
-    const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
-    const others = regenerated > 0 ? `, ${regenerated} regenerated for these split sizes` : "";
-    process.stderr.write(
-      `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused${others} (${secs} s)\n`,
-    );
+    if (userData) {
+      // A user's files are the data: split in memory, never copied into --dataset-dir.
+      for (const d of userData.datasets) {
+        const f = d.facts;
+        runLog.info(
+          {
+            fn: `data:${f.name}`,
+            file: f.file,
+            sha256: f.sha256,
+            labels: f.labelKind,
+            sizes: f.sizes,
+            split: f.split,
+          },
+          "user data loaded",
+        );
+      }
+    } else {
+      await buildDatasets(dataPoints.map(specOf), grid.datasetDir, {
+        onProgress: (r) => {
+          datasets.set(`${r.spec.fn}|${r.spec.length}`, manifestDataset(r));
+          if (r.reused) reused++;
+          else if (r.replaced) regenerated++;
+          else generated++;
+          if (tty)
+            process.stderr.write(
+              `\r\x1b[2Kllm-erm: datasets ${generated + reused + regenerated}/${dataPoints.length} in ${grid.datasetDir}`,
+            );
+          const at = { fn: r.spec.fn, length: r.spec.length, path: r.path, ms: Math.round(r.ms) };
+          if (r.replaced) {
+            // The derived seed hashes train+val: other sizes with the same sum share the directory.
+            runLog.warn(
+              {
+                ...at,
+                event: "dataset_regenerated",
+                sizes: { train: r.spec.trainSize, val: r.spec.valSize, test: r.spec.testSize },
+                previous_sizes: r.replaced,
+              },
+              "dataset regenerated: its directory held a valid dataset of other split sizes",
+            );
+          } else runLog.info(at, r.reused ? "dataset reused" : "dataset generated");
+        },
+      });
+      const secs = ((performance.now() - dsStarted) / 1000).toFixed(1);
+      const others = regenerated > 0 ? `, ${regenerated} regenerated for these split sizes` : "";
+      process.stderr.write(
+        `${tty ? "\r\x1b[2K" : ""}llm-erm: datasets ready in ${grid.datasetDir}: ${generated} generated, ${reused} reused${others} (${secs} s)\n`,
+      );
+    }
   } catch (err) {
     if (tty) process.stderr.write("\n");
     if (err instanceof DatasetDamagedError) {
@@ -248,15 +282,21 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     throw err;
   }
   const prepare = async (p: GridPoint): Promise<PreparedPoint> => {
+    if (userData) {
+      const d = userData.datasetOf(p);
+      return { splits: d.splits, prompt: userPrompt(d.splits.train, template) };
+    }
     const task = getTask(p.fn);
     const { dataset } = await loadOrBuildDataset(specOf(p), grid.datasetDir);
     return {
       splits: dataset,
-      prompt: buildPaperPrompt(dataset.train, {
-        decimal: task.decimal,
-        length: p.length,
-        alphabet: promptAlphabet(task),
-      }),
+      prompt: template
+        ? renderTemplate(template.text, dataset.train)
+        : buildPaperPrompt(dataset.train, {
+            decimal: task.decimal,
+            length: p.length,
+            alphabet: promptAlphabet(task),
+          }),
     };
   };
   const manifest: Omit<ManifestSession, "sandbox" | "unrecorded_calls" | "finished"> = {
@@ -284,6 +324,17 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     },
     python: { requested: probed.requested, ...python },
     datasets: dataPoints.flatMap((p) => datasets.get(`${p.fn}|${p.length}`) ?? []),
+    ...(userData
+      ? {
+          user_data: userData.manifest.map((f) => ({
+            ...f,
+            labels: [...f.labels],
+            alphabet: [...f.alphabet],
+            sizes: { ...f.sizes },
+          })),
+        }
+      : {}),
+    ...(template ? { prompt_template: { file: String(opts.promptTemplate), sha256: template.sha256 } } : {}),
   };
   try {
     const out = await runSession({
@@ -325,6 +376,24 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       return ExitCode.damaged;
     }
     throw err;
+  }
+}
+
+/** `run --data ... --dry-run`: each file's split sizes and the prompt its grid point gets. */
+function printUserDataPrompts(
+  userData: UserDataRun,
+  points: readonly GridPoint[],
+  template: { readonly text: string } | undefined,
+  out: NodeJS.WritableStream,
+): void {
+  for (const p of points) {
+    const { facts, splits } = userData.datasetOf(p);
+    const { train, val, test } = facts.sizes;
+    out.write(
+      `=== ${p.fn} L=${p.length}: ${facts.file} (${facts.labelKind}, ${facts.split} split: train ${train}, val ${val}, test ${test}) ===\n`,
+    );
+    out.write(userPrompt(splits.train, template));
+    out.write("\n\n");
   }
 }
 

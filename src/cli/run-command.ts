@@ -63,6 +63,8 @@ Examples:
   # the paper's minimal command, with a model
   export OPENAI_API_KEY=sk-...
   npx llm-erm run --functions fn_a --lengths 50 --attempts 5 --enable-code-interpreter --concurrency 1 --timeout 1200
+  # your own data: a CSV with columns input,label (several files: several grid points)
+  npx llm-erm run --data examples.csv --train-size 40 --val-size 40
   # resume: run the same command again (finished attempts are never re-asked); split over 4 machines:
   npx llm-erm run --enable-code-interpreter --shard 2/4    # then: npx llm-erm report
 
@@ -81,6 +83,36 @@ export function registerRunCommand(program: Command): void {
         "stop early at validation accuracy 1.0, keep the ERM choice; resumable (run the same command again)",
     );
   addGridOptions(cmd)
+    .addOption(
+      new Option(
+        "--data <files...>",
+        "your own labelled strings instead of the built-in grid: CSV, TSV or JSONL files with columns input, label and an optional split (train/val/test); each file is a grid point (docs/data.md)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--data-format <format>",
+        "csv | tsv | jsonl (default: from each file's extension)",
+      ).argParser(choice("--data-format", ["csv", "tsv", "jsonl"])),
+    )
+    .addOption(
+      new Option("--input-col <name>", "the --data column (JSONL: field) of the inputs (default: input)"),
+    )
+    .addOption(
+      new Option("--label-col <name>", "the --data column (JSONL: field) of the labels (default: label)"),
+    )
+    .addOption(
+      new Option(
+        "--split-col <name>",
+        "the --data column (JSONL: field) naming each example's split, train/val/test (default: split; without it: a seeded stratified split by --train-size/--val-size, the rest test)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--prompt-template <file>",
+        "the prompt from a template with placeholders {examples} {n} {alphabet} {min_length} {max_length} {length} {labels} {label_kind} (docs/data.md); part of the config fingerprint",
+      ),
+    )
     .addOption(
       new Option("--attempts <n>", "attempts per grid point (default: 5) [env ATTEMPTS]").argParser(
         int("--attempts"),

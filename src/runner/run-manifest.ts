@@ -43,6 +43,22 @@ export const ManifestDatasetSchema = z.object({
 });
 export type ManifestDataset = z.infer<typeof ManifestDatasetSchema>;
 
+/** One `--data` file as the run read it (src/dataset/user-data.ts, UserDataFacts). */
+export const UserDataManifestSchema = z.object({
+  file: z.string(),
+  name: z.string(),
+  format: z.enum(["csv", "tsv", "jsonl"]),
+  sha256: Sha256,
+  examples: z.number().int(),
+  labelKind: z.enum(["binary", "classes"]),
+  labels: z.array(z.string()),
+  alphabet: z.array(z.string()),
+  minLength: z.number().int(),
+  maxLength: z.number().int(),
+  split: z.enum(["column", "seeded"]),
+  sizes: z.object({ train: z.number().int(), val: z.number().int(), test: z.number().int() }),
+});
+
 export const UnrecordedCallSchema = z.object({
   fn: z.string(),
   length: z.number().int(),
@@ -101,6 +117,10 @@ export const ManifestSessionSchema = z.object({
     protections: z.record(z.string(), z.unknown()),
   }),
   datasets: z.array(ManifestDatasetSchema),
+  /** `run --data`: each user's file as read (its content's SHA-256, label kind, sizes...); absent otherwise. */
+  user_data: z.array(UserDataManifestSchema).optional(),
+  /** `run --prompt-template`: the template file and its SHA-256; absent otherwise. */
+  prompt_template: z.object({ file: z.string(), sha256: Sha256 }).optional(),
   /** Calls cut before they answered (no attempt record) with what they may have cost: budgets count them. */
   unrecorded_calls: z.array(UnrecordedCallSchema),
   /** Set when the session ended (absent: it is running, or was killed). */

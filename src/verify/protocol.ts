@@ -12,6 +12,24 @@ export interface HarnessRequest {
   readonly openFiles: number;
   readonly fileBytes: number;
   readonly processes: number;
+  /**
+   * Exact scoring (a multi-class job): the classes' texts. The child answers each input with the
+   * index of the class `str(f(x))` equals (a character of CLASS_CHARS), or `?` for none. Absent or
+   * empty: binary, as the paper (`_to01`), and the request is byte for byte what it always was.
+   */
+  readonly classes?: readonly string[];
+}
+
+/** The characters that stand for class 0, 1, 2... on the result channel (no `E`, no `?`). */
+export const CLASS_CHARS = "0123456789abcdefghijklmnopqrstuvwxyzABCDFGHIJKLMNOPQRSTUVWXYZ";
+/** The most classes a job can score exactly. */
+export const MAX_CLASSES = CLASS_CHARS.length;
+/** The answer of an exact-scored input whose `str(f(x))` is none of the classes. */
+export const NO_CLASS = "?";
+
+/** The bytes a prediction may be: '0' | '1' | 'E' (binary), or a class character, '?' or 'E'. */
+export function predictionPattern(classes: number): RegExp {
+  return classes > 0 ? new RegExp(`^[${CLASS_CHARS.slice(0, classes)}?E]*`) : /^[01E]*/;
 }
 
 export function encodeRequest(req: HarnessRequest): Buffer {
@@ -21,23 +39,39 @@ export function encodeRequest(req: HarnessRequest): Buffer {
   const total = req.splitSizes.reduce((a, b) => a + b, 0);
   if (total !== req.inputs.length)
     throw new Error(`split sizes add up to ${total}, but there are ${req.inputs.length} inputs`);
+  const classes = (req.classes ?? []).map((c) => Buffer.from(c, "utf8"));
+  if (classes.length > MAX_CLASSES)
+    throw new Error(`${classes.length} classes: exact scoring carries at most ${MAX_CLASSES}`);
   const code = Buffer.from(req.code, "utf8");
   const header =
     `LLMERM3 code=${code.length} n=${req.inputs.length} splits=${req.splitSizes.join(",")} paths=${req.sysPath.length}` +
     ` cpu=${Math.ceil(req.cpuSeconds)} as=${req.memoryBytes} nofile=${req.openFiles}` +
-    ` fsize=${req.fileBytes} nproc=${req.processes}\n`;
+    ` fsize=${req.fileBytes} nproc=${req.processes}${classes.length ? ` classes=${classes.length}` : ""}\n`;
   const paths = req.sysPath.map((p) => `${p}\n`).join("");
+  // Exact scoring: the classes' texts, length-prefixed like the inputs, between the code and the inputs.
+  const classPart = classes.length
+    ? [Buffer.from(`${classes.map((b) => b.length).join(",")}\n`, "utf8"), ...classes]
+    : [];
   // Inputs are length-prefixed (any character may appear in one: newlines, NUL, U+2028...).
   const inputs = req.inputs.map((x) => Buffer.from(x, "utf8"));
   const lengths = inputs.length ? `${inputs.map((b) => b.length).join(",")}\n` : "";
-  return Buffer.concat([Buffer.from(header + paths, "utf8"), code, Buffer.from(lengths, "utf8"), ...inputs]);
+  return Buffer.concat([
+    Buffer.from(header + paths, "utf8"),
+    code,
+    ...classPart,
+    Buffer.from(lengths, "utf8"),
+    ...inputs,
+  ]);
 }
 
 /** The harness's report, as far as it got. */
 export type HarnessReport =
   /** The candidate failed before the first prediction (syntax, no function, import...). */
   | { readonly state: "failed"; readonly kind: OutcomeKind; readonly message: string }
-  /** Every input got a prediction. `predictions` holds '0' | '1' | 'E' per input. */
+  /**
+   * Every input got a prediction. `predictions` holds '0' | '1' | 'E' per input (binary), or a class
+   * character, '?' or 'E' (exact scoring).
+   */
   | {
       readonly state: "done";
       readonly functionName: string;
@@ -88,7 +122,7 @@ export function sanitizeChildText(text: string, max = MAX_CHILD_TEXT): string {
 }
 
 /** Parse the child's result channel. Pure; every deviation from the format is `garbage`. */
-export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport {
+export function parseHarnessOutput(out: Buffer, expected: number, classes = 0): HarnessReport {
   const text = out.toString("latin1");
   if (text === "" || "L ".startsWith(text) || "X ".startsWith(text))
     return { state: "incomplete", predicted: 0 };
@@ -105,7 +139,8 @@ export function parseHarnessOutput(out: Buffer, expected: number): HarnessReport
   const rest = text.slice(nameEnd + 1);
   const predEnd = rest.indexOf("\n");
   const predictions = predEnd < 0 ? rest : rest.slice(0, predEnd);
-  if (!/^[01E]*$/.test(predictions) || predictions.length > expected) return garbage(text);
+  const valid = predictionPattern(classes).exec(predictions)![0].length === predictions.length;
+  if (!valid || predictions.length > expected) return garbage(text);
   if (predEnd < 0) return { state: "incomplete", functionName, predicted: predictions.length };
   const tail = rest.slice(predEnd + 1);
   if (tail === "X" || (tail.startsWith("X ") && !tail.includes("\n"))) {

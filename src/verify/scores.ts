@@ -1,5 +1,5 @@
 import type { SplitName } from "../core/example.js";
-import type { SplitScore, VerifyJob } from "./types.js";
+import type { Scoring, SplitScore, VerifyJob } from "./types.js";
 
 /** The order splits are run and scored in. */
 export const SPLIT_ORDER: readonly SplitName[] = ["train", "val", "test"];
@@ -12,4 +12,16 @@ export function zeroScores(splits: VerifyJob["splits"]): Partial<Record<SplitNam
     if (exs) scores[s] = { correct: 0, total: exs.length, accuracy: 0, exceptions: 0 };
   }
   return scores;
+}
+
+/**
+ * The scoring a job asked for, or the one its labels imply: exact over the distinct labels (sorted by
+ * code unit) when any label is a string, else binary.
+ */
+export function scoringOf(job: VerifyJob): Scoring {
+  if (job.scoring) return job.scoring;
+  const all = SPLIT_ORDER.flatMap((s) => job.splits[s] ?? []);
+  if (all.every((e) => e.y === 0 || e.y === 1)) return { kind: "binary" };
+  const classes = [...new Set(all.map((e) => String(e.y)))].sort();
+  return { kind: "exact", classes };
 }

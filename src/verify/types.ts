@@ -34,7 +34,17 @@ export interface VerifyJob {
   readonly code: string;
   /** Labelled examples per split to score; only the inputs ever reach the child. */
   readonly splits: Partial<Record<SplitName, readonly Example[]>>;
+  /**
+   * How predictions are scored. `binary`: the paper's `_to01` rules against 0/1 labels. `exact`: the
+   * prediction's `str()` against each label's text, over these classes (every label of the job must be
+   * one of them). Absent: `exact` over the job's distinct labels when any label is a string, else binary.
+   */
+  readonly scoring?: Scoring;
 }
+
+export type Scoring =
+  | { readonly kind: "binary" }
+  | { readonly kind: "exact"; readonly classes: readonly string[] };
 
 /** How one split's run ended. */
 export interface SplitOutcome {

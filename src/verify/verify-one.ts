@@ -4,10 +4,17 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Example, SplitName } from "../core/example.js";
 import type { CandidateCgroup } from "./cgroup.js";
-import { encodeRequest, type HarnessReport, parseHarnessOutput, sanitizeChildText } from "./protocol.js";
+import {
+  CLASS_CHARS,
+  encodeRequest,
+  type HarnessReport,
+  parseHarnessOutput,
+  predictionPattern,
+  sanitizeChildText,
+} from "./protocol.js";
 import { type ChildRun, runChild } from "./run-child.js";
 import { CGROUP_JOIN_FAILED, launcherTasks, launchFor, NOBODY, type SandboxSetup } from "./sandbox-launch.js";
-import { SPLIT_ORDER, zeroScores } from "./scores.js";
+import { SPLIT_ORDER, scoringOf, zeroScores } from "./scores.js";
 import type {
   OutcomeKind,
   SandboxLimits,
@@ -38,9 +45,12 @@ export async function verifyOneObserved(
   const splits = SPLIT_ORDER.filter((s) => job.splits[s] !== undefined);
   const sizes = splits.map((s) => job.splits[s]!.length);
   const examples: Example[] = splits.flatMap((s) => [...job.splits[s]!]);
+  const scoring = scoringOf(job);
+  const classes = scoring.kind === "exact" ? scoring.classes : [];
   let payload: Buffer;
   try {
     payload = encodeRequest({
+      ...(classes.length ? { classes } : {}),
       code: job.code,
       inputs: examples.map((e) => e.x),
       splitSizes: sizes,
@@ -69,7 +79,7 @@ export async function verifyOneObserved(
   }
   const scratch = tier.mode === "bubblewrap" ? "/" : makeScratch(tier.drop === "spawn");
   const launch = launchFor(setup, scratch, cgroup);
-  const clock = splitClock(splits, sizes, limits.wallMs);
+  const clock = splitClock(splits, sizes, limits.wallMs, predictionPattern(classes.length));
   let run: ChildRun;
   try {
     run = await runChild(launch, payload, {
@@ -87,7 +97,7 @@ export async function verifyOneObserved(
     cgroup?.release();
   }
   if (run.aborted) throw signal?.reason ?? new Error("verification aborted");
-  const report = parseHarnessOutput(run.stdout, examples.length);
+  const report = parseHarnessOutput(run.stdout, examples.length, classes.length);
   const answered = "predicted" in report ? report.predicted : report.state === "done" ? examples.length : 0;
   const { kind, message } = classify(run, report, clock.describe(answered), limits);
   const functionName = "functionName" in report ? report.functionName : undefined;
@@ -99,6 +109,7 @@ export async function verifyOneObserved(
     report.state === "done" || report.state === "incomplete" || report.state === "aborted"
       ? answeredPredictions(run.stdout, answered)
       : "";
+  const classOf = (byte: number) => classOfIn(classes, byte);
   let at = 0;
   let firstFailed: SplitName | undefined;
   for (const s of splits) {
@@ -110,7 +121,7 @@ export async function verifyOneObserved(
       for (const e of exs) {
         const p = predictions.charCodeAt(at++);
         if (p === 69 /* E */) exceptions++;
-        else if (p - 48 === e.y) correct++;
+        else if (classes.length === 0 ? p - 48 === e.y : classOf(p) === String(e.y)) correct++;
       }
       scores[s] = { correct, total: exs.length, accuracy: exs.length ? correct / exs.length : 0, exceptions };
       outcomes[s] = { kind: "ok", message: "" };
@@ -152,6 +163,12 @@ export async function verifyOneObserved(
   };
 }
 
+/** The class a prediction byte stands for (undefined: '?', none of them). */
+function classOfIn(classes: readonly string[], byte: number): string | undefined {
+  const i = CLASS_CHARS.indexOf(String.fromCharCode(byte));
+  return i >= 0 ? classes[i] : undefined;
+}
+
 /** The prediction bytes among the first `answered` after the "L name" line. */
 function answeredPredictions(out: Buffer, answered: number): string {
   const text = out.toString("latin1");
@@ -165,7 +182,7 @@ function answeredPredictions(out: Buffer, answered: number): string {
  * Per-split wall clocks: watches the result channel, counts answers as they arrive, and moves the
  * deadline when a split's last answer arrives (the next split gets `wallMs` of its own).
  */
-function splitClock(names: readonly SplitName[], sizes: readonly number[], wallMs: number) {
+function splitClock(names: readonly SplitName[], sizes: readonly number[], wallMs: number, answers: RegExp) {
   const ends: number[] = [];
   let total = 0;
   for (const n of sizes) {
@@ -200,7 +217,7 @@ function splitClock(names: readonly SplitName[], sizes: readonly number[], wallM
         pending = "";
       }
       if (ended) return undefined;
-      const m = /^[01E]*/.exec(text)![0].length;
+      const m = answers.exec(text)![0].length;
       answered += m;
       if (m < text.length) ended = true;
       return advance() ? at + wallMs : undefined;

@@ -335,7 +335,7 @@ export async function startBatchServer(opts: BatchServerOptions): Promise<BatchS
       return send(
         res,
         200,
-        lines.map((l) => JSON.stringify(l)).join("\n") + "\n",
+        `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`,
         "application/octet-stream",
       );
     }

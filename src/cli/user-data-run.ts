@@ -1,0 +1,113 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { UsageError } from "../core/errors.js";
+import type { Example } from "../core/example.js";
+import type { GridPoint } from "../core/grid.js";
+import type { GridOptions } from "../core/grid-options.js";
+import {
+  DATA_FORMATS,
+  type DataFormat,
+  loadUserData,
+  type UserDataFacts,
+  type UserDataset,
+} from "../dataset/user-data.js";
+import { buildUserPrompt, checkTemplate, renderTemplate } from "../prompt/user-prompt.js";
+
+/**
+ * `run --data FILE...`: each file is one grid point, `fn` = `data:<name>` (the file's name without
+ * directory or extension) and `length` = its longest input (docs/data.md, "Grid points"). Every file is
+ * read and checked before anything is written.
+ */
+export interface UserDataRun {
+  readonly datasets: readonly UserDataset[];
+  /** One point per file, in the order given. */
+  readonly points: readonly GridPoint[];
+  /** What enters the config fingerprint: each file's content hash and how it was read. */
+  readonly fingerprint: readonly Record<string, unknown>[];
+  /** The run manifest's `user_data`: each file's facts. */
+  readonly manifest: readonly UserDataFacts[];
+  datasetOf(point: GridPoint): UserDataset;
+}
+
+export const DATA_FN_PREFIX = "data:";
+
+/** Reads `--data` and its companions; undefined without `--data`. Throws a UsageError (exit 2). */
+export function readUserDataRun(opts: Record<string, unknown>, grid: GridOptions): UserDataRun | undefined {
+  const files = opts.data as string[] | undefined;
+  if (files === undefined) {
+    for (const flag of ["dataFormat", "inputCol", "labelCol", "splitCol"] as const) {
+      if (opts[flag] !== undefined)
+        throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --data`);
+    }
+    return undefined;
+  }
+  if (grid.functions !== undefined || grid.lengths !== undefined)
+    throw new UsageError("--data replaces the built-in grid: drop --functions and --lengths");
+  const format = opts.dataFormat as DataFormat | undefined;
+  if (format !== undefined && !DATA_FORMATS.includes(format))
+    throw new UsageError(`--data-format: expected one of ${DATA_FORMATS.join(", ")}, got '${format}'`);
+  const inputCol = typeof opts.inputCol === "string" ? opts.inputCol : "input";
+  const labelCol = typeof opts.labelCol === "string" ? opts.labelCol : "label";
+  const splitCol = typeof opts.splitCol === "string" ? opts.splitCol : "split";
+  const datasets = files.map((file) =>
+    loadUserData(file, {
+      ...(format ? { format } : {}),
+      inputCol,
+      labelCol,
+      splitCol,
+      trainSize: grid.trainSize,
+      valSize: grid.valSize,
+      seed: grid.seed,
+    }),
+  );
+  const byFn = new Map<string, UserDataset>();
+  for (const d of datasets) {
+    const fn = DATA_FN_PREFIX + d.facts.name;
+    const other = byFn.get(fn);
+    if (other)
+      throw new UsageError(
+        `--data: ${other.facts.file} and ${d.facts.file} are both named '${d.facts.name}' (grid points are named by file name): rename one`,
+      );
+    byFn.set(fn, d);
+  }
+  return {
+    datasets,
+    points: datasets.map((d) => ({ fn: DATA_FN_PREFIX + d.facts.name, length: d.facts.maxLength })),
+    fingerprint: datasets.map((d) => ({
+      name: d.facts.name,
+      sha256: d.facts.sha256,
+      format: d.facts.format,
+      input_col: inputCol,
+      label_col: labelCol,
+      split: d.facts.split === "column" ? splitCol : "seeded",
+    })),
+    manifest: datasets.map((d) => d.facts),
+    datasetOf(point) {
+      const d = byFn.get(point.fn);
+      if (!d) throw new Error(`no data file for grid point ${point.fn}`);
+      return d;
+    },
+  };
+}
+
+/** `--prompt-template FILE`: its text (placeholders checked) and its SHA-256; undefined without the flag. */
+export function readPromptTemplate(
+  opts: Record<string, unknown>,
+): { readonly text: string; readonly sha256: string } | undefined {
+  const file = opts.promptTemplate;
+  if (typeof file !== "string") return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new UsageError(`--prompt-template: cannot read ${file} (${code})`);
+  }
+  checkTemplate(text, file);
+  return { text, sha256: createHash("sha256").update(text).digest("hex") };
+}
+
+/** A user's grid point's prompt: the template when given, else the paper's wording adapted. */
+export function userPrompt(train: readonly Example[], template?: { readonly text: string }): string {
+  return template ? renderTemplate(template.text, train) : buildUserPrompt(train);
+}
