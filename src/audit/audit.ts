@@ -9,7 +9,7 @@
  * below src/verify/ (it runs no candidate in a sandbox: the rules are evaluated in-process).
  */
 import type { Example } from "../core/example.js";
-import { predictLabel } from "../enumerate/evaluate.js";
+import { predict } from "../enumerate/evaluate.js";
 import { prettyProgram, pythonExpression } from "../enumerate/expr.js";
 import { type EnumerationBudget, search } from "../enumerate/search.js";
 import { OneEditIndex } from "./near-duplicates.js";
@@ -18,7 +18,7 @@ import { SHORTCUT_RULES, type ShortcutRule } from "./shortcut-rules.js";
 export type AuditSplitName = "train" | "val" | "test";
 export const AUDIT_SPLITS: readonly AuditSplitName[] = ["train", "val", "test"];
 
-/** One labelled line; labels may be 0/1 or any class (the shortcut search needs 0/1). */
+/** One labelled line; labels may be 0/1 or any class. */
 export interface AuditExample {
   readonly x: string;
   readonly y: number | string;
@@ -142,9 +142,9 @@ function labelsOf(examples: readonly AuditExample[]): Map<string, Set<string>> {
 /** Scores a predictor on every split; a prediction that throws counts as wrong. */
 function score(
   splits: AuditSplits,
-  predict: (x: string) => 0 | 1,
+  predict: (x: string) => number | string,
 ): { accuracy: Record<AuditSplitName, number | null>; byLabel: Record<string, number> } {
-  const safe = (x: string): 0 | 1 | null => {
+  const safe = (x: string): number | string | null => {
     try {
       return predict(x);
     } catch {
@@ -210,17 +210,15 @@ export function auditSplits(splits: AuditSplits, options: AuditOptions = {}): Au
   const wanted = options.enumeratorRules ?? 3;
   if (wanted > 0) {
     if (train.length === 0) note = "no training lines";
-    else if (!train.every(isBinaryLabelled))
-      note = "labels are not 0/1: the enumerator searches binary rules";
     else {
       const budget = { ...SHORTCUT_BUDGET, ...options.budget, proposals: wanted };
-      const result = search(train.filter(isBinaryLabelled), budget);
+      const result = search(train, budget);
       searchStats = {
         largest_size_finished: result.stats.largest_size_finished,
         programs_visited: result.stats.programs_visited,
       };
       for (const found of result.found.slice(0, wanted)) {
-        const { accuracy, byLabel } = score(splits, (x) => predictLabel(found.program, x));
+        const { accuracy, byLabel } = score(splits, (x) => predict(found.program, x));
         shortcuts.push({
           source: "enumerator",
           rule: prettyProgram(found.program),
@@ -233,7 +231,9 @@ export function auditSplits(splits: AuditSplits, options: AuditOptions = {}): Au
     }
   }
   const inputs = train.map((e) => e.x);
-  for (const rule of options.rules ?? SHORTCUT_RULES) {
+  // The fixed rules predict 0/1: scored on binary data only.
+  const binary = [train, val, test].every((split) => split.every(isBinaryLabelled));
+  for (const rule of binary ? (options.rules ?? SHORTCUT_RULES) : []) {
     if (!rule.applies(inputs)) continue;
     const plain = score(splits, rule.predict);
     const flip = (plain.accuracy.train ?? 0) < 0.5;

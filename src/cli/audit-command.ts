@@ -1,12 +1,15 @@
 import { type Command, Option } from "commander";
 import { type AuditReport, auditSplits, SHORTCUT_BUDGET, type Shortcut } from "../audit/audit.js";
 import { ExitCode, UsageError } from "../core/errors.js";
+import type { Splits } from "../core/example.js";
+import type { GridOptions } from "../core/grid-options.js";
 import { buildDatasets } from "../dataset/build-pool.js";
 import { planSpecs } from "../dataset/spec.js";
 import { DatasetDamagedError } from "../dataset/store.js";
 import type { EnumerationBudget } from "../enumerate/search.js";
 import { getTask, skippedLine } from "../tasks/registry.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
+import { addDataOptions, readUserDataRun } from "./user-data-run.js";
 
 const nonNegativeInt =
   (flag: string) =>
@@ -49,10 +52,14 @@ const cell = (s: string): string => s.replaceAll("|", "\\|");
 function summaryRow(d: AuditedDataset): string {
   const r = d.report;
   const rep = (["train", "val", "test"] as const).map((s) => r.splits[s].repeated_lines).join("/");
+  const binary = (["train", "val", "test"] as const).every((s) =>
+    Object.keys(r.splits[s].labels).every((y) => y === "0" || y === "1"),
+  );
   const pos = (["train", "val", "test"] as const)
     .map((s) => {
       const st = r.splits[s];
-      return st.lines === 0 ? "-" : pct((st.labels["1"] ?? 0) / st.lines);
+      if (st.lines === 0) return "-";
+      return binary ? pct((st.labels["1"] ?? 0) / st.lines) : `${Object.keys(st.labels).length} classes`;
     })
     .join("/");
   const inTrain = r.overlap.test_in_train;
@@ -94,73 +101,101 @@ export function formatAuditTables(audited: readonly AuditedDataset[]): string {
   );
 }
 
+/** One dataset to audit: the built-in grid's (built or reused) or a `--data` file's. */
+interface AuditInput extends Omit<AuditedDataset, "report"> {
+  readonly splits: Splits;
+}
+
+/**
+ * The `--data` files (read and checked as `run --data` reads them), or the grid's datasets built or
+ * reused; undefined when a stored dataset is damaged (said on stderr, exit code set).
+ */
+async function datasetsToAudit(
+  opts: Record<string, unknown>,
+  grid: GridOptions,
+): Promise<AuditInput[] | undefined> {
+  const userData = readUserDataRun(opts, grid);
+  if (userData)
+    return userData.datasets.map((d, i) => ({
+      fn: userData.points[i]!.fn,
+      target_name: d.facts.name,
+      length: d.facts.maxLength,
+      path: d.facts.file,
+      splits: d.splits,
+    }));
+  const { specs, skipped } = planSpecs(grid);
+  const note = skippedLine(skipped);
+  if (note !== undefined) process.stderr.write(`llm-erm: ${note}\n`);
+  try {
+    const results = await buildDatasets(specs, grid.datasetDir);
+    return results.map((r) => ({
+      fn: r.spec.fn,
+      target_name: getTask(r.spec.fn).name,
+      length: r.spec.length,
+      path: r.path,
+      splits: r.dataset,
+    }));
+  } catch (err) {
+    if (!(err instanceof DatasetDamagedError)) throw err;
+    process.stderr.write(`llm-erm: ${err.message}\n`);
+    process.exitCode = ExitCode.damaged;
+    return undefined;
+  }
+}
+
 /** `llm-erm datasets audit`: builds or reuses the grid's datasets and audits each (auditSplits). */
 export function registerAuditCommand(datasets: Command): void {
-  addGridOptions(
-    datasets
-      .command("audit")
-      .description(
-        "what makes each dataset easier than it looks: repeated inputs, test inputs in train/val, near-duplicates one edit away, class balance, and the test accuracy of short rules chosen on train",
-      )
-      .addOption(new Option("--json", "print the reports as JSON instead of tables"))
-      .addOption(
-        new Option(
-          "--shortcut-rules <n>",
-          "how many of the enumerator's best programs to report per dataset (0: no search; default 3)",
-        ).argParser(nonNegativeInt("--shortcut-rules")),
-      )
-      .addOption(
-        new Option(
-          "--enum-max-programs <n>",
-          `shortcut search: programs built per dataset (default: ${SHORTCUT_BUDGET.maxPrograms})`,
-        ).argParser(positiveInt("--enum-max-programs")),
-      )
-      .addOption(
-        new Option(
-          "--enum-max-seconds <s>",
-          `shortcut search: seconds per dataset, a safety net (default: ${SHORTCUT_BUDGET.maxSeconds})`,
-        ).argParser(positiveNumber("--enum-max-seconds")),
-      )
-      .addOption(
-        new Option(
-          "--enum-max-size <n>",
-          `shortcut search: largest program size (default: ${SHORTCUT_BUDGET.maxSize})`,
-        ).argParser(positiveInt("--enum-max-size")),
-      ),
+  addDataOptions(
+    addGridOptions(
+      datasets
+        .command("audit")
+        .description(
+          "what makes each dataset easier than it looks: repeated inputs, test inputs in train/val, near-duplicates one edit away, class balance, and the test accuracy of short rules chosen on train",
+        )
+        .addOption(new Option("--json", "print the reports as JSON instead of tables"))
+        .addOption(
+          new Option(
+            "--shortcut-rules <n>",
+            "how many of the enumerator's best programs to report per dataset (0: no search; default 3)",
+          ).argParser(nonNegativeInt("--shortcut-rules")),
+        )
+        .addOption(
+          new Option(
+            "--enum-max-programs <n>",
+            `shortcut search: programs built per dataset (default: ${SHORTCUT_BUDGET.maxPrograms})`,
+          ).argParser(positiveInt("--enum-max-programs")),
+        )
+        .addOption(
+          new Option(
+            "--enum-max-seconds <s>",
+            `shortcut search: seconds per dataset, a safety net (default: ${SHORTCUT_BUDGET.maxSeconds})`,
+          ).argParser(positiveNumber("--enum-max-seconds")),
+        )
+        .addOption(
+          new Option(
+            "--enum-max-size <n>",
+            `shortcut search: largest program size (default: ${SHORTCUT_BUDGET.maxSize})`,
+          ).argParser(positiveInt("--enum-max-size")),
+        ),
+    ),
   ).action(async (opts: Record<string, unknown>) => {
     const grid = readGridOptions(opts);
-    const { specs, skipped } = planSpecs(grid);
-    const note = skippedLine(skipped);
-    if (note !== undefined) process.stderr.write(`llm-erm: ${note}\n`);
     const budget: Partial<EnumerationBudget> = {
       ...(typeof opts.enumMaxPrograms === "number" ? { maxPrograms: opts.enumMaxPrograms } : {}),
       ...(typeof opts.enumMaxSeconds === "number" ? { maxSeconds: opts.enumMaxSeconds } : {}),
       ...(typeof opts.enumMaxSize === "number" ? { maxSize: opts.enumMaxSize } : {}),
     };
     const rules = typeof opts.shortcutRules === "number" ? opts.shortcutRules : 3;
-    let results: Awaited<ReturnType<typeof buildDatasets>>;
-    try {
-      results = await buildDatasets(specs, grid.datasetDir);
-    } catch (err) {
-      if (!(err instanceof DatasetDamagedError)) throw err;
-      process.stderr.write(`llm-erm: ${err.message}\n`);
-      process.exitCode = ExitCode.damaged;
-      return;
-    }
+    const toAudit = await datasetsToAudit(opts, grid);
+    if (toAudit === undefined) return;
     const audited: AuditedDataset[] = [];
-    for (const r of results) {
+    for (const d of toAudit) {
       const started = performance.now();
-      const report = auditSplits(r.dataset, { budget, enumeratorRules: rules });
+      const report = auditSplits(d.splits, { budget, enumeratorRules: rules });
       process.stderr.write(
-        `audited ${r.spec.fn} L=${r.spec.length} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+        `audited ${d.fn} L=${d.length} in ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
       );
-      audited.push({
-        fn: r.spec.fn,
-        target_name: getTask(r.spec.fn).name,
-        length: r.spec.length,
-        path: r.path,
-        report,
-      });
+      audited.push({ fn: d.fn, target_name: d.target_name, length: d.length, path: d.path, report });
     }
     process.stdout.write(
       opts.json === true ? `${JSON.stringify(audited, null, 2)}\n` : formatAuditTables(audited),

@@ -21,6 +21,7 @@ const PAPER = {
 
 import { addGridOptions } from "./grid-options.js";
 import { sandboxOption } from "./sandbox-option.js";
+import { addDataOptions } from "./user-data-run.js";
 
 const int =
   (flag: string, min = 1) =>
@@ -82,31 +83,7 @@ export function registerRunCommand(program: Command): void {
       "run the grid: for each (function, length) ask the proposer for programs, verify each in the sandbox, " +
         "stop early at validation accuracy 1.0, keep the ERM choice; resumable (run the same command again)",
     );
-  addGridOptions(cmd)
-    .addOption(
-      new Option(
-        "--data <files...>",
-        "your own labelled strings instead of the built-in grid: CSV, TSV or JSONL files with columns input, label and an optional split (train/val/test); each file is a grid point (docs/data.md)",
-      ),
-    )
-    .addOption(
-      new Option(
-        "--data-format <format>",
-        "csv | tsv | jsonl (default: from each file's extension)",
-      ).argParser(choice("--data-format", ["csv", "tsv", "jsonl"])),
-    )
-    .addOption(
-      new Option("--input-col <name>", "the --data column (JSONL: field) of the inputs (default: input)"),
-    )
-    .addOption(
-      new Option("--label-col <name>", "the --data column (JSONL: field) of the labels (default: label)"),
-    )
-    .addOption(
-      new Option(
-        "--split-col <name>",
-        "the --data column (JSONL: field) naming each example's split, train/val/test (default: split; without it: a seeded stratified split by --train-size/--val-size, the rest test)",
-      ),
-    )
+  addDataOptions(addGridOptions(cmd))
     .addOption(
       new Option(
         "--prompt-template <file>",

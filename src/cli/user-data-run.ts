@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { type Command, Option } from "commander";
 import { UsageError } from "../core/errors.js";
 import type { Example } from "../core/example.js";
 import type { GridPoint } from "../core/grid.js";
@@ -30,6 +31,39 @@ export interface UserDataRun {
 }
 
 export const DATA_FN_PREFIX = "data:";
+
+/** `--data` and how its files are read: the same flags on `run` and `datasets audit`. */
+export function addDataOptions(cmd: Command): Command {
+  return cmd
+    .addOption(
+      new Option(
+        "--data <files...>",
+        "your own labelled strings instead of the built-in grid: CSV, TSV or JSONL files with columns input, label and an optional split (train/val/test); each file is a grid point (docs/data.md)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--data-format <format>",
+        "csv | tsv | jsonl (default: from each file's extension)",
+      ).argParser((value: string) => {
+        if (!(DATA_FORMATS as readonly string[]).includes(value))
+          throw new UsageError(`--data-format: expected one of ${DATA_FORMATS.join(", ")}, got '${value}'`);
+        return value;
+      }),
+    )
+    .addOption(
+      new Option("--input-col <name>", "the --data column (JSONL: field) of the inputs (default: input)"),
+    )
+    .addOption(
+      new Option("--label-col <name>", "the --data column (JSONL: field) of the labels (default: label)"),
+    )
+    .addOption(
+      new Option(
+        "--split-col <name>",
+        "the --data column (JSONL: field) naming each example's split, train/val/test (default: split; without it: a seeded stratified split by --train-size/--val-size, the rest test)",
+      ),
+    );
+}
 
 /** Reads `--data` and its companions; undefined without `--data`. Throws a UsageError (exit 2). */
 export function readUserDataRun(opts: Record<string, unknown>, grid: GridOptions): UserDataRun | undefined {

@@ -1,6 +1,6 @@
 /** A problem with what the user asked for (a flag, a file, a value). Exit code 2, message printed as is. */
 export class UsageError extends Error {
-  override readonly name = "UsageError";
+  override readonly name: string = "UsageError";
 }
 
 /** Exit codes that mean something. */

@@ -18,6 +18,11 @@ export { generateSplits } from "../dataset/generate.js";
 export { checkSpec, type DatasetSpec, datasetPath, derivedSeed } from "../dataset/spec.js";
 export { type Dataset, loadOrBuildDataset } from "../dataset/store.js";
 export {
+  UserDataError,
+  type UserDataFacts,
+  type UserDataset,
+} from "../dataset/user-data.js";
+export {
   createEnumerativeProposer,
   DEFAULT_ENUMERATION_BUDGET,
   type EnumerationBudget,
@@ -70,6 +75,8 @@ export type {
   VerifyJob,
   VerifyResult,
 } from "../verify/types.js";
+// a user's data file, read as `run --data` reads it
+export { type DataFileOptions, loadDataFile } from "./data-file.js";
 // learn
 export {
   type LearnAttempt,

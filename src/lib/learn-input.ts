@@ -7,9 +7,13 @@ import { z } from "zod";
 import { UsageError } from "../core/errors.js";
 import type { Example } from "../core/example.js";
 import { REASONING_EFFORTS, VERBOSITIES } from "../proposer/request-options.js";
+import { MAX_CLASSES } from "../verify/protocol.js";
 import { SANDBOX_CHOICES } from "../verify/sandbox-launch.js";
 
-/** One labelled example as a caller gives it. Labels are 0 or 1 for now (see `checkBinaryLabel`). */
+/**
+ * One labelled example as a caller gives it. The label is 0/1 (a binary rule, scored as the paper
+ * scores) or a class: an integer or a string, compared with `str(f(x))` exactly (see `toSplits`).
+ */
 export interface LearnExample {
   readonly x: string;
   readonly y: number | string;
@@ -23,6 +27,7 @@ export interface LearnInputIssue {
 
 /** `learn` was given something it cannot use; nothing was started. Lists every issue found. */
 export class LearnInputError extends UsageError {
+  override readonly name: string = "LearnInputError";
   constructor(readonly issues: readonly LearnInputIssue[]) {
     super(
       `learn: ${issues
@@ -106,19 +111,14 @@ export function pathText(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/**
- * Labels are the numbers 0 and 1 for now; anything else names its example. (Strings are typed in so
- * that class labels can come without a change of signature; "1" is not 1 then, so it is refused now.)
- */
-export function checkBinaryLabel(y: number | string, path: string): LearnInputIssue | null {
-  if (y === 0 || y === 1) return null;
-  return {
-    path,
-    message: `label ${labelText(y)}: only the binary labels 0 and 1 (numbers) are supported for now`,
-  };
+/** A label `learn` can carry: a safe integer, or a string with something besides spaces. */
+export function checkLabel(y: number | string, path: string): LearnInputIssue | null {
+  if (typeof y === "number" && !Number.isSafeInteger(y))
+    return { path, message: `label ${y}: a number label must be an integer (0/1, or a class)` };
+  if (typeof y === "string" && y.trim() === "")
+    return { path, message: "label is empty: a string label names a class" };
+  return null;
 }
-
-const labelText = (y: number | string): string => (typeof y === "string" ? JSON.stringify(y) : String(y));
 
 /** Zod's issues and the label check, as LearnInputIssues (empty: the input is usable). */
 export function learnInputIssues(input: unknown): LearnInputIssue[] {
@@ -132,22 +132,49 @@ export function learnInputIssues(input: unknown): LearnInputIssue[] {
             ? `unknown option(s) ${i.keys.map((k) => `'${k}'`).join(", ")}`
             : i.message,
       }));
-  // Labels of the right type but not 0/1, whatever else is wrong (zod reports the wrong types).
+  // Labels of the right type but unusable, whatever else is wrong (zod reports the wrong types).
   const record = typeof input === "object" && input !== null ? (input as Record<string, unknown>) : {};
+  const labels = new Set<string>();
   for (const split of ["train", "val", "test"] as const) {
     const list = record[split];
     if (!Array.isArray(list)) continue;
     for (const [i, e] of list.entries()) {
       const y: unknown = typeof e === "object" && e !== null ? (e as { y?: unknown }).y : undefined;
       if (typeof y !== "number" && typeof y !== "string") continue;
-      const issue = checkBinaryLabel(y, `${split}[${i}].y`);
+      const issue = checkLabel(y, `${split}[${i}].y`);
       if (issue) issues.push(issue);
+      else labels.add(labelTextOf(y));
     }
   }
+  if (labels.size > MAX_CLASSES)
+    issues.push({
+      path: "",
+      message: `${labels.size} distinct labels: at most ${MAX_CLASSES} classes can be scored`,
+    });
   return issues;
 }
 
-/** The examples as the runner holds them (labels 0 | 1); call after `learnInputIssues` found none. */
-export function toExamples(list: readonly LearnExample[]): Example[] {
-  return list.map((e) => ({ x: e.x, y: e.y === 1 ? 1 : 0 }));
+/** A label's canonical text, as a user's file's labels are read: a string trimmed, an integer in decimal. */
+const labelTextOf = (y: number | string): string => (typeof y === "string" ? y.trim() : String(y));
+
+/**
+ * The examples as the runner holds them; call after `learnInputIssues` found none. When every label of
+ * every split is 0 or 1 (numbers or their texts) they are the binary labels 0 | 1; otherwise each is
+ * its class's canonical text (`2` and `"2"` are the same class) and a program is right when `str(f(x))`
+ * equals it.
+ */
+export function toSplits(
+  splits: Readonly<Record<"train" | "val" | "test", readonly LearnExample[]>>,
+): Record<"train" | "val" | "test", Example[]> {
+  const all = [...splits.train, ...splits.val, ...splits.test];
+  const binary = all.every((e) => {
+    const t = labelTextOf(e.y);
+    return t === "0" || t === "1";
+  });
+  const convert = (list: readonly LearnExample[]): Example[] =>
+    list.map((e) => {
+      const t = labelTextOf(e.y);
+      return { x: e.x, y: binary ? (t === "1" ? 1 : 0) : t };
+    });
+  return { train: convert(splits.train), val: convert(splits.val), test: convert(splits.test) };
 }

@@ -32,7 +32,7 @@ import { extractCode } from "../verify/extract.js";
 import type { SandboxChoice, SandboxMode } from "../verify/sandbox-launch.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import type { OutcomeKind, ProtectionReport, Verifier, VerifyJob } from "../verify/types.js";
-import { type LearnExample, LearnInputError, learnInputIssues, toExamples } from "./learn-input.js";
+import { type LearnExample, LearnInputError, learnInputIssues, toSplits } from "./learn-input.js";
 import { learnPrompt } from "./learn-prompt.js";
 
 export interface LearnOptions {
@@ -176,9 +176,10 @@ export async function learn(options: LearnOptions): Promise<LearnResult> {
   const issues = learnInputIssues(options);
   if (issues.length > 0) throw new LearnInputError(issues);
   const emit = (event: LearnEvent): void => options.onProgress?.(event);
-  const train = toExamples(options.train);
-  const val = toExamples(options.val);
-  const test = options.test && options.test.length > 0 ? toExamples(options.test) : undefined;
+  const given = options.test && options.test.length > 0 ? options.test : undefined;
+  const splits = toSplits({ train: options.train, val: options.val, test: given ?? [] });
+  const { train, val } = splits;
+  const test = given ? splits.test : undefined;
   const attempts = options.attempts ?? 5;
   const batch = options.batch ?? 1;
   const { proposer, maxOutputTokens, price } = await chooseProposer(options, attempts, emit);

@@ -95,13 +95,14 @@ describe("auditSplits", () => {
     expect(fewerVerticesThanEdges("u01v02u02v01u00v00")).toBe(0); // 2 ids, 2 edges
   });
 
-  it("other labels: balance per class; no enumerator search, said why", () => {
+  it("other labels: balance per class; the enumerator's class rules, no fixed 0/1 rules", () => {
     const train = [ex("a b", "cat"), ex('ü,"q"', "dog"), ex("a b", "dog")];
     const report = auditSplits({ train, val: [], test: [ex("a c", "cat")] });
     expect(report.splits.train.labels).toEqual({ cat: 1, dog: 2 });
     expect(report.splits.train.conflicting_inputs).toBe(1);
     expect(report.near_duplicates.test_near_train_or_val.lines).toBe(1);
-    expect(report.shortcut_note).toMatch(/not 0\/1/);
-    expect(report.shortcuts).toEqual([]);
+    expect(report.shortcut_note).toBeUndefined();
+    expect(report.shortcuts.length).toBeGreaterThan(0);
+    expect(report.shortcuts.every((s) => s.source === "enumerator")).toBe(true);
   });
 });

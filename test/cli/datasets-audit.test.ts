@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -83,6 +83,49 @@ describe("llm-erm datasets audit", () => {
     out = "";
     expect(await main(["node", "llm-erm", "datasets", "show", ...grid, "--lines", "1"])).toBe(ExitCode.ok);
     expect(out).toMatch(/fn_aa \(graph_has_cycle, edge list\) L=36[\s\S]*\n {2}(u\d\dv\d\d){6} -> [01]\n/);
+  });
+
+  it("--data: a user's files as run --data reads them; a leak, near-duplicates and class labels reported", async () => {
+    // a split column: "abba" is in train and test (a leak), "abbb" one edit from it; label: first character
+    const rows = [
+      ["abba", "a", "train"],
+      ["bbab", "b", "train"],
+      ["cabc", "c", "train"],
+      ["acca", "a", "train"],
+      ["abcb", "a", "train"],
+      ["bcaa", "b", "train"],
+      ["caab", "c", "train"],
+      ["bcab", "b", "val"],
+      ["ccba", "c", "val"],
+      ["aabb", "a", "val"],
+      ["abba", "a", "test"],
+      ["abbb", "a", "test"],
+      ["cccc", "c", "test"],
+    ];
+    const file = join(dir, "first.csv");
+    writeFileSync(file, `input,label,split\n${rows.map((r) => r.join(",")).join("\n")}\n`);
+    expect(await audit("--data", file, "--json")).toBe(ExitCode.ok);
+    const [d] = JSON.parse(out) as [AuditedDataset];
+    expect([d.fn, d.target_name, d.length, d.path]).toEqual(["data:first", "first", 4, file]);
+    expect(d.report.overlap.test_in_train.lines).toBe(1);
+    expect(d.report.near_duplicates.test_near_train_or_val.lines).toBeGreaterThanOrEqual(1);
+    expect(d.report.splits.train.labels).toEqual({ a: 3, b: 2, c: 2 });
+    const best = d.report.shortcuts.find((s) => s.source === "enumerator");
+    expect(best?.accuracy.test).toBe(1);
+
+    out = "";
+    expect(await audit("--data", file)).toBe(ExitCode.ok);
+    expect(out).toMatch(
+      /^\| data:first \| 4 \| 0\/0\/0 \| 1 \(33\.3%\) \|.*\| 3 classes\/3 classes\/2 classes \|/m,
+    );
+  });
+
+  it("--data: a bad file exits 2 naming its line, and nothing is audited", async () => {
+    const file = join(dir, "bad.csv");
+    writeFileSync(file, 'input,label\na,1\nb,0\n"a",0\n');
+    expect(await audit("--data", file)).toBe(ExitCode.usage);
+    expect(err).toMatch(/bad\.csv:4: the input "a" is labelled "0" here and "1" on line 2/);
+    expect(out).toBe("");
   });
 
   it("a bad flag is a usage error", async () => {

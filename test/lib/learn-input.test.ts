@@ -1,15 +1,21 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { learnInputIssues, toExamples } from "../../src/lib/learn-input.js";
+import { learnInputIssues, toSplits } from "../../src/lib/learn-input.js";
 import { learnPrompt } from "../../src/lib/learn-prompt.js";
 import { buildPaperPrompt } from "../../src/prompt/paper-prompt.js";
+import { buildUserPrompt } from "../../src/prompt/user-prompt.js";
 
 const binaryExample = fc.record({ x: fc.string(), y: fc.constantFrom(0, 1) });
 const examples = fc.array(binaryExample, { minLength: 1, maxLength: 20 });
+/** Labels `learn` cannot carry: a number that is not a safe integer, a string of spaces only. */
 const badLabel = fc.oneof(
-  fc.integer().filter((n) => n !== 0 && n !== 1),
-  fc.double().filter((n) => n !== 0 && n !== 1),
-  fc.string(),
+  fc.double().filter((n) => !Number.isSafeInteger(n)),
+  fc.constantFrom("", " ", "\t "),
+);
+/** Class labels: ints and strings (some the same class, 2 and "2"; some padded). */
+const classLabel = fc.oneof(
+  fc.integer({ min: -5, max: 9 }),
+  fc.constantFrom("cat", "dog", " cat ", "2", "x y"),
 );
 
 describe("learn's input checks (laws)", () => {
@@ -21,13 +27,39 @@ describe("learn's input checks (laws)", () => {
         fc.option(fc.array(binaryExample), { nil: undefined }),
         (train, val, test) => {
           expect(learnInputIssues({ train, val, ...(test ? { test } : {}) })).toEqual([]);
-          expect(toExamples(train)).toEqual(train);
+          expect(toSplits({ train, val, test: test ?? [] })).toEqual({ train, val, test: test ?? [] });
         },
       ),
     );
   });
 
-  it("one label other than the numbers 0 and 1 is one issue, naming its split and index", () => {
+  it("labels 0/1 as texts are the binary labels; with any other label every label is its class's text", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ x: fc.string(), y: fc.oneof(classLabel, fc.constantFrom(0, 1, "0", "1")) }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
+        (train) => {
+          expect(learnInputIssues({ train, val: train })).toEqual([]);
+          const out = toSplits({ train, val: [], test: [] }).train;
+          const texts = train.map((e) => String(e.y).trim());
+          if (texts.every((t) => t === "0" || t === "1"))
+            expect(out.map((e) => e.y)).toEqual(texts.map((t) => (t === "1" ? 1 : 0)));
+          else expect(out.map((e) => e.y)).toEqual(texts);
+          expect(out.map((e) => e.x)).toEqual(train.map((e) => e.x));
+        },
+      ),
+    );
+  });
+
+  it("more distinct labels than the sandbox can score exactly is an issue", () => {
+    const train = Array.from({ length: 70 }, (_, i) => ({ x: `s${i}`, y: `class ${i}` }));
+    const issues = learnInputIssues({ train, val: train });
+    expect(issues.map((i) => i.message)).toEqual(["70 distinct labels: at most 61 classes can be scored"]);
+  });
+
+  it("one label that is not an integer or a class name is one issue, naming its split and index", () => {
     fc.assert(
       fc.property(
         examples,
@@ -43,9 +75,7 @@ describe("learn's input checks (laws)", () => {
           const issues = learnInputIssues(lists);
           expect(issues).toHaveLength(1);
           expect(issues[0]!.path).toBe(`${split}[${i}].y`);
-          expect(issues[0]!.message).toContain(
-            `label ${typeof y === "string" ? JSON.stringify(y) : String(y)}:`,
-          );
+          expect(issues[0]!.message).toMatch(typeof y === "string" ? /^label is empty/ : `label ${y}:`);
         },
       ),
     );
@@ -83,7 +113,8 @@ describe("learnPrompt", () => {
       { x: "cabbage", y: 1 as const },
     ];
     const prompt = learnPrompt(train);
-    expect(prompt).toContain('(characters "a", "b", "c", "e", "g"; lengths 2 to 7)');
+    expect(prompt).toBe(buildUserPrompt(train));
+    expect(prompt).toContain('(characters: "a", "b", "c", "e", "g"; length 2 to 7)');
     expect(prompt).toContain("```\nabc -> 1\nba -> 0\ncabbage -> 1\n```");
     expect(prompt.endsWith('You must output ONLY a single JSON object: {"code": "<python function>"}.')).toBe(
       true,

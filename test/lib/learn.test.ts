@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,9 +9,11 @@ import {
   type LearnExample,
   LearnInputError,
   learn,
+  loadDataFile,
   type Proposer,
   type ProposerContext,
   type SandboxVerifier,
+  UserDataError,
 } from "../../src/lib/index.js";
 import { type ChatServer, startChatServer } from "../helpers/chat-server.js";
 
@@ -66,6 +68,53 @@ describe("learn with the enumerator (the default proposer)", () => {
     expect(res.solved).toBe(true);
     expect(res).toMatchObject({ train_acc: 1, val_acc: 1, test_acc: null });
     expect(res.attempts.every((a) => a.test_acc === null)).toBe(true);
+  }, 60_000);
+
+  it("learns class labels: the class is the input's first character, some labels ints, some strings", async () => {
+    const words = (n: number, seed: number) => {
+      let s = seed;
+      return Array.from({ length: n }, () => {
+        let x = "";
+        const len = 3 + (s % 5);
+        for (let i = 0; i < len; i++) {
+          s = (s * 1103515245 + 12345) & 0x7fffffff;
+          x += "abc"[(s >> 16) % 3];
+        }
+        return x;
+      });
+    };
+    // "a" -> the int 7, "b" -> "bee", "c" -> "sea": classes compared as str(f(x)) exactly
+    const cls = (x: string): LearnExample => ({ x, y: x[0] === "a" ? 7 : x[0] === "b" ? "bee" : "sea" });
+    const res = await learn({
+      train: words(60, 5).map(cls),
+      val: words(60, 6).map(cls),
+      test: words(200, 7).map(cls),
+      verifier,
+    });
+    expect(res).toMatchObject({ solved: true, train_acc: 1, val_acc: 1, test_acc: 1 });
+    expect(res.code).toContain("'bee'");
+    expect(res.code).toContain("x[0]");
+  }, 60_000);
+
+  it("learns from a CSV read by loadDataFile as run --data reads it (quoted commas, unicode)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "llm-erm-learn-csv-"));
+    try {
+      const lines = bits(160, 8, 21).map((b, i) => {
+        const x = [...b].map((c) => (c === "1" ? "é" : ",")).join("") + (i % 2 ? ' "' : "");
+        return `"${x.replaceAll('"', '""')}",${x.includes("é,é") ? 1 : 0}`;
+      });
+      const file = join(dir, "marks.csv");
+      writeFileSync(file, `input,label\n${[...new Set(lines)].join("\n")}\n`);
+      const { facts, splits } = loadDataFile(file, { trainSize: 40, valSize: 40 });
+      expect(facts).toMatchObject({ name: "marks", labelKind: "binary", split: "seeded" });
+      expect(splits.train).toHaveLength(40);
+      expect(splits.train.every((e) => e.x.length >= 8 && /^[é,]+( ")?$/.test(e.x))).toBe(true);
+      const res = await learn({ ...splits, verifier });
+      expect(res).toMatchObject({ solved: true, train_acc: 1, val_acc: 1, test_acc: 1 });
+      expect(() => loadDataFile(join(dir, "missing.csv"))).toThrow(UserDataError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("reports progress through onProgress: the sandbox, progress states, each attempt", async () => {
@@ -301,19 +350,19 @@ describe("learn's input checks (LearnInputError, nothing started)", () => {
       }),
     ).toMatch(/val\[1\]\.x: must be a string/);
   });
-  it("a label other than 0/1, named by split and index", async () => {
-    const train = [...bits(3, 4, 1).map(contains101), { x: "0000", y: 2 }];
+  it("a label that is neither an integer nor a class name, named by split and index", async () => {
+    const train = [...bits(3, 4, 1).map(contains101), { x: "0000", y: 1.5 }];
     expect(await issuesOf({ ...ok, train })).toMatch(
-      /train\[3\]\.y: label 2: only the binary labels 0 and 1/,
+      /train\[3\]\.y: label 1.5: a number label must be an integer/,
     );
-    expect(await issuesOf({ ...ok, test: [{ x: "1", y: "1" }] })).toMatch(/test\[0\]\.y: label "1"/);
+    expect(await issuesOf({ ...ok, test: [{ x: "1", y: "  " }] })).toMatch(/test\[0\]\.y: label is empty/);
   });
   it("every issue at once, each with its path", async () => {
     try {
       await learn({
         train: [
           { x: "0110", y: 1 },
-          { x: "0111", y: 2 },
+          { x: "0111", y: Number.NaN },
         ],
         val: [],
         atempts: 3,
