@@ -245,8 +245,12 @@ export function costTotals(rows: readonly GridPointSummary[]): CostTotals {
   };
 }
 
-/** One line under the summary table: the run's cost per attempt, grid point and solved grid point. */
-export function costLine(rows: readonly GridPointSummary[]): string {
+/**
+ * The run's cost per attempt, grid point and solved grid point, for stderr under the summary table;
+ * undefined when no call used a token (the enumerator): nothing to say.
+ */
+export function costLine(rows: readonly GridPointSummary[]): string | undefined {
+  if (!rows.some((r) => r.input_tokens + r.output_tokens > 0)) return undefined;
   const t = costTotals(rows);
   const usd = (x: number | null) => (x === null ? "?" : `$${x.toFixed(4)}`);
   return (

@@ -109,7 +109,9 @@ export function reportCommand(files: readonly string[], opts: Record<string, unk
     join(dirname(outSummary), `${outSummary.replace(/^.*\//, "").replace(/\.csv$/, "")}.json`),
     summary,
   );
-  process.stdout.write(`${summaryMarkdown(summary)}\n${costLine(summary)}\n`);
+  process.stdout.write(`${summaryMarkdown(summary)}\n`);
+  const cost = costLine(summary);
+  if (cost !== undefined) process.stderr.write(`llm-erm: ${cost}\n`);
   const written = [outCsv, outSummary];
   if (typeof opts.html === "string" || typeof opts.md === "string") {
     const model = buildReportModel(records, rule);

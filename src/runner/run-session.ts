@@ -254,10 +254,12 @@ export async function runSession(input: RunSessionInput): Promise<RunSessionOutp
       { jsonl: paths.jsonl, csv: paths.csv, summary: paths.summaryCsv, records: records.length },
       "artifacts written",
     );
-    input.stdout.write(`${summaryMarkdown(summary)}\n${costLine(summary)}\n`);
+    input.stdout.write(`${summaryMarkdown(summary)}\n`);
     const spent = budget.spent;
+    const cost = costLine(summary);
     input.stderr.write(
-      `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}\n` +
+      `${cost === undefined ? "" : `llm-erm: ${cost}\n`}` +
+        `llm-erm: ${result.newCalls} new calls, ${records.length} attempts on record, ${spent.tokens} tokens, ~$${spent.usd.toFixed(4)}\n` +
         `llm-erm: wrote ${paths.jsonl}, ${paths.csv}, ${paths.summaryCsv} (.json), ${paths.log}${manifest ? `, ${paths.manifest}` : ""}\n`,
     );
     const exitCode = EXIT_CODES[result.status];

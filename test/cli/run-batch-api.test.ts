@@ -58,8 +58,8 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
     }) as Record<string, string>[];
     expect(Number(summary[0]!.cost_per_attempt_usd)).toBeCloseTo(BATCH_COST, 9);
     expect(summary[0]!.cached_tokens).toBe("0");
-    expect(res.stdout).toContain(
-      `Cost: $${(8 * BATCH_COST).toFixed(4)} for 8 attempt(s) over 4 grid point(s): $${BATCH_COST.toFixed(4)} per attempt, $${(2 * BATCH_COST).toFixed(4)} per grid point, $${(2 * BATCH_COST).toFixed(4)} per solved grid point (4 solved)`,
+    expect(res.stderr).toContain(
+      `llm-erm: Cost: $${(8 * BATCH_COST).toFixed(4)} for 8 attempt(s) over 4 grid point(s): $${BATCH_COST.toFixed(4)} per attempt, $${(2 * BATCH_COST).toFixed(4)} per grid point, $${(2 * BATCH_COST).toFixed(4)} per solved grid point (4 solved)`,
     );
     expect(readJournal(join(cwd, "results_attempts.batches.jsonl")).map((e) => e.batch_id)).toEqual([
       "batch_1",
