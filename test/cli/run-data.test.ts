@@ -68,7 +68,12 @@ describe("run --data: CSV, TSV and JSONL with awkward inputs", () => {
     expect(csvTsv.stdout).toMatch(/\| data:quoted \| 10 \| enumerative \|.*\| yes \|/);
     expect(csvTsv.stdout).toMatch(/\| data:tabbed \| 10 \| enumerative \|.*\| yes \|/);
     // stdout is the summary table alone; the enumerator used no tokens, so no cost line (stderr) either
-    expect(csvTsv.stdout.trimEnd().split("\n").every((l) => l.startsWith("|"))).toBe(true);
+    expect(
+      csvTsv.stdout
+        .trimEnd()
+        .split("\n")
+        .every((l) => l.startsWith("|")),
+    ).toBe(true);
     expect(csvTsv.stderr).not.toMatch(/Cost:/);
     const json = await runCli(
       [
