@@ -93,6 +93,25 @@ describe("anthropic proposer over @anthropic-ai/sdk and real HTTP (streamed Mess
     );
   });
 
+  it("the price table: current models by exact id and dated snapshot, each model its own rates", () => {
+    const snap = /^(.+)-\d{8}$/;
+    expect(findPrice(ANTHROPIC_PRICES, "claude-opus-5-5", snap)).toEqual({
+      input: 4,
+      cached_input: 0.2,
+      cache_write: 5,
+      output: 20,
+    });
+    // a dated snapshot of Sonnet 5.5 is Sonnet 5.5, not Sonnet 5 (whose cache reads cost twice as much)
+    expect(findPrice(ANTHROPIC_PRICES, "claude-sonnet-5-5-20260901", snap)?.cached_input).toBe(0.1);
+    expect(findPrice(ANTHROPIC_PRICES, "claude-sonnet-5-20260101", snap)?.cached_input).toBe(0.2);
+    expect(findPrice(ANTHROPIC_PRICES, "claude-sonnet-5-5-latest", snap)).toBeUndefined();
+    for (const [id, p] of Object.entries(ANTHROPIC_PRICES)) {
+      expect(p.cached_input! < p.input && p.input < p.cache_write! && p.cache_write! < p.output, id).toBe(
+        true,
+      );
+    }
+  });
+
   it("no thinking budget: no thinking in the request", async () => {
     const { server } = await propose([{ kind: "answer", text: "x" }]);
     expect(server.calls[0]!.body).not.toHaveProperty("thinking");

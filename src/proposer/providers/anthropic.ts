@@ -13,10 +13,24 @@ import { flagOfOption } from "./options-error.js";
  * applies that to entries without a `batch` of their own.
  *
  * List prices (USD / 1M tokens) as Anthropic published them when this was written: input, cache reads
- * (`cached_input`), 5-minute cache writes (`cache_write`), output (thinking included). Exact ids and
- * their dated snapshots (`claude-sonnet-4-5-20250929`) only; override with `--prices FILE`.
+ * (`cached_input`), 5-minute cache writes (`cache_write`), output (thinking included), from
+ * platform.claude.com's pricing and model pages (read 2026-12-03). Exact ids and their dated snapshots
+ * (`claude-sonnet-4-5-20250929`) only; override with `--prices FILE`. Haiku 5.5 at its rate for prompts
+ * up to 100k tokens (the paper's prompts are far below; a longer prompt costs 5x). Sonnet 5.5's cache
+ * reads are $0.10 since 2026-10-07 (0.20 before).
  */
 export const ANTHROPIC_PRICES: PriceTable = {
+  "claude-fable-5-1": { input: 10, cached_input: 0.25, cache_write: 12.5, output: 50 },
+  "claude-fable-5": { input: 10, cached_input: 1, cache_write: 12.5, output: 50 },
+  "claude-opus-5-5": { input: 4, cached_input: 0.2, cache_write: 5, output: 20 },
+  "claude-opus-5": { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
+  "claude-opus-4-8": { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
+  "claude-opus-4-7": { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
+  "claude-opus-4-6": { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
+  "claude-sonnet-5-5": { input: 2, cached_input: 0.1, cache_write: 2.5, output: 10 },
+  "claude-sonnet-5": { input: 2, cached_input: 0.2, cache_write: 2.5, output: 10 },
+  "claude-sonnet-4-6": { input: 3, cached_input: 0.3, cache_write: 3.75, output: 15 },
+  "claude-haiku-5-5": { input: 0.1, cached_input: 0.01, cache_write: 0.125, output: 0.5 },
   "claude-opus-4-5": { input: 5, cached_input: 0.5, cache_write: 6.25, output: 25 },
   "claude-opus-4-1": { input: 15, cached_input: 1.5, cache_write: 18.75, output: 75 },
   "claude-opus-4": { input: 15, cached_input: 1.5, cache_write: 18.75, output: 75 },
