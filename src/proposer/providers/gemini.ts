@@ -19,9 +19,13 @@ import { flagOfOption } from "./options-error.js";
  * Checked 2026-12-03 against Google's pricing page (ai.google.dev/gemini-api/docs/pricing) as quoted
  * by morphllm.com/gemini-api-pricing, deploybase.ai/articles/gemini-api-pricing (March 2026) and
  * nicolalazzari.ai (2026): 2.5 Pro $1.25 / $10, 2.5 Flash $0.30 / $2.50, 2.5 Flash-Lite $0.10 / $0.40.
- * gemini-2.0-flash is gone from the table: Google shut it down on 2026-06-01.
+ * gemini-2.0-flash is gone from the table: Google shut it down on 2026-06-01. Gemini 3 previews, as
+ * the pricing page lists them (quoted by factquire.com, accessed 2026-07-04, and aifreeapi.com,
+ * 2026-02-04): 3 Pro Preview $2 / $12, 3 Flash Preview $0.50 / $3.
  */
 export const GEMINI_PRICES: PriceTable = {
+  "gemini-3-pro-preview": { input: 2, output: 12 },
+  "gemini-3-flash-preview": { input: 0.5, output: 3 },
   "gemini-2.5-pro": { input: 1.25, output: 10 },
   "gemini-2.5-flash": { input: 0.3, output: 2.5 },
   "gemini-2.5-flash-lite": { input: 0.1, output: 0.4 },
