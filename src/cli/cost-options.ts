@@ -1,6 +1,7 @@
 import { UsageError } from "../core/errors.js";
 import { type Price, type PricingMode, priceOfMode } from "../proposer/pricing.js";
 import type { ProviderModule, ResolvedProvider } from "../proposer/provider-module.js";
+import { providersSupporting } from "../proposer/registry.js";
 import type { RunSettings } from "../runner/run-config.js";
 
 /** The mode a run's calls are priced in, from its flags (a flex call that falls back is priced standard). */
@@ -12,9 +13,8 @@ export function requestedPricingMode(s: RunSettings): PricingMode {
 }
 
 /**
- * Refuses the cost flags a provider cannot honour, naming the flag: --batch-api needs a provider with a
- * batch API here (openai, anthropic) and neither --background nor --service-tier; --service-tier is
- * OpenAI's; --prompt-cache is openai's and anthropic's.
+ * Refuses the cost flags a provider cannot honour (its module's `supports`), naming the flag:
+ * --batch-api needs a provider with a batch API here and neither --background nor --service-tier.
  */
 export function checkCostFlags(
   s: RunSettings,
@@ -23,9 +23,9 @@ export function checkCostFlags(
 ): void {
   const id = provider?.id ?? "enumerative";
   if (s.batchApi) {
-    if (id !== "openai" && id !== "anthropic")
+    if (!provider?.supports.batchApi)
       throw new UsageError(
-        `--batch-api: only --provider openai and anthropic have a batch API here, not ${id}`,
+        `--batch-api: only --provider ${providersSupporting("batchApi")} have a batch API here, not ${id}`,
       );
     if (configured !== undefined && configured.createBatchTransport === undefined)
       throw new UsageError(`--batch-api: --provider ${id} has no batch API here`);
@@ -34,10 +34,14 @@ export function checkCostFlags(
     if (s.serviceTier !== undefined)
       throw new UsageError("--batch-api and --service-tier: a batch is priced as a batch; choose one");
   }
-  if (s.serviceTier !== undefined && id !== "openai")
-    throw new UsageError(`--service-tier: only --provider openai takes it, not ${id}`);
-  if (s.promptCache && id !== "openai" && id !== "anthropic")
-    throw new UsageError(`--prompt-cache: only --provider openai and anthropic take it, not ${id}`);
+  if (s.serviceTier !== undefined && !provider?.supports.serviceTier)
+    throw new UsageError(
+      `--service-tier: only --provider ${providersSupporting("serviceTier")} takes it, not ${id}`,
+    );
+  if (s.promptCache && !provider?.supports.promptCache)
+    throw new UsageError(
+      `--prompt-cache: only --provider ${providersSupporting("promptCache")} take it, not ${id}`,
+    );
 }
 
 /**

@@ -32,6 +32,13 @@ export interface ResolvedProvider {
   createBatchTransport?(onEvent: (event: string, fields: Record<string, unknown>) => void): BatchTransport;
 }
 
+/** The cost options a provider honours; a flag it does not is refused, naming the flag. */
+export interface ProviderSupport {
+  readonly batchApi: boolean;
+  readonly serviceTier: boolean;
+  readonly promptCache: boolean;
+}
+
 /** One provider: its id, key and base-URL variables, defaults, prices, SDK, and how to configure it. */
 export interface ProviderModule {
   readonly id: string;
@@ -45,6 +52,8 @@ export interface ProviderModule {
   readonly prices: PriceTable;
   /** How the provider names a dated snapshot of a model (its id without the date has its price). */
   readonly snapshot?: RegExp;
+  /** The cost options it honours: `--batch-api`, `--service-tier`, `--prompt-cache`. */
+  readonly supports: ProviderSupport;
   /** The SDK's version(s), for the run manifest's `versions` (`{openai_sdk: "6.49.0"}`). */
   sdkVersions(): Record<string, string>;
   /** Validates the options it uses (zod; a UsageError naming the flag) and configures a run. */

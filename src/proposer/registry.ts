@@ -1,5 +1,5 @@
 import { UsageError } from "../core/errors.js";
-import type { ProviderEnv, ProviderModule } from "./provider-module.js";
+import type { ProviderEnv, ProviderModule, ProviderSupport } from "./provider-module.js";
 import { anthropicProvider } from "./providers/anthropic.js";
 import { geminiProvider } from "./providers/gemini.js";
 import { openaiProvider } from "./providers/openai.js";
@@ -27,6 +27,12 @@ export const anyProviderKey = (env: NodeJS.ProcessEnv): boolean =>
 
 /** The ids `--provider` takes besides `enumerative`. */
 export const PROVIDER_IDS: readonly string[] = PROVIDERS.map((p) => p.id);
+
+/** The providers that honour a cost option, by id ("openai and anthropic"). */
+export const providersSupporting = (option: keyof ProviderSupport): string =>
+  PROVIDERS.filter((p) => p.supports[option])
+    .map((p) => p.id)
+    .join(" and ");
 
 /**
  * `--provider auto`: the provider a model's name calls for, as the authors' later runner chooses

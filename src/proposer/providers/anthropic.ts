@@ -47,6 +47,7 @@ export const ANTHROPIC_PRICES: PriceTable = {
  */
 export const anthropicProvider: ProviderModule = {
   id: "anthropic",
+  supports: { batchApi: true, serviceTier: false, promptCache: true },
   keyEnv: ["ANTHROPIC_API_KEY"],
   baseUrlEnv: "ANTHROPIC_BASE_URL",
   defaults: {},

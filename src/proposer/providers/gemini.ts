@@ -44,6 +44,7 @@ export const GEMINI_VERSION_SNAPSHOT = /^(.+)-\d{3}$/;
  */
 export const geminiProvider: ProviderModule = {
   id: "gemini",
+  supports: { batchApi: false, serviceTier: false, promptCache: false },
   keyEnv: ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
   baseUrlEnv: "GOOGLE_GEMINI_BASE_URL",
   defaults: {},

@@ -14,6 +14,7 @@ import { flagOfOption } from "./options-error.js";
  */
 export const openaiChatProvider: ProviderModule = {
   id: "openai-chat",
+  supports: { batchApi: false, serviceTier: false, promptCache: false },
   keyEnv: ["OPENAI_API_KEY"],
   baseUrlEnv: "OPENAI_BASE_URL",
   defaults: {},

@@ -14,6 +14,7 @@ import { flagOfOption } from "./options-error.js";
  */
 export const openaiProvider: ProviderModule = {
   id: "openai",
+  supports: { batchApi: true, serviceTier: true, promptCache: true },
   keyEnv: ["OPENAI_API_KEY"],
   baseUrlEnv: "OPENAI_BASE_URL",
   defaults: {
