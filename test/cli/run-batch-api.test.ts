@@ -4,7 +4,7 @@ import { parse } from "csv-parse/sync";
 import { afterEach, describe, expect, it } from "vitest";
 import { readAttemptsJsonl } from "../../src/artifacts/attempts-jsonl.js";
 import { ExitCode } from "../../src/core/errors.js";
-import { readJournal } from "../../src/proposer/batch/batch-journal.js";
+import { readJournal, readUploads } from "../../src/proposer/batch/batch-journal.js";
 import { type BatchServer, type ItemOutcome, startBatchServer } from "../helpers/batch-server.js";
 import { smallGrid } from "../helpers/loopback-cli.js";
 import { answer, oracleProgram, PROGRAMS } from "../helpers/programs.js";
@@ -114,6 +114,47 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
       CUSTOM_IDS.map((id) => id.replace("-T1", "")).sort(),
     );
   });
+
+  it("kill -9 between the upload and batches.create, then resume: the batch is created from the journalled file, nothing uploaded twice", async () => {
+    const server = await startBatchServer({ script: twoWaves, holdCreates: 1 });
+    open.push(server);
+    const cwd = tempDir();
+    const args = [...smallGrid(3), "--batch-api", "--batch-poll", "0.05"];
+    const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url };
+    const journal = join(cwd, "results_attempts.batches.jsonl");
+    const first = spawnCli(args, cwd, env);
+    // The upload is done and journalled; batches.create is held by the server: the kill lands there.
+    await waitFor(() => server.heldCreates.length === 1 && readUploads(journal).length === 1, 120_000);
+    first.child.kill("SIGKILL");
+    const killed = await first.done;
+    expect(killed.signal).toBe("SIGKILL");
+    expect(server.uploads).toEqual(["file-1"]);
+    expect(server.batches).toHaveLength(0);
+    expect(readJournal(journal)).toEqual([]);
+    expect(readUploads(journal).map((u) => [u.file_id, [...u.custom_ids].sort()])).toEqual([
+      ["file-1", CUSTOM_IDS.filter((id) => id.endsWith("-a1")).sort()],
+    ]);
+
+    const res = await runCli(args, cwd, env);
+    expect(res.code, res.stderr).toBe(ExitCode.ok);
+    expect(res.stderr).toContain("batch input file-1: uploaded before an interruption");
+    // Wave 1 from the file uploaded before the kill, wave 2 from its own: two uploads in all, each item once.
+    expect(server.uploads).toEqual(["file-1", "file-2"]);
+    expect(server.batches.map((b) => [b.id, b.inputFileId, b.items.length])).toEqual([
+      ["batch_1", "file-1", 4],
+      ["batch_2", "file-2", 4],
+    ]);
+    for (const id of CUSTOM_IDS) expect(server.submissionsOf(id)).toBe(1);
+    expect(readJournal(journal).map((e) => [e.batch_id, e.input_file_id])).toEqual([
+      ["batch_1", "file-1"],
+      ["batch_2", "file-2"],
+    ]);
+    const records = readAttemptsJsonl(join(cwd, "results_attempts.jsonl")).records;
+    expect(records.map((r) => `${r.fn}-L${r.length}-a${r.attempt}`).sort()).toEqual(
+      CUSTOM_IDS.map((id) => id.replace("-T1", "")).sort(),
+    );
+    expect(records.filter((r) => r.val_acc === 1)).toHaveLength(4);
+  }, 180_000); // two CLI runs on a possibly loaded machine
 
   it("anthropic: kill -9 mid-batch, then resume: the same batch is polled, zero duplicate submissions, the uninterrupted run's selections", async () => {
     const env = { ANTHROPIC_API_KEY: "sk-ant-loopback" };
