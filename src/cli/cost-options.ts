@@ -66,6 +66,10 @@ export function batchEventLine(event: string, f: Record<string, unknown>): strin
       return `batch ${id}: resuming it (polling, not submitting again)`;
     case "batch_item_resubmit":
       return `batch ${id}: ${f.custom_id} unanswered (${f.reason}); into the next batch`;
+    case "batch_input_reused":
+      return `batch input ${f.file_id}: uploaded before an interruption, no batch made of it: creating the batch from it (${f.requests} request(s))`;
+    case "batch_input_refused":
+      return `batch input ${f.file_id}: refused (${f.error}); uploading it again`;
     case "batch_window_exceeded":
       return `batch ${id}: still ${f.status} after --batch-window; cancelled`;
     default:

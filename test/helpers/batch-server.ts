@@ -41,12 +41,19 @@ export interface BatchServerOptions {
   readonly endStatus?: (batchIndex: number) => "completed" | "expired" | "cancelled";
   /** While false, every batch stays in_progress (a run killed mid-batch). Default: true. */
   readonly release?: () => boolean;
+  /**
+   * OpenAI: the first this many `POST /v1/batches` are read and never answered, and create nothing
+   * (a run killed between its upload and the batch's creation). Default 0.
+   */
+  readonly holdCreates?: number;
 }
 
 interface StoredBatch {
   readonly api: "openai" | "anthropic";
   readonly id: string;
   readonly index: number;
+  /** OpenAI: the uploaded file it was created from. */
+  readonly inputFileId?: string;
   readonly items: (BatchItemCall & { outcome: ItemOutcome })[];
   polls: number;
   cancelled: boolean;
@@ -60,6 +67,8 @@ export interface BatchServer {
   /** Every batch created, in order (the submission count is its length). */
   readonly batches: StoredBatch[];
   readonly uploads: string[];
+  /** The input file ids of the held (never answered) batch creates. */
+  readonly heldCreates: string[];
   readonly retrieves: string[];
   readonly resultReads: string[];
   readonly cancels: string[];
@@ -166,6 +175,7 @@ export async function startBatchServer(opts: BatchServerOptions): Promise<BatchS
     anthropicUrl: "",
     batches: [] as StoredBatch[],
     uploads: [] as string[],
+    heldCreates: [] as string[],
     retrieves: [] as string[],
     resultReads: [] as string[],
     cancels: [] as string[],
@@ -178,12 +188,17 @@ export async function startBatchServer(opts: BatchServerOptions): Promise<BatchS
   const endStatus = (b: StoredBatch) =>
     b.cancelled ? "cancelled" : (opts.endStatus?.(b.index) ?? "completed");
 
-  const addBatch = (api: "openai" | "anthropic", items: Omit<BatchItemCall, "batchId" | "api">[]) => {
+  const addBatch = (
+    api: "openai" | "anthropic",
+    items: Omit<BatchItemCall, "batchId" | "api">[],
+    inputFileId?: string,
+  ) => {
     const id = `${api === "openai" ? "batch" : "msgbatch"}_${state.batches.length + 1}`;
     const b: StoredBatch = {
       api,
       id,
       index: state.batches.length,
+      ...(inputFileId !== undefined ? { inputFileId } : {}),
       polls: 0,
       cancelled: false,
       items: items.map((it) => {
@@ -205,7 +220,7 @@ export async function startBatchServer(opts: BatchServerOptions): Promise<BatchS
       id: b.id,
       object: "batch",
       endpoint: "/v1/responses",
-      input_file_id: `file-in-${b.id}`,
+      input_file_id: b.inputFileId ?? `file-in-${b.id}`,
       completion_window: "24h",
       status,
       created_at: 1,
@@ -282,12 +297,21 @@ export async function startBatchServer(opts: BatchServerOptions): Promise<BatchS
     }
     if (method === "POST" && path === "/v1/batches") {
       const body = JSON.parse((await readBody(req)).toString("utf8")) as { input_file_id: string };
-      const lines = (files.get(body.input_file_id) ?? "").split("\n").filter((l) => l.trim() !== "");
+      if (state.heldCreates.length < (opts.holdCreates ?? 0)) {
+        state.heldCreates.push(body.input_file_id);
+        return; // never answered
+      }
+      const text = files.get(body.input_file_id);
+      if (text === undefined)
+        return send(res, 400, {
+          error: { message: `invalid input_file_id ${body.input_file_id}`, type: "invalid_request_error" },
+        });
+      const lines = text.split("\n").filter((l) => l.trim() !== "");
       const items = lines.map((l) => {
         const line = JSON.parse(l) as { custom_id: string; body: Record<string, unknown> };
         return { customId: line.custom_id, body: line.body, prompt: promptOf(line.body) };
       });
-      return send(res, 200, openaiBatch(addBatch("openai", items)));
+      return send(res, 200, openaiBatch(addBatch("openai", items, body.input_file_id)));
     }
     if (oBatch) {
       const b = state.batches.find((x) => x.id === oBatch[1]);

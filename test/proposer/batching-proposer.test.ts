@@ -2,7 +2,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAnthropicBatchTransport } from "../../src/proposer/batch/anthropic-batch.js";
-import { appendJournal, batchesPathOf, readJournal } from "../../src/proposer/batch/batch-journal.js";
+import {
+  appendJournal,
+  batchesPathOf,
+  readJournal,
+  readUploads,
+} from "../../src/proposer/batch/batch-journal.js";
 import { customIdOf } from "../../src/proposer/batch/batch-transport.js";
 import { createBatchingProposer } from "../../src/proposer/batch/batching-proposer.js";
 import { createOpenAIBatchTransport } from "../../src/proposer/batch/openai-batch.js";
@@ -188,6 +193,117 @@ describe("batching proposer over OpenAI's Batch API (loopback /v1/files and /v1/
       expect(server.submissionsOf(customIdOf({ fn: "fn_a", length: l }, 1))).toBe(1);
     expect(answers.get(25)!.text).toBe(answerOf("prompt L=25"));
     expect(answers.get(25)!.meta).toMatchObject({ batch_id: "batch_1" });
+  });
+
+  /** A process killed after uploading its wave's file, before batches.create answered (server held it). */
+  async function killedAfterUpload(server: BatchServer, journal: string, lengths = [20, 25, 30]) {
+    const first = new AbortController();
+    const killed = wave(openaiProposer(server, journal), 1, lengths, first.signal);
+    const deadline = Date.now() + 10_000;
+    while (server.heldCreates.length === 0) {
+      if (Date.now() > deadline) throw new Error("no batch create");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    first.abort(new Error("SIGKILL stand-in"));
+    await expect(killed).rejects.toBeInstanceOf(CallAbortedError);
+  }
+
+  const openaiWithEvents = (server: BatchServer, journal: string, events: string[]) =>
+    createBatchingProposer({
+      id: "openai:gpt-5",
+      transport: createOpenAIBatchTransport({
+        ...PAPER_REQUEST_DEFAULTS,
+        apiKey: "sk-loopback",
+        baseURL: server.url,
+        retry: NO_RETRY,
+      }),
+      journal,
+      fingerprint: "fp1",
+      onEvent: (e, f) => events.push(`${e} ${String(f.file_id ?? f.batch_id ?? "")}`),
+      ...FAST,
+    });
+
+  it("killed between the upload and batches.create: the next process creates the batch from the journalled file, uploading nothing", async () => {
+    const server = await serve({
+      script: ({ prompt }) => ({ kind: "answer", text: answerOf(prompt) }),
+      holdCreates: 1,
+    });
+    const journal = batchesPathOf(join(tempDir(), "r.jsonl"));
+    await killedAfterUpload(server, journal);
+    expect(server.uploads).toEqual(["file-1"]);
+    expect(server.heldCreates).toEqual(["file-1"]);
+    expect(server.batches).toHaveLength(0);
+    expect(readJournal(journal)).toEqual([]);
+    expect(readUploads(journal)).toEqual([
+      expect.objectContaining({
+        event: "uploaded",
+        provider: "openai",
+        file_id: "file-1",
+        fingerprint: "fp1",
+        digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+      }),
+    ]);
+    expect(readUploads(journal)[0]!.custom_ids.sort()).toEqual([
+      "fn_a-L20-T1-a1",
+      "fn_a-L25-T1-a1",
+      "fn_a-L30-T1-a1",
+    ]);
+
+    const events: string[] = [];
+    // The requests arrive in another order: the file's lines (custom id order) are the same bytes.
+    const answers = await wave(openaiWithEvents(server, journal, events), 1, [30, 20, 25]);
+    expect(server.uploads).toEqual(["file-1"]); // no second upload
+    expect(server.batches.map((b) => [b.id, b.inputFileId, b.items.length])).toEqual([
+      ["batch_1", "file-1", 3],
+    ]);
+    for (const l of [20, 25, 30]) {
+      expect(server.submissionsOf(customIdOf({ fn: "fn_a", length: l }, 1))).toBe(1);
+      expect(answers.get(l)!.text).toBe(answerOf(`prompt L=${l}`));
+    }
+    expect(events).toContain("batch_input_reused file-1");
+    expect(readJournal(journal)).toEqual([
+      expect.objectContaining({ batch_id: "batch_1", input_file_id: "file-1" }),
+    ]);
+
+    // That upload is used up: a later wave of the same bytes (another process) uploads its own file.
+    const again = await serve({ script: ({ prompt }) => ({ kind: "answer", text: answerOf(prompt) }) });
+    const journal2 = batchesPathOf(join(tempDir(), "r.jsonl"));
+    appendJournal(journal2, readUploads(journal)[0]!);
+    appendJournal(journal2, { ...readJournal(journal)[0]!, custom_ids: [] });
+    const events2: string[] = [];
+    await wave(openaiWithEvents(again, journal2, events2), 1);
+    expect(events2.filter((e) => e.startsWith("batch_input"))).toEqual([]);
+    expect(again.uploads).toEqual(["file-1"]);
+  });
+
+  it("a journalled upload of other content is not used; one the provider refuses is uploaded again", async () => {
+    const server = await serve({
+      script: ({ prompt }) => ({ kind: "answer", text: answerOf(prompt) }),
+      holdCreates: 1,
+    });
+    const journal = batchesPathOf(join(tempDir(), "r.jsonl"));
+    await killedAfterUpload(server, journal, [20, 25, 30]);
+    // Another wave (two of the three requests): its own upload; the journalled file stays unused.
+    const events: string[] = [];
+    await wave(openaiWithEvents(server, journal, events), 1, [20, 25]);
+    expect(server.uploads).toEqual(["file-1", "file-2"]);
+    expect(server.batches.map((b) => b.inputFileId)).toEqual(["file-2"]);
+    expect(events.filter((e) => e.startsWith("batch_input"))).toEqual([]);
+
+    // The same wave against a provider that never saw file-1 (another endpoint): refused, uploaded again.
+    const other = await serve({ script: ({ prompt }) => ({ kind: "answer", text: answerOf(prompt) }) });
+    const journal2 = batchesPathOf(join(tempDir(), "r.jsonl"));
+    for (const u of readUploads(journal)) appendJournal(journal2, { ...u, file_id: "file-gone" });
+    const events2: string[] = [];
+    const answers = await wave(openaiWithEvents(other, journal2, events2), 1);
+    expect(events2.filter((e) => e.startsWith("batch_input"))).toEqual([
+      "batch_input_reused file-gone",
+      "batch_input_refused file-gone",
+    ]);
+    expect(other.uploads).toEqual(["file-1"]);
+    expect(other.batches.map((b) => [b.inputFileId, b.items.length])).toEqual([["file-1", 3]]);
+    expect(answers.get(30)!.text).toBe(answerOf("prompt L=30"));
+    expect(readJournal(journal2)).toEqual([expect.objectContaining({ input_file_id: "file-1" })]);
   });
 
   it("a journalled batch the provider does not know (404) is not waited on: its requests go into a new batch", async () => {

@@ -26,12 +26,28 @@ export type ItemResult =
   | { readonly kind: "answer"; readonly proposal: Omit<Proposal, "durationMs"> }
   | { readonly kind: "missing"; readonly reason: string };
 
+/**
+ * A submission's uploaded input (OpenAI's JSONL file), journalled between the upload and the batch's
+ * creation: a run killed there creates its batch from the same file instead of uploading it again.
+ */
+export interface SubmitStaging {
+  /** A file uploaded earlier with exactly this content (sha256, hex) and no batch created from it. */
+  find(digest: string): string | undefined;
+  /** The input is uploaded and the batch not created yet: journal it (before creating the batch). */
+  uploaded(fileId: string, digest: string): void;
+  /** A found file the provider refused (deleted, another account): uploaded again. */
+  refused(fileId: string, error: string): void;
+}
+
 /** A provider's batch API, as the batching proposer uses it (src/proposer/batch/*-batch.ts). */
 export interface BatchTransport {
   /** `openai`, `anthropic`: recorded in the journal. */
   readonly provider: string;
-  /** Submits the items as one batch; resolves with its id once the provider has it. */
-  submit(items: readonly BatchItem[], signal: AbortSignal): Promise<string>;
+  /**
+   * Submits the items as one batch; resolves with its id once the provider has it. A transport that
+   * uploads the input first (OpenAI) stages it through `staging`.
+   */
+  submit(items: readonly BatchItem[], signal: AbortSignal, staging?: SubmitStaging): Promise<string>;
   retrieve(id: string, signal: AbortSignal): Promise<BatchState>;
   /** The results of an ended batch, by custom id (items absent from the map are missing). */
   results(id: string, signal: AbortSignal): Promise<Map<string, ItemResult>>;

@@ -6,13 +6,20 @@ import {
   type ProposerSession,
 } from "../proposer.js";
 import { abortableSleep } from "../retry.js";
-import { appendJournal, type JournalEntry, readJournal, removeJournal } from "./batch-journal.js";
+import {
+  appendJournal,
+  type JournalEntry,
+  readJournal,
+  readUploads,
+  removeJournal,
+} from "./batch-journal.js";
 import {
   type BatchItem,
   type BatchState,
   type BatchTransport,
   customIdOf,
   type ItemResult,
+  type SubmitStaging,
 } from "./batch-transport.js";
 
 export interface BatchingProposerOptions {
@@ -86,14 +93,23 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
   // The journal's batches of this config: the latest batch holding each custom id. Read on the first
   // request (the run holds its lock by then); --fresh removes it first.
   let journalled: Map<string, JournalEntry> | undefined;
+  // The journal's uploaded inputs of this config no batch was created from, by digest (OpenAI: a run
+  // killed between the upload and batches.create): a wave of the same bytes creates its batch from one.
+  const uploads = new Map<string, string>();
   const journal = (): Map<string, JournalEntry> => {
     if (journalled !== undefined) return journalled;
     if (opts.fresh) removeJournal(opts.journal);
     journalled = new Map();
+    const ours = (e: { fingerprint: string; provider: string }) =>
+      e.fingerprint === opts.fingerprint && e.provider === opts.transport.provider;
+    const used = new Set<string>();
     for (const e of readJournal(opts.journal)) {
-      if (e.fingerprint !== opts.fingerprint || e.provider !== opts.transport.provider) continue;
+      if (e.input_file_id !== undefined) used.add(e.input_file_id);
+      if (!ours(e)) continue;
       for (const id of e.custom_ids) journalled.set(id, e);
     }
+    for (const u of readUploads(opts.journal))
+      if (ours(u) && !used.has(u.file_id)) uploads.set(u.digest, u.file_id);
     return journalled;
   };
   const tracked = new Map<string, Tracked>();
@@ -239,12 +255,44 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
     const wave = pending.filter((w) => !w.settled && !w.signal.aborted);
     pending = [];
     if (wave.length === 0) return;
+    const customIds = wave.map((w) => w.item.customId);
+    journal();
+    // The uploaded input the batch is created from: journalled before the batch exists.
+    let input: { fileId: string; digest: string } | undefined;
+    const staging: SubmitStaging = {
+      find: (digest) => {
+        const fileId = uploads.get(digest);
+        if (fileId === undefined) return undefined;
+        input = { fileId, digest };
+        emit("batch_input_reused", { file_id: fileId, requests: wave.length });
+        return fileId;
+      },
+      uploaded: (fileId, digest) => {
+        appendJournal(opts.journal, {
+          event: "uploaded",
+          provider: opts.transport.provider,
+          file_id: fileId,
+          digest,
+          fingerprint: opts.fingerprint,
+          custom_ids: customIds,
+          ts: new Date(now()).toISOString(),
+        });
+        uploads.set(digest, fileId);
+        input = { fileId, digest };
+      },
+      refused: (fileId, error) => {
+        uploads.delete(input?.digest ?? "");
+        input = undefined;
+        emit("batch_input_refused", { file_id: fileId, error });
+      },
+    };
     let id: string;
     try {
       id = await call((s) =>
         opts.transport.submit(
           wave.map((w) => w.item),
           s,
+          staging,
         ),
       );
     } catch (err) {
@@ -252,7 +300,6 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
       for (const w of wave) fail(w, error);
       return;
     }
-    const customIds = wave.map((w) => w.item.customId);
     const entry: JournalEntry = {
       event: "submitted",
       provider: opts.transport.provider,
@@ -260,7 +307,9 @@ export function createBatchingProposer(opts: BatchingProposerOptions): Proposer 
       fingerprint: opts.fingerprint,
       custom_ids: customIds,
       ts: new Date(now()).toISOString(),
+      ...(input !== undefined ? { input_file_id: input.fileId } : {}),
     };
+    if (input !== undefined) uploads.delete(input.digest);
     appendJournal(opts.journal, entry);
     for (const cid of customIds) journal().set(cid, entry);
     emit("batch_submitted", { batch_id: id, requests: wave.length });

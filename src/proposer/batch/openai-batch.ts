@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import OpenAI, { toFile } from "openai";
 import { z } from "zod";
 import {
@@ -7,7 +8,7 @@ import {
   promptCacheKeyOf,
 } from "../openai-request.js";
 import { DEFAULT_RETRY_POLICY, describeError, type RetryPolicy, withRetry } from "../openai-retry.js";
-import type { BatchItem, BatchState, BatchTransport, ItemResult } from "./batch-transport.js";
+import type { BatchItem, BatchState, BatchTransport, ItemResult, SubmitStaging } from "./batch-transport.js";
 
 export interface OpenAIBatchOptions extends OpenAIRequestConfig {
   readonly client?: OpenAI;
@@ -81,8 +82,10 @@ export function createOpenAIBatchTransport(opts: OpenAIBatchOptions): BatchTrans
 
   return {
     provider: "openai",
-    async submit(items: readonly BatchItem[], signal: AbortSignal): Promise<string> {
-      const jsonl = items
+    async submit(items: readonly BatchItem[], signal: AbortSignal, staging?: SubmitStaging): Promise<string> {
+      // In custom id order: the same wave is the same bytes (its digest finds an earlier upload of it).
+      const jsonl = [...items]
+        .sort((a, b) => (a.customId < b.customId ? -1 : a.customId > b.customId ? 1 : 0))
         .map((it) =>
           JSON.stringify({
             custom_id: it.customId,
@@ -96,26 +99,40 @@ export function createOpenAIBatchTransport(opts: OpenAIBatchOptions): BatchTrans
             ),
           }),
         )
-        .join("\n");
+        .map((line) => `${line}\n`)
+        .join("");
+      const digest = createHash("sha256").update(jsonl).digest("hex");
+      const create = async (fileId: string) =>
+        withRetry(
+          () =>
+            client.batches.create(
+              { input_file_id: fileId, endpoint: "/v1/responses", completion_window: "24h" },
+              { signal },
+            ),
+          retry,
+          hooks(signal),
+        );
+      // Uploaded by a run killed before it created the batch: create it from that file.
+      const earlier = staging?.find(digest);
+      if (earlier !== undefined) {
+        try {
+          return (await create(earlier)).id;
+        } catch (err) {
+          if (signal.aborted) throw err;
+          staging?.refused(earlier, describeError(err));
+        }
+      }
       const file = await withRetry(
         async () =>
           client.files.create(
-            { file: await toFile(Buffer.from(`${jsonl}\n`), "llm-erm-wave.jsonl"), purpose: "batch" },
+            { file: await toFile(Buffer.from(jsonl), "llm-erm-wave.jsonl"), purpose: "batch" },
             { signal },
           ),
         retry,
         hooks(signal),
       );
-      const batch = await withRetry(
-        () =>
-          client.batches.create(
-            { input_file_id: file.id, endpoint: "/v1/responses", completion_window: "24h" },
-            { signal },
-          ),
-        retry,
-        hooks(signal),
-      );
-      return batch.id;
+      staging?.uploaded(file.id, digest);
+      return (await create(file.id)).id;
     },
     async retrieve(id: string, signal: AbortSignal): Promise<BatchState> {
       const b = await client.batches.retrieve(id, { signal });
