@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import type { Env } from "../core/env.js";
 import { UsageError } from "../core/errors.js";
 import { type GridOptions, GridOptionsSchema } from "../core/grid-options.js";
 
@@ -26,10 +27,7 @@ const stringListArg = (value: string, previous: string[] | undefined): string[] 
   ...value.split(/[\s,]+/).filter(Boolean),
 ];
 
-/** The environment variables the grid options read (the commands give `process.env`). */
-export type GridEnv = Readonly<Record<string, string | undefined>>;
-
-const envInt = (env: GridEnv, name: string, fallback: number): number => {
+const envInt = (env: Env, name: string, fallback: number): number => {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (!/^-?\d+$/.test(raw.trim()))
@@ -81,7 +79,7 @@ export function addGridOptions(cmd: Command): Command {
  */
 export function readGridOptions(
   opts: Record<string, unknown>,
-  { evenSizes = true, env = process.env }: { evenSizes?: boolean; env?: GridEnv } = {},
+  { evenSizes = true, env = process.env }: { evenSizes?: boolean; env?: Env } = {},
 ): GridOptions {
   const candidate = {
     functions: opts.functions,

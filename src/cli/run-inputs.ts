@@ -1,9 +1,9 @@
+import type { Env } from "../core/env.js";
 import type { GridOptions } from "../core/grid-options.js";
 import { anyProviderKey, getProvider, type ProviderEnv, providerEnv } from "../proposer/registry.js";
 import {
   type ArtifactPaths,
   artifactPaths,
-  type RunEnv,
   type RunSettings,
   readRunSettings,
 } from "../runner/run-config.js";
@@ -50,7 +50,7 @@ export interface RunInputs {
  * one typed object. Reads the `--data` and `--prompt-template` files; a bad value is a UsageError.
  * The only place the run command reads `env`.
  */
-export function readRunInputs(opts: Record<string, unknown>, env: RunEnv): RunInputs {
+export function readRunInputs(opts: Record<string, unknown>, env: Env): RunInputs {
   // A user's file is split by label, not half and half: any sizes.
   const grid = readGridOptions(opts, { evenSizes: opts.data === undefined, env });
   const { settings, shard, providerAnnounce } = readRunSettings(opts, anyProviderKey(env), env);
@@ -77,7 +77,7 @@ export function readRunInputs(opts: Record<string, unknown>, env: RunEnv): RunIn
 }
 
 /** `--out-dir`, `--out-jsonl` (OUT_JSONL), `--out-csv` (OUT_CSV) and the shard's own file names. */
-function readRunOutputs(opts: Record<string, unknown>, env: RunEnv, shard: Shard | undefined): RunOutputs {
+function readRunOutputs(opts: Record<string, unknown>, env: Env, shard: Shard | undefined): RunOutputs {
   const outJsonl = opts.outJsonl ?? env.OUT_JSONL;
   const outCsv = opts.outCsv ?? env.OUT_CSV;
   const paths = artifactPaths({

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
+import type { Env } from "../core/env.js";
 import { UsageError } from "../core/errors.js";
 import {
   DEFAULT_PROVIDER,
@@ -120,10 +121,7 @@ export function artifactPaths(opts: {
   };
 }
 
-/** The environment variables the run settings read (passed in: the CLI gives `process.env`). */
-export type RunEnv = Readonly<Record<string, string | undefined>>;
-
-export const envBool = (env: RunEnv, name: string): boolean | undefined => {
+export const envBool = (env: Env, name: string): boolean | undefined => {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return undefined;
   if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
@@ -131,7 +129,7 @@ export const envBool = (env: RunEnv, name: string): boolean | undefined => {
   throw new UsageError(`environment variable ${name}: expected true/false, got '${raw}'`);
 };
 
-export const envNumber = (env: RunEnv, name: string): number | undefined => {
+export const envNumber = (env: Env, name: string): number | undefined => {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return undefined;
   const v = Number(raw);
@@ -160,7 +158,7 @@ const FLAG_OF: Record<string, string> = {
 export function readRunSettings(
   opts: Record<string, unknown>,
   hasApiKey: boolean,
-  env: RunEnv = process.env,
+  env: Env = process.env,
 ): { settings: RunSettings; shard?: Shard; providerAnnounce?: string } {
   // The model first: `--provider auto` (the default when a key is set) chooses by its name.
   const model = opts.model ?? env.OPENAI_MODEL ?? DEFAULT_MODEL;
