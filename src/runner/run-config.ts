@@ -152,13 +152,12 @@ const FLAG_OF: Record<string, string> = {
 
 /**
  * Merges parsed flags, then environment variables (the Python runner's names), then the paper's
- * defaults. A bad value is a UsageError naming the flag. `env` is the CLI's `process.env` (the default
- * is for callers that set variables around the call, such as tests).
+ * defaults. A bad value is a UsageError naming the flag. `env`: the CLI passes `process.env`.
  */
 export function readRunSettings(
   opts: Record<string, unknown>,
   hasApiKey: boolean,
-  env: Env = process.env,
+  env: Env,
 ): { settings: RunSettings; shard?: Shard; providerAnnounce?: string } {
   // The model first: `--provider auto` (the default when a key is set) chooses by its name.
   const model = opts.model ?? env.OPENAI_MODEL ?? DEFAULT_MODEL;
