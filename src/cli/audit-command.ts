@@ -9,7 +9,7 @@ import { DatasetDamagedError } from "../dataset/store.js";
 import type { EnumerationBudget } from "../enumerate/search.js";
 import { getTask, skippedLine } from "../tasks/registry.js";
 import { addGridOptions, readGridOptions } from "./grid-options.js";
-import { addDataOptions, readUserDataRun } from "./user-data-run.js";
+import { addDataOptions, readDataFlags, readUserDataRun } from "./user-data-run.js";
 
 const nonNegativeInt =
   (flag: string) =>
@@ -114,7 +114,7 @@ async function datasetsToAudit(
   opts: Record<string, unknown>,
   grid: GridOptions,
 ): Promise<AuditInput[] | undefined> {
-  const userData = readUserDataRun(opts, grid);
+  const userData = readUserDataRun(readDataFlags(opts), grid);
   if (userData)
     return userData.datasets.map((d, i) => ({
       fn: userData.points[i]!.fn,

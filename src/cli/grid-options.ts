@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import type { Env } from "../core/env.js";
 import { UsageError } from "../core/errors.js";
 import { type GridOptions, GridOptionsSchema } from "../core/grid-options.js";
 
@@ -26,8 +27,8 @@ const stringListArg = (value: string, previous: string[] | undefined): string[] 
   ...value.split(/[\s,]+/).filter(Boolean),
 ];
 
-const envInt = (name: string, fallback: number): number => {
-  const raw = process.env[name];
+const envInt = (env: Env, name: string, fallback: number): number => {
+  const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   if (!/^-?\d+$/.test(raw.trim()))
     throw new UsageError(`environment variable ${name}: expected an integer, got '${raw}'`);
@@ -78,16 +79,16 @@ export function addGridOptions(cmd: Command): Command {
  */
 export function readGridOptions(
   opts: Record<string, unknown>,
-  { evenSizes = true }: { evenSizes?: boolean } = {},
+  { evenSizes = true, env = process.env }: { evenSizes?: boolean; env?: Env } = {},
 ): GridOptions {
   const candidate = {
     functions: opts.functions,
     lengths: opts.lengths,
-    trainSize: opts.trainSize ?? envInt("TRAIN_SIZE", 100),
-    valSize: opts.valSize ?? envInt("VAL_SIZE", 100),
-    testSize: opts.testSize ?? envInt("TEST_SIZE", 10000),
-    seed: opts.seed ?? envInt("GLOBAL_SEED", 42),
-    datasetDir: opts.datasetDir ?? process.env.DATASET_DIR ?? "datasets",
+    trainSize: opts.trainSize ?? envInt(env, "TRAIN_SIZE", 100),
+    valSize: opts.valSize ?? envInt(env, "VAL_SIZE", 100),
+    testSize: opts.testSize ?? envInt(env, "TEST_SIZE", 10000),
+    seed: opts.seed ?? envInt(env, "GLOBAL_SEED", 42),
+    datasetDir: opts.datasetDir ?? env.DATASET_DIR ?? "datasets",
   };
   const parsed = GridOptionsSchema.safeParse(candidate);
   if (!parsed.success) {

@@ -28,10 +28,9 @@ import {
   priceOfMode,
 } from "../proposer/pricing.js";
 import type { Proposer } from "../proposer/proposer.js";
-import { anyProviderKey, getProvider, providerEnv } from "../proposer/registry.js";
+import { getProvider } from "../proposer/registry.js";
 import { runFingerprint } from "../runner/fingerprint.js";
 import type { PreparedPoint } from "../runner/grid-runner.js";
-import { type ArtifactPaths, artifactPaths, readRunSettings } from "../runner/run-config.js";
 import { createRunLogger } from "../runner/run-logger.js";
 import {
   llmErmVersion,
@@ -48,19 +47,15 @@ import { probePython } from "../verify/python-probe.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { batchEventLine, checkCostFlags, requestedPricingMode, reservationPrice } from "./cost-options.js";
 import { dryRunCostLines, promptsOf, runDryRun } from "./dry-run.js";
-import { readGridOptions } from "./grid-options.js";
-import { sandboxChoice } from "./sandbox-option.js";
-import { readPromptTemplate, readUserDataRun, type UserDataRun, userPrompt } from "./user-data-run.js";
+import { type RunOutputs, readRunInputs } from "./run-inputs.js";
+import { type UserDataRun, userPrompt } from "./user-data-run.js";
 
 /** The run command after commander parsed the flags; returns the exit code. */
 export async function runCommand(opts: Record<string, unknown>, argv: readonly string[]): Promise<number> {
   const startedAt = new Date().toISOString();
-  // A user's file is split by label, not half and half: any sizes.
-  const grid = readGridOptions(opts, { evenSizes: opts.data === undefined });
-  const { settings, shard, providerAnnounce } = readRunSettings(opts, anyProviderKey(process.env));
-  // A user's files are read and checked (and a prompt template's placeholders) before anything is written.
-  const template = readPromptTemplate(opts);
-  const userData = readUserDataRun(opts, grid);
+  // The flags and the environment, read and checked once; nothing below reads either.
+  const inputs = readRunInputs(opts, process.env);
+  const { grid, settings, shard, providerAnnounce, template, userData } = inputs;
   // Validate the grid (unknown ids, impossible lengths) before announcing anything.
   const { points: allPoints, skipped } = userData
     ? { points: [...userData.points], skipped: [] }
@@ -88,16 +83,8 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     }
     return ExitCode.ok;
   }
-  const envOut = {
-    ...(typeof opts.outDir === "string" ? { outDir: opts.outDir } : {}),
-    ...((opts.outJsonl ?? process.env.OUT_JSONL)
-      ? { outJsonl: String(opts.outJsonl ?? process.env.OUT_JSONL) }
-      : {}),
-    ...((opts.outCsv ?? process.env.OUT_CSV) ? { outCsv: String(opts.outCsv ?? process.env.OUT_CSV) } : {}),
-    ...(shard ? { shard } : {}),
-  };
-  const paths = artifactPaths(envOut);
-  ensureOutputDirs(paths, opts);
+  const { paths } = inputs.outputs;
+  ensureOutputDirs(inputs.outputs);
   if (providerAnnounce) process.stderr.write(`llm-erm: ${providerAnnounce}\n`);
   // The interpreter's identity (what `--python` resolves to, not the flag's text) is part of the run:
   // another interpreter (a venv with other packages, another version) may score the same program
@@ -117,14 +104,13 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   let baseURL: string | undefined;
   const data = { train: grid.trainSize, val: grid.valSize, test: grid.testSize, seed: grid.seed };
   // A user's files (their content hashes) and a prompt template are part of what makes attempts comparable.
-  const inputs = {
+  const inputFiles = {
     ...(userData ? { user_data: userData.fingerprint } : {}),
     ...(template ? { prompt_template: template.sha256 } : {}),
   };
   if (settings.provider !== "enumerative") {
     const provider = getProvider(settings.provider);
-    const baseUrlFlag = typeof opts.baseUrl === "string" ? opts.baseUrl : undefined;
-    const configured = provider.resolve(settings, providerEnv(provider, process.env, baseUrlFlag));
+    const configured = provider.resolve(settings, inputs.providerEnv);
     checkCostFlags(settings, provider, configured);
     const table = loadPriceTableOver(provider.prices, settings.pricesFile);
     basePrice =
@@ -141,7 +127,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     else configured.requireKey();
     logger = createRunLogger(paths.log, settings.logLevel);
     const log = logger;
-    fingerprintConfig = { ...configured.fingerprint, data, python, ...inputs };
+    fingerprintConfig = { ...configured.fingerprint, data, python, ...inputFiles };
     // Retries and background cancels go to runner.log.
     proposer = configured.createProposer((event, fields) => log.warn({ ...fields, event }, event));
     if (settings.batchApi)
@@ -163,7 +149,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
     // A different budget is a different baseline: its attempts never mix with this one's on resume.
     // (proposals follows --attempts and does not change which programs come first, so it is left out.)
     const { proposals: _proposals, ...searchBudget } = budget;
-    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data, python, ...inputs };
+    fingerprintConfig = { proposer: proposer.id, budget: searchBudget, data, python, ...inputFiles };
     price = { input: 0, output: 0 };
   }
   const fingerprint = runFingerprint(fingerprintConfig);
@@ -334,7 +320,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
           })),
         }
       : {}),
-    ...(template ? { prompt_template: { file: String(opts.promptTemplate), sha256: template.sha256 } } : {}),
+    ...(template ? { prompt_template: { file: template.file, sha256: template.sha256 } } : {}),
   };
   try {
     const out = await runSession({
@@ -357,7 +343,7 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
       makeVerifier: () =>
         createVerifier({
           ...(settings.python ? { python: settings.python } : {}),
-          sandbox: sandboxChoice(opts.sandbox),
+          sandbox: inputs.sandbox,
           log: (event) => runLog.info(event, String(event.event ?? "sandbox")),
         }),
       extractCode,
@@ -418,14 +404,9 @@ function manifestDataset(r: BuildResult): ManifestDataset {
 }
 
 /** Creates the artifacts' directories up front, so a bad --out-dir is a usage error naming the flag. */
-function ensureOutputDirs(paths: ArtifactPaths, opts: Record<string, unknown>): void {
+function ensureOutputDirs({ paths, jsonlDirFrom, csvDirFrom }: RunOutputs): void {
   // The flag that chose the directory, to name in the error.
-  const flagOf = (file: string): string => {
-    if (file === paths.csv && opts.outCsv !== undefined) return "--out-csv";
-    if (opts.outJsonl !== undefined || process.env.OUT_JSONL) return "--out-jsonl";
-    if (opts.outDir !== undefined) return "--out-dir";
-    return "the current directory";
-  };
+  const flagOf = (file: string): string => (file === paths.csv ? csvDirFrom : jsonlDirFrom);
   for (const file of [paths.jsonl, paths.csv]) {
     const dir = dirname(file);
     try {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Command, Option } from "commander";
+import { z } from "zod";
 import { UsageError } from "../core/errors.js";
 import type { Example } from "../core/example.js";
 import type { GridPoint } from "../core/grid.js";
@@ -65,24 +66,45 @@ export function addDataOptions(cmd: Command): Command {
     );
 }
 
+/** `--data` and its companions as commander parsed them (what they mean is `readUserDataRun`'s to check). */
+export const DataFlagsSchema = z.object({
+  data: z.array(z.string()).optional(),
+  dataFormat: z.string().optional(),
+  inputCol: z.string().optional(),
+  labelCol: z.string().optional(),
+  splitCol: z.string().optional(),
+});
+export type DataFlags = z.infer<typeof DataFlagsSchema>;
+
+const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/** The `--data` flags out of commander's options (a UsageError naming the flag if one is not text). */
+export function readDataFlags(opts: Record<string, unknown>): DataFlags {
+  const parsed = DataFlagsSchema.safeParse(opts);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`${flagName(String(issue.path[0] ?? ""))}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
 /** Reads `--data` and its companions; undefined without `--data`. Throws a UsageError (exit 2). */
-export function readUserDataRun(opts: Record<string, unknown>, grid: GridOptions): UserDataRun | undefined {
-  const files = opts.data as string[] | undefined;
+export function readUserDataRun(flags: DataFlags, grid: GridOptions): UserDataRun | undefined {
+  const files = flags.data;
   if (files === undefined) {
     for (const flag of ["dataFormat", "inputCol", "labelCol", "splitCol"] as const) {
-      if (opts[flag] !== undefined)
-        throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --data`);
+      if (flags[flag] !== undefined) throw new UsageError(`${flagName(flag)} needs --data`);
     }
     return undefined;
   }
   if (grid.functions !== undefined || grid.lengths !== undefined)
     throw new UsageError("--data replaces the built-in grid: drop --functions and --lengths");
-  const format = opts.dataFormat as DataFormat | undefined;
+  const format = flags.dataFormat as DataFormat | undefined;
   if (format !== undefined && !DATA_FORMATS.includes(format))
     throw new UsageError(`--data-format: expected one of ${DATA_FORMATS.join(", ")}, got '${format}'`);
-  const inputCol = typeof opts.inputCol === "string" ? opts.inputCol : "input";
-  const labelCol = typeof opts.labelCol === "string" ? opts.labelCol : "label";
-  const splitCol = typeof opts.splitCol === "string" ? opts.splitCol : "split";
+  const inputCol = flags.inputCol ?? "input";
+  const labelCol = flags.labelCol ?? "label";
+  const splitCol = flags.splitCol ?? "split";
   const datasets = files.map((file) =>
     loadUserData(file, {
       ...(format ? { format } : {}),
@@ -124,12 +146,16 @@ export function readUserDataRun(opts: Record<string, unknown>, grid: GridOptions
   };
 }
 
-/** `--prompt-template FILE`: its text (placeholders checked) and its SHA-256; undefined without the flag. */
-export function readPromptTemplate(
-  opts: Record<string, unknown>,
-): { readonly text: string; readonly sha256: string } | undefined {
-  const file = opts.promptTemplate;
-  if (typeof file !== "string") return undefined;
+/** A `--prompt-template` file: its name, its text (placeholders checked) and its SHA-256. */
+export interface PromptTemplate {
+  readonly file: string;
+  readonly text: string;
+  readonly sha256: string;
+}
+
+/** `--prompt-template FILE` read and checked; undefined without the flag. */
+export function readPromptTemplate(file: string | undefined): PromptTemplate | undefined {
+  if (file === undefined) return undefined;
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -138,7 +164,7 @@ export function readPromptTemplate(
     throw new UsageError(`--prompt-template: cannot read ${file} (${code})`);
   }
   checkTemplate(text, file);
-  return { text, sha256: createHash("sha256").update(text).digest("hex") };
+  return { file, text, sha256: createHash("sha256").update(text).digest("hex") };
 }
 
 /** A user's grid point's prompt: the template when given, else the paper's wording adapted. */

@@ -1,6 +1,5 @@
 import type { Example, Splits } from "../core/example.js";
 import { createRandom } from "../core/random.js";
-import { getTask } from "../tasks/registry.js";
 import { checkSpec, type DatasetSpec, derivedSeed } from "./spec.js";
 
 /**
@@ -9,8 +8,7 @@ import { checkSpec, type DatasetSpec, derivedSeed } from "./spec.js";
  * rest for test. Train and val are shuffled; test lists negatives then positives, as the runner writes it.
  */
 export async function generateSplits(spec: DatasetSpec): Promise<Splits> {
-  checkSpec(spec);
-  const task = getTask(spec.fn);
+  const task = checkSpec(spec);
   const rng = createRandom(derivedSeed(spec));
   const total = spec.trainSize + spec.valSize + spec.testSize;
   const wantPos = Math.floor(total / 2);

@@ -4,6 +4,7 @@ import { UsageError } from "../core/errors.js";
 import type { GridPoint } from "../core/grid.js";
 import type { GridOptions } from "../core/grid-options.js";
 import { getTask, planGrid, type SkippedPoint } from "../tasks/registry.js";
+import type { Task } from "../tasks/task.js";
 
 /** What identifies a dataset: the task, the length, the split sizes and the base seed. */
 export interface DatasetSpec {
@@ -31,8 +32,11 @@ export function datasetPath(datasetDir: string, spec: DatasetSpec): string {
   return join(datasetDir, getTask(spec.fn).name, `L${spec.length}`, `seed${derivedSeed(spec)}`);
 }
 
-/** Rejects what cannot be built: unknown id, impossible length, odd train/val, negative or empty sizes. */
-export function checkSpec(spec: DatasetSpec): void {
+/**
+ * Rejects what cannot be built: unknown id, impossible length, odd train/val, negative or empty sizes.
+ * Returns the spec's task (looked up once here, for the caller to use).
+ */
+export function checkSpec(spec: DatasetSpec): Task {
   const task = getTask(spec.fn);
   const problem = task.checkLength(spec.length);
   if (problem !== null)
@@ -54,6 +58,7 @@ export function checkSpec(spec: DatasetSpec): void {
     );
   }
   if (!Number.isSafeInteger(spec.seed)) throw new UsageError(`--seed must be an integer (got ${spec.seed})`);
+  return task;
 }
 
 /** The dataset of one grid point: its task and length with the grid's split sizes and seed. */

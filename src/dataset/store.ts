@@ -5,7 +5,7 @@ import { threadId } from "node:worker_threads";
 import { UsageError } from "../core/errors.js";
 import type { Example, SplitName, Splits } from "../core/example.js";
 import { getTask } from "../tasks/registry.js";
-import { alphabetName, inputPattern } from "../tasks/task.js";
+import { alphabetName, inputPattern, type Task } from "../tasks/task.js";
 import { generateSplits } from "./generate.js";
 import { DatasetGenerationError } from "./generation-error.js";
 import { formatExampleLines, LineFormatError, parseExampleLines } from "./line-format.js";
@@ -95,7 +95,7 @@ const MAX_ROUNDS = 5;
  * A damaged directory throws DatasetDamagedError and is left as it is.
  */
 export async function loadOrBuildDataset(spec: DatasetSpec, datasetDir: string): Promise<LoadedDataset> {
-  checkSpec(spec);
+  const task = checkSpec(spec);
   const path = datasetPath(datasetDir, spec);
   let replaced: DatasetSizes | undefined;
   for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -107,7 +107,7 @@ export async function loadOrBuildDataset(spec: DatasetSpec, datasetDir: string):
       }
       replaced ??= state.sizes;
     }
-    const built = await buildDataset(spec, datasetDir, path, state?.kind === "other-sizes");
+    const built = await buildDataset(spec, task, datasetDir, path, state?.kind === "other-sizes");
     // Not written: another builder's directory took the place first; look again at what it holds.
     if (built !== undefined) return { dataset: built, reused: false, path, ...withReplaced(replaced) };
   }
@@ -160,6 +160,7 @@ async function metaSizes(path: string): Promise<DatasetSizes | undefined> {
  */
 async function buildDataset(
   spec: DatasetSpec,
+  task: Task,
   datasetDir: string,
   path: string,
   replace: boolean,
@@ -186,7 +187,6 @@ async function buildDataset(
       `--dataset-dir ${datasetDir}: cannot create ${parent} (${errorCode(err) ?? String(err)})`,
     );
   }
-  const task = getTask(spec.fn);
   const texts = {
     train: formatExampleLines(splits.train),
     val: formatExampleLines(splits.val),

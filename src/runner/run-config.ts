@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { z } from "zod";
+import type { Env } from "../core/env.js";
 import { UsageError } from "../core/errors.js";
 import {
   DEFAULT_PROVIDER,
@@ -120,16 +121,16 @@ export function artifactPaths(opts: {
   };
 }
 
-export const envBool = (name: string): boolean | undefined => {
-  const raw = process.env[name];
+export const envBool = (env: Env, name: string): boolean | undefined => {
+  const raw = env[name];
   if (raw === undefined || raw.trim() === "") return undefined;
   if (/^(1|true|yes|on)$/i.test(raw.trim())) return true;
   if (/^(0|false|no|off)$/i.test(raw.trim())) return false;
   throw new UsageError(`environment variable ${name}: expected true/false, got '${raw}'`);
 };
 
-export const envNumber = (name: string): number | undefined => {
-  const raw = process.env[name];
+export const envNumber = (env: Env, name: string): number | undefined => {
+  const raw = env[name];
   if (raw === undefined || raw.trim() === "") return undefined;
   const v = Number(raw);
   if (!Number.isFinite(v))
@@ -151,13 +152,13 @@ const FLAG_OF: Record<string, string> = {
 
 /**
  * Merges parsed flags, then environment variables (the Python runner's names), then the paper's
- * defaults. A bad value is a UsageError naming the flag.
+ * defaults. A bad value is a UsageError naming the flag. `env`: the CLI passes `process.env`.
  */
 export function readRunSettings(
   opts: Record<string, unknown>,
   hasApiKey: boolean,
+  env: Env,
 ): { settings: RunSettings; shard?: Shard; providerAnnounce?: string } {
-  const env = process.env;
   // The model first: `--provider auto` (the default when a key is set) chooses by its name.
   const model = opts.model ?? env.OPENAI_MODEL ?? DEFAULT_MODEL;
   const requested = (opts.provider as string | undefined) ?? (hasApiKey ? "auto" : "enumerative");
@@ -181,26 +182,26 @@ export function readRunSettings(
   const verbosityRaw = (opts.verbosity as string | undefined) ?? env.TEXT_VERBOSITY ?? defaults.verbosity;
   const candidate = {
     provider,
-    attempts: opts.attempts ?? envNumber("ATTEMPTS") ?? 5,
+    attempts: opts.attempts ?? envNumber(env, "ATTEMPTS") ?? 5,
     trials: opts.trials ?? 1,
     // The paper's 5 is for API calls; each enumerator call is a CPU-bound search (one core each).
     // With --batch-api every grid point's attempt k goes into one batch: no limit on calls in flight.
     concurrency:
       opts.concurrency ??
-      envNumber("CONCURRENCY") ??
+      envNumber(env, "CONCURRENCY") ??
       (provider === "enumerative"
         ? availableParallelism()
         : opts.batchApi === true
           ? BATCH_API_CONCURRENCY
           : 5),
     batch: opts.batch ?? 1,
-    timeoutS: opts.timeout ?? envNumber("PER_CALL_TIMEOUT_S") ?? 1200,
+    timeoutS: opts.timeout ?? envNumber(env, "PER_CALL_TIMEOUT_S") ?? 1200,
     model,
-    maxOutputTokens: opts.maxOutputTokens ?? envNumber("MAX_OUTPUT_TOKENS") ?? DEFAULT_MAX_OUTPUT_TOKENS,
+    maxOutputTokens: opts.maxOutputTokens ?? envNumber(env, "MAX_OUTPUT_TOKENS") ?? DEFAULT_MAX_OUTPUT_TOKENS,
     reasoningEffort: opts.reasoningEffort ?? env.REASONING_EFFORT ?? defaults.reasoningEffort,
     verbosity: verbosityRaw === "off" || verbosityRaw === "" ? undefined : verbosityRaw,
     toolChoice: opts.toolChoice ?? env.TOOL_CHOICE ?? defaults.toolChoice,
-    codeInterpreter: opts.enableCodeInterpreter === true || envBool("ENABLE_CODE_INTERPRETER") === true,
+    codeInterpreter: opts.enableCodeInterpreter === true || envBool(env, "ENABLE_CODE_INTERPRETER") === true,
     structuredOutput: opts.structuredOutput === true,
     thinkingBudget: opts.thinkingBudget,
     background: opts.background === true,
@@ -216,7 +217,7 @@ export function readRunSettings(
     pricesFile: opts.prices,
     python: opts.python,
     fresh: opts.fresh === true,
-    dryRun: opts.dryRun === true || envBool("DRY_RUN") === true,
+    dryRun: opts.dryRun === true || envBool(env, "DRY_RUN") === true,
     preflight: opts.preflight !== false && opts.skipPreflight !== true,
     logLevel: opts.logLevel ?? env.LOG_LEVEL?.toLowerCase() ?? "info",
     enumMaxPrograms: opts.enumMaxPrograms,
@@ -229,7 +230,7 @@ export function readRunSettings(
     const key = String(issue.path[0] ?? "");
     throw new UsageError(`${FLAG_OF[key] ?? flagName(key)}: ${issue.message}`);
   }
-  const shard = typeof opts.shard === "string" ? parseShard(opts.shard, process.env) : undefined;
+  const shard = typeof opts.shard === "string" ? parseShard(opts.shard, env) : undefined;
   return {
     settings: parsed.data,
     ...(shard ? { shard } : {}),

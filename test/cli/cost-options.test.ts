@@ -11,7 +11,7 @@ import { getProvider } from "../../src/proposer/registry.js";
 import { readRunSettings } from "../../src/runner/run-config.js";
 
 const settings = (opts: Record<string, unknown>) =>
-  readRunSettings({ provider: "openai", ...opts }, true).settings;
+  readRunSettings({ provider: "openai", ...opts }, true, process.env).settings;
 
 describe("cost flags", () => {
   it("refuses what a provider cannot honour, naming the flag", () => {

@@ -43,7 +43,7 @@ const PARSED: Record<string, { value: string; where: "settings" | "grid"; field:
 };
 
 const parsed = (where: "settings" | "grid"): Record<string, unknown> =>
-  where === "settings" ? readRunSettings({}, true).settings : readGridOptions({});
+  where === "settings" ? readRunSettings({}, true, process.env).settings : readGridOptions({});
 
 describe("the environment variables the README lists", () => {
   it("are exactly the ones tested here", () => {
@@ -65,7 +65,8 @@ describe("the environment variables the README lists", () => {
       if (typeof p.want !== "boolean") {
         const flag = p.field === "timeoutS" ? "timeout" : p.field;
         const opts = { [flag]: before };
-        const winner = p.where === "settings" ? readRunSettings(opts, true).settings : readGridOptions(opts);
+        const winner =
+          p.where === "settings" ? readRunSettings(opts, true, process.env).settings : readGridOptions(opts);
         expect((winner as Record<string, unknown>)[p.field]).toEqual(before);
       }
     },

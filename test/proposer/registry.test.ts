@@ -14,7 +14,7 @@ describe("the provider registry", () => {
   });
 
   it("openai: the fingerprint of a run with the paper's defaults is the one it had before the registry", () => {
-    const settings = readRunSettings({ provider: "openai" }, true).settings;
+    const settings = readRunSettings({ provider: "openai" }, true, process.env).settings;
     const configured = getProvider("openai").resolve(settings, { apiKey: "sk-x", baseURL: undefined });
     const data = { train: 100, val: 100, test: 10000, seed: 42 };
     const python = { executable: "/usr/bin/python3", version: "3.11.7" };
@@ -46,7 +46,7 @@ describe("the provider registry", () => {
   });
 
   it("openai without pre-flight names the key it needs when it is missing", () => {
-    const settings = readRunSettings({ provider: "openai" }, false).settings;
+    const settings = readRunSettings({ provider: "openai" }, false, process.env).settings;
     const configured = getProvider("openai").resolve(settings, { apiKey: undefined, baseURL: undefined });
     expect(() => configured.requireKey()).toThrow(/OPENAI_API_KEY is not set/);
   });
@@ -54,7 +54,7 @@ describe("the provider registry", () => {
 
 describe("each provider's options: its own rules, named in the error", () => {
   const resolve = (provider: string, over: Record<string, unknown>) => {
-    const settings = readRunSettings({ provider, ...over }, false).settings;
+    const settings = readRunSettings({ provider, ...over }, false, process.env).settings;
     return getProvider(provider).resolve(settings, { apiKey: "k", baseURL: undefined });
   };
   const request = (provider: string, over: Record<string, unknown>) =>
@@ -156,19 +156,23 @@ describe("provider-neutral usage and cost", () => {
 
 describe("--provider auto and openai-chat settings", () => {
   it("auto chooses by the model's name when a key is set, the enumerator when none is", () => {
-    expect(readRunSettings({}, true).settings.provider).toBe("openai");
-    expect(readRunSettings({ provider: "auto", model: "gpt-4.1" }, true).settings.provider).toBe("openai");
-    expect(readRunSettings({ provider: "auto" }, false).settings.provider).toBe("enumerative");
-    expect(readRunSettings({ model: "claude-sonnet-4-5" }, true).settings.provider).toBe("anthropic");
-    expect(readRunSettings({ model: "claude-sonnet-4-5" }, true).providerAnnounce).toBe(
+    expect(readRunSettings({}, true, process.env).settings.provider).toBe("openai");
+    expect(readRunSettings({ provider: "auto", model: "gpt-4.1" }, true, process.env).settings.provider).toBe(
+      "openai",
+    );
+    expect(readRunSettings({ provider: "auto" }, false, process.env).settings.provider).toBe("enumerative");
+    expect(readRunSettings({ model: "claude-sonnet-4-5" }, true, process.env).settings.provider).toBe(
+      "anthropic",
+    );
+    expect(readRunSettings({ model: "claude-sonnet-4-5" }, true, process.env).providerAnnounce).toBe(
       "provider: anthropic (chosen by --model claude-sonnet-4-5; see --provider)",
     );
-    expect(readRunSettings({ model: "gemini-2.5-pro" }, true).settings.provider).toBe("gemini");
-    expect(readRunSettings({ model: "gemini-2.5-pro" }, true).providerAnnounce).toBe(
+    expect(readRunSettings({ model: "gemini-2.5-pro" }, true, process.env).settings.provider).toBe("gemini");
+    expect(readRunSettings({ model: "gemini-2.5-pro" }, true, process.env).providerAnnounce).toBe(
       "provider: gemini (chosen by --model gemini-2.5-pro; see --provider)",
     );
     // A key set and no --provider: announced with the key that chose it.
-    expect(readRunSettings({}, true).providerAnnounce).toBe(
+    expect(readRunSettings({}, true, process.env).providerAnnounce).toBe(
       "provider: openai (OPENAI_API_KEY is set; see --provider)",
     );
   });
@@ -178,7 +182,11 @@ describe("--provider auto and openai-chat settings", () => {
     delete process.env.REASONING_EFFORT;
     delete process.env.TEXT_VERBOSITY;
     try {
-      const settings = readRunSettings({ provider: "openai-chat", model: "qwen3:8b" }, false).settings;
+      const settings = readRunSettings(
+        { provider: "openai-chat", model: "qwen3:8b" },
+        false,
+        process.env,
+      ).settings;
       expect(settings.reasoningEffort).toBeUndefined();
       expect(settings.verbosity).toBeUndefined();
       const chat = getProvider("openai-chat");
