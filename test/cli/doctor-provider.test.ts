@@ -90,7 +90,7 @@ describe("llm-erm doctor checks the chosen provider through the registry's pre-f
         server.url,
       ],
       dir,
-      { OPENAI_API_KEY: "sk-not-gemini" },
+      { OPENAI_API_KEY: "fake-openai-key" },
     );
     const none = byCheck(JSON.parse(noKey.stdout) as DoctorCheck[]);
     expect(none["GEMINI_API_KEY or GOOGLE_API_KEY"]?.detail).toMatch(/^not set/);

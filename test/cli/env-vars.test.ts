@@ -85,7 +85,7 @@ describe("the environment variables the README lists", () => {
     });
     const cwd = tempDir();
     const env: Record<string, string> = {
-      OPENAI_API_KEY: "sk-loopback",
+      OPENAI_API_KEY: "fake-openai-key",
       OPENAI_BASE_URL: server.url,
       ...Object.fromEntries(Object.entries(PARSED).map(([k, p]) => [k, p.value])),
       CONCURRENCY: "1",

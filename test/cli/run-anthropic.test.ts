@@ -30,7 +30,7 @@ describe("llm-erm run --provider anthropic against a loopback Messages server", 
   it("runs the grid (auto from claude-*), same selections as openai, resumes asking nothing, never writes the key", async () => {
     const seen = new Map<string, number>();
     const messages: MessagesServer = await startMessagesServer({
-      apiKey: "sk-ant-loopback",
+      apiKey: "fake-anthropic-key",
       script: ({ prompt, index }) =>
         index === 1
           ? { kind: "http_error", status: 529 }
@@ -53,10 +53,13 @@ describe("llm-erm run --provider anthropic against a loopback Messages server", 
       "--base-url",
       messages.url,
     ];
-    const env = { ANTHROPIC_API_KEY: "sk-ant-loopback" };
+    const env = { ANTHROPIC_API_KEY: "fake-anthropic-key" };
     const [res, openai] = await Promise.all([
       runCli(args, cwd, env),
-      runCli(smallGrid(3), viaResponses, { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: responses.url }),
+      runCli(smallGrid(3), viaResponses, {
+        OPENAI_API_KEY: "fake-openai-key",
+        OPENAI_BASE_URL: responses.url,
+      }),
     ]);
     expect(res.code, res.stderr).toBe(ExitCode.ok);
     expect(openai.code, openai.stderr).toBe(ExitCode.ok);
@@ -80,7 +83,7 @@ describe("llm-erm run --provider anthropic against a loopback Messages server", 
     const manifest = readFileSync(join(cwd, "run_manifest.json"), "utf8");
     expect(JSON.parse(manifest).sessions[0].versions.anthropic_sdk).toMatch(/^\d+\./);
     for (const file of ["run_manifest.json", "runner.log", "results_attempts.jsonl"])
-      expect(readFileSync(join(cwd, file), "utf8")).not.toContain("sk-ant-loopback");
+      expect(readFileSync(join(cwd, file), "utf8")).not.toContain("fake-anthropic-key");
 
     const again = await runCli(args, cwd, env);
     expect(again.code, again.stderr).toBe(ExitCode.ok);
@@ -92,7 +95,7 @@ describe("llm-erm run --provider anthropic against a loopback Messages server", 
       script: () => ({ kind: "answer", text: answer(PROGRAMS.constantZero) }),
     });
     open.push(messages);
-    const env = { ANTHROPIC_API_KEY: "sk-ant-loopback" };
+    const env = { ANTHROPIC_API_KEY: "fake-anthropic-key" };
     const base = [
       "run",
       "--functions",

@@ -37,7 +37,7 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
     open.push(server);
     const cwd = tempDir();
     const res = await runCli([...smallGrid(3), "--batch-api", "--batch-poll", "0.05"], cwd, {
-      OPENAI_API_KEY: "sk-loopback",
+      OPENAI_API_KEY: "fake-openai-key",
       OPENAI_BASE_URL: server.url,
     });
     expect(res.code, res.stderr).toBe(ExitCode.ok);
@@ -76,7 +76,7 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
     const res = await runCli(
       [...smallGrid(3), "--batch-api", "--batch-poll", "0.05", "--max-cost-usd", "0.45"],
       cwd,
-      { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url },
+      { OPENAI_API_KEY: "fake-openai-key", OPENAI_BASE_URL: server.url },
     );
     expect(res.code, res.stderr).toBe(ExitCode.ok);
     expect(server.batches.map((b) => b.items.length)).toEqual([4, 4]);
@@ -92,7 +92,7 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
     open.push(server);
     const cwd = tempDir();
     const args = [...smallGrid(3), "--batch-api", "--batch-poll", "0.05"];
-    const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url };
+    const env = { OPENAI_API_KEY: "fake-openai-key", OPENAI_BASE_URL: server.url };
     const first = spawnCli(args, cwd, env);
     const journal = join(cwd, "results_attempts.batches.jsonl");
     await waitFor(
@@ -120,7 +120,7 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
     open.push(server);
     const cwd = tempDir();
     const args = [...smallGrid(3), "--batch-api", "--batch-poll", "0.05"];
-    const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url };
+    const env = { OPENAI_API_KEY: "fake-openai-key", OPENAI_BASE_URL: server.url };
     const journal = join(cwd, "results_attempts.batches.jsonl");
     const first = spawnCli(args, cwd, env);
     // The upload is done and journalled; batches.create is held by the server: the kill lands there.
@@ -157,7 +157,7 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
   }, 180_000); // two CLI runs on a possibly loaded machine
 
   it("anthropic: kill -9 mid-batch, then resume: the same batch is polled, zero duplicate submissions, the uninterrupted run's selections", async () => {
-    const env = { ANTHROPIC_API_KEY: "sk-ant-loopback" };
+    const env = { ANTHROPIC_API_KEY: "fake-anthropic-key" };
     const argsFor = (server: BatchServer) => [
       ...smallGrid(3),
       "--model",
@@ -248,7 +248,7 @@ describe("llm-erm run --batch-api against loopback batch servers", () => {
     const server = await startBatchServer({ script: twoWaves });
     open.push(server);
     const cwd = tempDir();
-    const env = { ANTHROPIC_API_KEY: "sk-ant-loopback" };
+    const env = { ANTHROPIC_API_KEY: "fake-anthropic-key" };
     const base = [...smallGrid(3), "--model", "claude-sonnet-4-5", "--base-url", server.anthropicUrl];
     const res = await runCli([...base, "--batch-api", "--prompt-cache", "--batch-poll", "0.05"], cwd, env);
     expect(res.code, res.stderr).toBe(ExitCode.ok);

@@ -15,7 +15,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-const env = (url: string) => ({ OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: url });
+const env = (url: string) => ({ OPENAI_API_KEY: "fake-openai-key", OPENAI_BASE_URL: url });
 
 describe("llm-erm run against the loopback Responses server", () => {
   it("the paper's minimal command works unchanged: early stop, artifacts, and a rerun asks nothing", async () => {
@@ -103,7 +103,7 @@ describe("llm-erm run against the loopback Responses server", () => {
     ]) {
       expect(msgs).toContain(m);
     }
-    expect(readFileSync(join(cwd, "runner.log"), "utf8")).not.toContain("sk-loopback");
+    expect(readFileSync(join(cwd, "runner.log"), "utf8")).not.toContain("fake-openai-key");
     // The protections are logged once (the verifier's event), and summarised in one stderr line.
     expect(msgs.filter((m) => /sandbox.protections/.test(m))).toHaveLength(1);
     expect(res.stderr.split("\n").filter((l) => l.startsWith("llm-erm: sandbox: "))).toHaveLength(1);

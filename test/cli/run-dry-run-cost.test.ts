@@ -26,7 +26,7 @@ describe("run --dry-run prints the grid's estimated cost before anything is spen
       "100",
     ];
     // A key but a base URL nobody listens on: a call would fail the run.
-    const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" };
+    const env = { OPENAI_API_KEY: "fake-openai-key", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" };
     const res = await runCli([...args, "--batch-api", "--prompt-cache"], cwd, env);
     expect(res.code, res.stderr).toBe(ExitCode.ok);
     const tokens = promptsOf(res.stdout).map((p) => Math.ceil(p.length / 2));

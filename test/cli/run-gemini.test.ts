@@ -69,7 +69,10 @@ describe("llm-erm run --provider gemini against a loopback Gemini server", () =>
     const env = { GEMINI_API_KEY: KEY };
     const [res, openai] = await Promise.all([
       runCli(args, cwd, env),
-      runCli(smallGrid(3), viaResponses, { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: responses.url }),
+      runCli(smallGrid(3), viaResponses, {
+        OPENAI_API_KEY: "fake-openai-key",
+        OPENAI_BASE_URL: responses.url,
+      }),
     ]);
     expect(res.code, res.stderr).toBe(ExitCode.ok);
     expect(openai.code, openai.stderr).toBe(ExitCode.ok);

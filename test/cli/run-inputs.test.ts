@@ -36,7 +36,7 @@ describe("readRunInputs: flags, then the environment it is given, then the defau
 
   it("reads the environment it is given, not process.env", () => {
     vi.stubEnv("TRAIN_SIZE", "30");
-    vi.stubEnv("OPENAI_API_KEY", "sk-process");
+    vi.stubEnv("OPENAI_API_KEY", "fake-process-key");
     vi.stubEnv("OUT_CSV", "elsewhere.csv");
     const inputs = readRunInputs({}, {});
     expect(inputs.grid.trainSize).toBe(100);

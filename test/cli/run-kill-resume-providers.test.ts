@@ -63,7 +63,7 @@ const HARNESSES: Harness[] = [
       "--base-url",
       url,
     ],
-    env: { ANTHROPIC_API_KEY: "sk-ant-loopback" },
+    env: { ANTHROPIC_API_KEY: "fake-anthropic-key" },
     cap: "cost",
     async start() {
       const s = await startMessagesServer({

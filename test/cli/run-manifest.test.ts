@@ -52,7 +52,7 @@ describe("run_manifest.json", () => {
       script: () => ({ kind: "completed", text: answer(PROGRAMS.parity) }),
     });
     const cwd = tempDir();
-    const key = "sk-manifest-test-SECRET-4242";
+    const key = "fake-manifest-key-4242";
     const res = await runCli(
       [
         "run",

@@ -201,7 +201,7 @@ describe("llm-erm run --provider openai-chat against a loopback Chat Completions
         {},
       ),
       runCli([...smallGrid(3)], viaResponses, {
-        OPENAI_API_KEY: "sk-loopback",
+        OPENAI_API_KEY: "fake-openai-key",
         OPENAI_BASE_URL: responses.url,
       }),
     ]);
@@ -211,7 +211,7 @@ describe("llm-erm run --provider openai-chat against a loopback Chat Completions
   });
 
   it("--provider auto chooses by the model's name; the pre-flight names the key each needs", async () => {
-    const env = { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" };
+    const env = { OPENAI_API_KEY: "fake-openai-key", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" };
     // claude-* is anthropic's: without its key, the pre-flight names the key it needs.
     const claude = await runCli([...smallGrid(1), "--model", "claude-sonnet-4-5"], tempDir(), env);
     expect(claude.code).toBe(ExitCode.usage);

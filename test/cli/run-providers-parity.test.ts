@@ -72,7 +72,7 @@ describe("the same grid through each provider", () => {
       {
         provider: "openai",
         args: [...grid, "--provider", "openai", "--base-url", responsesServer.url],
-        env: { OPENAI_API_KEY: "sk-loopback" },
+        env: { OPENAI_API_KEY: "fake-openai-key" },
       },
       {
         provider: "openai-chat",
@@ -98,7 +98,7 @@ describe("the same grid through each provider", () => {
           "--base-url",
           messagesServer.url,
         ],
-        env: { ANTHROPIC_API_KEY: "sk-ant-loopback" },
+        env: { ANTHROPIC_API_KEY: "fake-anthropic-key" },
       },
       {
         provider: "gemini",

@@ -82,14 +82,14 @@ describe("llm-erm doctor", () => {
         sandbox: "auto",
         datasetDir: join(dir, "d"),
         model: "gpt-5",
-        apiKey: "sk-doctor-secret-123",
+        apiKey: "fake-doctor-key-123",
         baseURL: "http://127.0.0.1:9/v1",
       });
       const by = Object.fromEntries(checks.map((c) => [c.check, c]));
       expect(by.python?.status).toBe("fail");
       expect(by.provider?.status).toBe("fail");
       expect(by.OPENAI_API_KEY?.detail).toBe("set (not printed)");
-      expect(JSON.stringify(checks)).not.toContain("sk-doctor-secret-123");
+      expect(JSON.stringify(checks)).not.toContain("fake-doctor-key-123");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

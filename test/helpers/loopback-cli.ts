@@ -7,7 +7,7 @@ import {
 
 /** The environment a spawned CLI needs to talk to a loopback server (a fake key, never a real one). */
 export const loopbackEnv = (url: string): Record<string, string> => ({
-  OPENAI_API_KEY: "sk-loopback",
+  OPENAI_API_KEY: "fake-openai-key",
   OPENAI_BASE_URL: url,
 });
 

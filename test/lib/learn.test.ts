@@ -272,7 +272,7 @@ describe("learn with a provider (OpenAI-compatible chat over loopback HTTP)", ()
   let server: ChatServer;
   beforeAll(async () => {
     server = await startChatServer({
-      apiKey: "sk-loopback",
+      apiKey: "fake-openai-key",
       script: () => ({ kind: "answer", text: '{"code": "def f(x):\\n    return int(\'101\' in x)\\n"}' }),
     });
   });
@@ -289,7 +289,7 @@ describe("learn with a provider (OpenAI-compatible chat over loopback HTTP)", ()
       ...data(),
       provider: "openai-chat",
       model: "loopback-model",
-      apiKey: "sk-loopback",
+      apiKey: "fake-openai-key",
       baseURL: server.url,
       env: { OPENAI_API_KEY: "sk-wrong", OPENAI_BASE_URL: "http://127.0.0.1:9/v1" },
       verifier,
@@ -297,7 +297,7 @@ describe("learn with a provider (OpenAI-compatible chat over loopback HTTP)", ()
     expect(res.proposer).toBe("openai-chat:loopback-model");
     expect(res).toMatchObject({ solved: true, val_acc: 1 });
     expect(res.attempts[0]!.usage.total_tokens).toBeGreaterThan(0);
-    expect(server.calls.at(-1)!.authorization).toBe("Bearer sk-loopback");
+    expect(server.calls.at(-1)!.authorization).toBe("Bearer fake-openai-key");
     expect(server.calls.at(-1)!.prompt).toContain("(binary, length 12)");
   }, 60_000);
 
@@ -306,7 +306,7 @@ describe("learn with a provider (OpenAI-compatible chat over loopback HTTP)", ()
       ...data(),
       provider: "openai-chat",
       model: "loopback-model",
-      env: { OPENAI_API_KEY: "sk-loopback", OPENAI_BASE_URL: server.url },
+      env: { OPENAI_API_KEY: "fake-openai-key", OPENAI_BASE_URL: server.url },
       verifier,
     });
     expect(res.solved).toBe(true);

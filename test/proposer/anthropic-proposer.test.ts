@@ -28,7 +28,7 @@ async function propose(
   const proposer = createAnthropicProposer({
     model: "claude-sonnet-4-5",
     maxOutputTokens: 20000,
-    apiKey: "sk-ant-loopback",
+    apiKey: "fake-anthropic-key",
     baseURL: server.url,
     timeoutMs: 5000,
     retry: { maxRetries: 3, baseDelayMs: 5, maxDelayMs: 200 },
@@ -64,7 +64,7 @@ describe("anthropic proposer over @anthropic-ai/sdk and real HTTP (streamed Mess
       { thinkingBudget: 4096 },
     );
     const call = server.calls[0]!;
-    expect(call.apiKey).toBe("sk-ant-loopback");
+    expect(call.apiKey).toBe("fake-anthropic-key");
     expect(call.version).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect(call.body).toMatchObject({
       model: "claude-sonnet-4-5",

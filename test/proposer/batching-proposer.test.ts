@@ -33,7 +33,7 @@ const openaiProposer = (server: BatchServer, journal: string, extra: { promptCac
     id: "openai:gpt-5",
     transport: createOpenAIBatchTransport({
       ...PAPER_REQUEST_DEFAULTS,
-      apiKey: "sk-loopback",
+      apiKey: "fake-openai-key",
       baseURL: server.url,
       retry: NO_RETRY,
       ...extra,
@@ -50,7 +50,7 @@ const anthropicProposer = (server: BatchServer, journal: string) =>
       model: "claude-sonnet-4-5",
       maxOutputTokens: 4096,
       promptCache: true,
-      apiKey: "sk-ant-loopback",
+      apiKey: "fake-anthropic-key",
       baseURL: server.anthropicUrl,
       retry: NO_RETRY,
     }),
@@ -213,7 +213,7 @@ describe("batching proposer over OpenAI's Batch API (loopback /v1/files and /v1/
       id: "openai:gpt-5",
       transport: createOpenAIBatchTransport({
         ...PAPER_REQUEST_DEFAULTS,
-        apiKey: "sk-loopback",
+        apiKey: "fake-openai-key",
         baseURL: server.url,
         retry: NO_RETRY,
       }),

@@ -34,10 +34,10 @@ describe("pre-flight", () => {
       script: () => ({ kind: "completed", text: "" }),
       apiKey: "sk-good",
     });
-    const bad = preflightOpenAI({ apiKey: "sk-bad-secret", baseURL: server.url, model: "gpt-5" });
+    const bad = preflightOpenAI({ apiKey: "fake-rejected-key", baseURL: server.url, model: "gpt-5" });
     await expect(bad).rejects.toBeInstanceOf(UsageError);
     await expect(bad).rejects.toThrow(/rejected OPENAI_API_KEY \(HTTP 401\)/);
-    await expect(bad).rejects.not.toThrow(/sk-bad-secret/);
+    await expect(bad).rejects.not.toThrow(/fake-rejected-key/);
     await expect(
       preflightOpenAI({ apiKey: "sk-good", baseURL: server.url, model: "no-such-model" }),
     ).rejects.toThrow(/--model no-such-model: the server .* does not know this model/);

@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 const baseOpts = (url: string, over: Partial<OpenAIProposerOptions> = {}): OpenAIProposerOptions => ({
-  apiKey: "sk-test-not-a-real-key",
+  apiKey: "fake-openai-key",
   baseURL: url,
   ...PAPER_REQUEST_DEFAULTS,
   codeInterpreter: true, // as the paper's runs
@@ -104,7 +104,7 @@ describe("OpenAI proposer over the real SDK and real HTTP", () => {
       tools: [{ type: "code_interpreter", container: { type: "auto" } }],
       text: { verbosity: "low" },
     });
-    expect(server.calls[0]!.authorization).toBe("Bearer sk-test-not-a-real-key");
+    expect(server.calls[0]!.authorization).toBe("Bearer fake-openai-key");
     expect(proposal.text).toBe(answer(PROGRAMS.parity));
     expect(proposal.error).toBeUndefined();
     expect(proposal.usage).toEqual({

@@ -17,7 +17,7 @@ async function ask(script: (index: number) => Reply, over: Partial<OpenAIPropose
   server = await startResponsesServer({ script: ({ index }) => script(index) });
   const events: string[] = [];
   const proposer = createOpenAIProposer({
-    apiKey: "sk-test-not-a-real-key",
+    apiKey: "fake-openai-key",
     baseURL: server.url,
     ...PAPER_REQUEST_DEFAULTS,
     timeoutMs: 5000,

@@ -58,7 +58,7 @@ const CASES: Case[] = [
         toolChoice: "auto",
         codeInterpreter: false,
         structuredOutput: false,
-        apiKey: "sk-loopback",
+        apiKey: "fake-openai-key",
         baseURL: s.url,
       });
       return { server: { calls: () => s.calls.length, close: () => s.close() }, proposer };
@@ -86,7 +86,7 @@ const CASES: Case[] = [
       const proposer = createAnthropicProposer({
         ...common(retry, onEvent),
         model: "claude-sonnet-4-5",
-        apiKey: "sk-ant-loopback",
+        apiKey: "fake-anthropic-key",
         baseURL: s.url,
       });
       return { server: { calls: () => s.calls.length, close: () => s.close() }, proposer };

@@ -47,7 +47,7 @@ async function run(opts: {
 }) {
   server = await startResponsesServer({ script: ({ index }) => opts.script(index) });
   const proposer = createOpenAIProposer({
-    apiKey: "sk-loopback",
+    apiKey: "fake-openai-key",
     baseURL: server.url,
     ...PAPER_REQUEST_DEFAULTS,
     maxOutputTokens: MAX_OUT,

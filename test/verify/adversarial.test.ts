@@ -347,7 +347,7 @@ describe("escapes", () => {
   });
 
   it("the environment holds no API key", async () => {
-    process.env.OPENAI_API_KEY = "sk-test-not-a-real-key";
+    process.env.OPENAI_API_KEY = "fake-openai-key";
     try {
       const r = await run(
         "import os\ndef f(x):\n    return 'sk-' in repr(dict(os.environ)) or 'OPENAI_API_KEY' in os.environ\n",
