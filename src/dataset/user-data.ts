@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { CsvError, parse } from "csv-parse/sync";
 import { UsageError } from "../core/errors.js";
-import type { Example, Splits } from "../core/example.js";
+import { type Example, isBinaryLabelTexts, labelOf, labelText, type Splits } from "../core/example.js";
 import { createRandom, type RandomSource } from "../core/random.js";
 
 /**
@@ -153,8 +153,8 @@ export function parseUserData(bytes: Buffer, file: string, opts: UserDataOptions
       `${labels.length} distinct labels: at most ${MAX_LABELS} classes are supported (is --label-col the right column?)`,
     );
   }
-  const binary = labels.length === 2 && labels[0] === "0" && labels[1] === "1";
-  const toExample = (r: Row): Example => ({ x: r.x, y: binary ? (r.label === "1" ? 1 : 0) : r.label });
+  const binary = isBinaryLabelTexts(labels); // two classes at least, checked above
+  const toExample = (r: Row): Example => ({ x: r.x, y: labelOf(r.label, binary) });
 
   let splits: Splits;
   if (hasSplit) {
@@ -221,12 +221,10 @@ function decodeUtf8(bytes: Buffer, file: string): string {
   }
 }
 
-/** A label's canonical text: a string trimmed, an integer in decimal. */
-function labelText(value: unknown, file: string, line: number, col: string): string {
-  let t: string;
-  if (typeof value === "string") t = value.trim();
-  else if (typeof value === "number" && Number.isSafeInteger(value)) t = String(value);
-  else
+/** A label's canonical text (`labelText` of core), or the error naming file, line and column. */
+function readLabel(value: unknown, file: string, line: number, col: string): string {
+  const t = labelText(value);
+  if (t === undefined)
     throw new UserDataError(
       file,
       line,
@@ -288,7 +286,7 @@ function jsonlRows(
         `the '${splitCol}' field is ${here ? "here but not on the lines before" : "missing here but on the lines before"}`,
       );
     hasSplit = here;
-    const label = labelText(o[labelCol], file, line, `'${labelCol}' field`);
+    const label = readLabel(o[labelCol], file, line, `'${labelCol}' field`);
     rows.push({
       line,
       x,
@@ -349,7 +347,7 @@ function delimitedRows(
         line,
         `the input holds a NUL character, which ${format.toUpperCase()} cannot carry: use JSONL ("\\u0000" in a JSON string)`,
       );
-    const label = labelText(record[yi], file, line, `'${labelCol}' column`);
+    const label = readLabel(record[yi], file, line, `'${labelCol}' column`);
     return {
       line,
       x,

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { UsageError } from "../core/errors.js";
-import type { Example } from "../core/example.js";
+import { type Example, isBinaryLabelTexts, labelOf, labelText } from "../core/example.js";
 import { REASONING_EFFORTS, VERBOSITIES } from "../proposer/request-options.js";
 import { MAX_CLASSES } from "../verify/protocol.js";
 import { SANDBOX_CHOICES } from "../verify/sandbox-launch.js";
@@ -113,10 +113,10 @@ export function pathText(path: readonly PropertyKey[]): string {
 
 /** A label `learn` can carry: a safe integer, or a string with something besides spaces. */
 export function checkLabel(y: number | string, path: string): LearnInputIssue | null {
-  if (typeof y === "number" && !Number.isSafeInteger(y))
+  const t = labelText(y);
+  if (t === undefined)
     return { path, message: `label ${y}: a number label must be an integer (0/1, or a class)` };
-  if (typeof y === "string" && y.trim() === "")
-    return { path, message: "label is empty: a string label names a class" };
+  if (t === "") return { path, message: "label is empty: a string label names a class" };
   return null;
 }
 
@@ -143,7 +143,7 @@ export function learnInputIssues(input: unknown): LearnInputIssue[] {
       if (typeof y !== "number" && typeof y !== "string") continue;
       const issue = checkLabel(y, `${split}[${i}].y`);
       if (issue) issues.push(issue);
-      else labels.add(labelTextOf(y));
+      else labels.add(labelText(y) ?? "");
     }
   }
   if (labels.size > MAX_CLASSES)
@@ -154,9 +154,6 @@ export function learnInputIssues(input: unknown): LearnInputIssue[] {
   return issues;
 }
 
-/** A label's canonical text, as a user's file's labels are read: a string trimmed, an integer in decimal. */
-const labelTextOf = (y: number | string): string => (typeof y === "string" ? y.trim() : String(y));
-
 /**
  * The examples as the runner holds them; call after `learnInputIssues` found none. When every label of
  * every split is 0 or 1 (numbers or their texts) they are the binary labels 0 | 1; otherwise each is
@@ -166,15 +163,9 @@ const labelTextOf = (y: number | string): string => (typeof y === "string" ? y.t
 export function toSplits(
   splits: Readonly<Record<"train" | "val" | "test", readonly LearnExample[]>>,
 ): Record<"train" | "val" | "test", Example[]> {
-  const all = [...splits.train, ...splits.val, ...splits.test];
-  const binary = all.every((e) => {
-    const t = labelTextOf(e.y);
-    return t === "0" || t === "1";
-  });
+  const text = (e: LearnExample): string => labelText(e.y) ?? "";
+  const binary = isBinaryLabelTexts([...splits.train, ...splits.val, ...splits.test].map(text));
   const convert = (list: readonly LearnExample[]): Example[] =>
-    list.map((e) => {
-      const t = labelTextOf(e.y);
-      return { x: e.x, y: binary ? (t === "1" ? 1 : 0) : t };
-    });
+    list.map((e) => ({ x: e.x, y: labelOf(text(e), binary) }));
   return { train: convert(splits.train), val: convert(splits.val), test: convert(splits.test) };
 }
