@@ -9,11 +9,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promptsOf } from "../src/cli/dry-run.js";
+import { Writable } from "node:stream";
+import { runDryRun } from "../src/cli/dry-run.js";
 import { readGridOptions } from "../src/cli/grid-options.js";
 import { distinctPoints, expandTrials } from "../src/core/grid.js";
-import { buildDatasets } from "../src/dataset/build-pool.js";
-import { specForPoint, specsForGrid } from "../src/dataset/spec.js";
 import { estimateGridCost } from "../src/proposer/cost-estimate.js";
 import { BUILTIN_PRICES } from "../src/proposer/openai-pricing.js";
 import type { Price, PricingMode } from "../src/proposer/pricing.js";
@@ -34,12 +33,9 @@ const ATTEMPTS = 5;
 try {
   const grid = readGridOptions({ testSize: 10, datasetDir: dir });
   const { points } = planGrid(grid.functions, grid.lengths);
-  await buildDatasets(specsForGrid(grid), grid.datasetDir);
-  const prompts = await promptsOf(
-    distinctPoints(expandTrials(points, 1)),
-    (p) => specForPoint(grid, p),
-    grid.datasetDir,
-  );
+  // The prompts `run --dry-run` prints (it builds the datasets); printed nowhere here.
+  const discard = new Writable({ write: (_chunk, _enc, done) => done() });
+  const prompts = [...(await runDryRun(grid, discard, distinctPoints(expandTrials(points, 1)))).values()];
   const inputTokens = prompts.map(estimateInputTokens);
   const total = inputTokens.reduce((a, b) => a + b, 0);
   const scenarios: [string, PricingMode, boolean][] = [

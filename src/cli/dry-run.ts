@@ -1,7 +1,6 @@
-import type { GridPoint } from "../core/grid.js";
+import { type GridPoint, gridPointKey } from "../core/grid.js";
 import { buildDatasets } from "../dataset/build-pool.js";
 import { checkSpec, specForPoint, specsForGrid } from "../dataset/spec.js";
-import { loadOrBuildDataset } from "../dataset/store.js";
 import { buildPaperPrompt } from "../prompt/paper-prompt.js";
 import { renderTemplate } from "../prompt/user-prompt.js";
 import { estimateGridCost } from "../proposer/cost-estimate.js";
@@ -15,14 +14,16 @@ import type { GridOptions } from "./grid-options.js";
 
 /**
  * `run --dry-run`: builds or reuses each grid point's dataset and prints the prompt the model would get.
- * Needs no API key and calls nothing. `points` narrows the grid (e.g. to one `--shard`).
+ * Needs no API key and calls nothing. `points` narrows the grid (e.g. to one `--shard`). Returns the
+ * prompts it printed by `gridPointKey` of (task, length), for the cost estimate.
  */
 export async function runDryRun(
   grid: GridOptions,
   out: NodeJS.WritableStream,
   points?: readonly GridPoint[],
   template?: string,
-): Promise<void> {
+): Promise<Map<string, string>> {
+  const prompts = new Map<string, string>();
   const specs = points ? points.map((p) => specForPoint(grid, p)) : specsForGrid(grid);
   for (const spec of specs) checkSpec(spec);
   const results = await buildDatasets(specs, grid.datasetDir);
@@ -33,31 +34,18 @@ export async function runDryRun(
         ? `rebuilt: it held train ${replaced.train}, val ${replaced.val}, test ${replaced.test}`
         : "built";
     out.write(`=== ${spec.fn} (${dataset.targetName}) L=${spec.length}: dataset ${path} (${how}) ===\n`);
-    out.write(
+    const prompt =
       template !== undefined
         ? renderTemplate(template, dataset.train)
         : buildPaperPrompt(dataset.train, {
             decimal: dataset.decimal,
             length: dataset.length,
             alphabet: promptAlphabet(getTask(spec.fn)),
-          }),
-    );
-    out.write("\n\n");
+          });
+    prompts.set(gridPointKey({ fn: spec.fn, length: spec.length }), prompt);
+    out.write(`${prompt}\n\n`);
   }
-}
-
-/** The prompt of each grid point (trials included), from its dataset on disk (built by the dry run). */
-export async function promptsOf(
-  points: readonly GridPoint[],
-  specOf: (p: GridPoint) => ReturnType<typeof specForPoint>,
-  datasetDir: string,
-): Promise<string[]> {
-  const out: string[] = [];
-  for (const p of points) {
-    const { dataset } = await loadOrBuildDataset(specOf(p), datasetDir);
-    out.push(buildPaperPrompt(dataset.train, { decimal: dataset.decimal, length: dataset.length }));
-  }
-  return out;
+  return prompts;
 }
 
 /**

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import type { Logger } from "pino";
 import { DamagedArtifactError } from "../artifacts/damaged-artifact-error.js";
 import { ExitCode, UsageError } from "../core/errors.js";
-import { distinctPoints, expandTrials, type GridPoint } from "../core/grid.js";
+import { distinctPoints, expandTrials, type GridPoint, gridPointKey } from "../core/grid.js";
 import { type BuildResult, buildDatasets } from "../dataset/build-pool.js";
 import { DatasetGenerationError } from "../dataset/generation-error.js";
 import { MetaSchema } from "../dataset/meta.js";
@@ -46,7 +46,7 @@ import { extractCode } from "../verify/extract.js";
 import { probePython } from "../verify/python-probe.js";
 import { createVerifier } from "../verify/sandbox-verifier.js";
 import { batchEventLine, checkCostFlags, requestedPricingMode, reservationPrice } from "./cost-options.js";
-import { dryRunCostLines, promptsOf, runDryRun } from "./dry-run.js";
+import { dryRunCostLines, runDryRun } from "./dry-run.js";
 import { type RunOutputs, readRunInputs } from "./run-inputs.js";
 import { type UserDataRun, userPrompt } from "./user-data-run.js";
 
@@ -69,15 +69,15 @@ export async function runCommand(opts: Record<string, unknown>, argv: readonly s
   const dataPoints = distinctPoints(points);
   checkCostFlags(settings, settings.provider === "enumerative" ? undefined : getProvider(settings.provider));
   if (settings.dryRun) {
-    if (userData) printUserDataPrompts(userData, dataPoints, template, process.stdout);
-    else await runDryRun(grid, process.stdout, dataPoints, template?.text);
+    const printed = userData
+      ? printUserDataPrompts(userData, dataPoints, template, process.stdout)
+      : await runDryRun(grid, process.stdout, dataPoints, template?.text);
     if (settings.provider !== "enumerative") {
       const provider = getProvider(settings.provider);
       const table = loadPriceTableOver(provider.prices, settings.pricesFile);
       const base = findPrice(table, settings.model, provider.snapshot);
-      const prompts = userData
-        ? points.map((p) => userPrompt(userData.datasetOf(p).splits.train, template))
-        : await promptsOf(points, (p) => specForPoint(grid, p), grid.datasetDir);
+      // Every point (trials included) is asked its dataset's prompt, as printed above.
+      const prompts = points.map((p) => printed.get(gridPointKey({ fn: p.fn, length: p.length })) ?? "");
       // On stderr: stdout stays the prompts alone (as without a key), for piping.
       process.stderr.write(`${dryRunCostLines({ settings, base, prompts })}\n`);
     }
@@ -371,16 +371,18 @@ function printUserDataPrompts(
   points: readonly GridPoint[],
   template: { readonly text: string } | undefined,
   out: NodeJS.WritableStream,
-): void {
+): Map<string, string> {
+  const prompts = new Map<string, string>();
   for (const p of points) {
     const { facts, splits } = userData.datasetOf(p);
     const { train, val, test } = facts.sizes;
+    const prompt = userPrompt(splits.train, template);
+    prompts.set(gridPointKey(p), prompt);
     out.write(
-      `=== ${p.fn} L=${p.length}: ${facts.file} (${facts.labelKind}, ${facts.split} split: train ${train}, val ${val}, test ${test}) ===\n`,
+      `=== ${p.fn} L=${p.length}: ${facts.file} (${facts.labelKind}, ${facts.split} split: train ${train}, val ${val}, test ${test}) ===\n${prompt}\n\n`,
     );
-    out.write(userPrompt(splits.train, template));
-    out.write("\n\n");
   }
+  return prompts;
 }
 
 /** A grid point's dataset for the manifest: where it is, and the SHA-256s its meta.json holds. */
