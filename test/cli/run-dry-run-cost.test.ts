@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ExitCode } from "../../src/core/errors.js";
 import { runCli, tempDir } from "../helpers/spawn-cli.js";
@@ -38,6 +40,16 @@ describe("run --dry-run prints the grid's estimated cost before anything is spen
       `estimated cost, upper bound (2 grid point(s) x 5 attempt(s), 20000 output tokens each, gpt-5): $${chosen.toFixed(2)} at batch rates with the prompt cache`,
     );
     expect(res.stderr).toContain(`at standard rates without the prompt cache: $${standard.toFixed(2)}`);
+    expect(res.stderr).toContain(`${5 * tokens.reduce((a, t) => a + t, 0)} input tokens (estimated`);
+
+    // with --prompt-template the estimate is of the template's prompts, as printed
+    writeFileSync(join(cwd, "short.txt"), "Find f.\n{examples}");
+    const templated = await runCli([...args, "--prompt-template", "short.txt"], cwd, env);
+    expect(templated.code, templated.stderr).toBe(ExitCode.ok);
+    const short = promptsOf(templated.stdout).map((p) => Math.ceil(p.length / 2));
+    expect(short[0]).toBeLessThan(tokens[0]!);
+    expect(templated.stderr).toContain(`${5 * short.reduce((a, t) => a + t, 0)} input tokens (estimated`);
+
     const unknown = await runCli([...args, "--model", "my-local-model"], cwd, env);
     expect(unknown.stderr).toContain(
       "no price known for --model my-local-model; give one with --prices FILE",
